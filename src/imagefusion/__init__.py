@@ -1,0 +1,33 @@
+"""imagefusion: pixel-level image fusion — classical and deep methods, reference-exact quality metrics,
+benchmarks.
+
+The Python API in one place::
+
+    import imagefusion
+    fused = imagefusion.fuse(["ir.png", "vi.png"], method="gff")   # float32 in [0, 1]
+    imagefusion.list_methods(task="mff")
+"""
+
+from ._runtime import tune_allocator
+
+tune_allocator()
+
+from .errors import (  # noqa: E402
+    ImageFusionError,
+    InvalidImageError,
+    OverwriteError,
+    ParameterError,
+    SizeMismatchError,
+    UnknownNameError,
+)
+from .fusion import fuse, load_sources
+from .io import read_image, write_image
+from .registry import TASKS, MethodSpec, get_method, list_methods
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "fuse", "load_sources", "list_methods", "get_method", "MethodSpec", "TASKS", "read_image", "write_image",
+    "ImageFusionError", "InvalidImageError", "OverwriteError", "ParameterError", "SizeMismatchError",
+    "UnknownNameError", "__version__",
+]

@@ -1,0 +1,133 @@
+"""The ``imagefusion`` command line (typer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import ImageFusionError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Pixel-level image fusion: fuse, evaluate and benchmark.",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=2)
+
+
+def _params(method: str, items: list[str] | None) -> dict:
+    from .registry import get_method, parse_param
+
+    spec = get_method(method)
+    return dict(parse_param(spec, item) for item in items or [])
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=err_console, transient=False,
+    )
+
+
+@app.command()
+def fuse(
+    sources: Annotated[Optional[list[Path]], typer.Argument(help="Two or more registered source images.")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output file (or folder with --pairs).")] = None,
+    method: Annotated[str, typer.Option("-m", "--method", help="Registry name; see `imagefusion methods`.")] = "gff",
+    param: Annotated[Optional[list[str]], typer.Option("-p", "--param", help="Method parameter key=value (repeatable).")] = None,
+    pairs: Annotated[Optional[Path], typer.Option(help="Paired folder: one sub-folder per source, matching names.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="With --pairs: re-fuse pairs whose output exists.")] = False,
+    ext: Annotated[str, typer.Option(help="With --pairs: output format.")] = ".png",
+    bit_depth: Annotated[int, typer.Option("--bit-depth", help="8 or 16 bits per channel.")] = 8,
+) -> None:
+    """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
+    from .batch import fuse_folder
+    from .fusion import fuse as fuse_images
+    from .io import find_pairs, write_image
+
+    try:
+        params = _params(method, param)
+        if pairs is not None:
+            if sources:
+                raise ImageFusionError("give either source files or --pairs DIR, not both")
+            if out is None:
+                raise ImageFusionError("--pairs needs --out OUTDIR")
+            ps = find_pairs(pairs)
+            for src, names in ps.unmatched.items():
+                err_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
+                                  + (" ..." if len(names) > 10 else ""))
+            with _progress() as bar:
+                task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
+                result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext,
+                                     bit_depth=bit_depth, progress=lambda _n: bar.advance(task))
+            for name, msg in result.failed.items():
+                err_console.print(f"[red]failed:[/] {name}: {msg}")
+            console.print(
+                f"{len(result.written)} fused, {len(result.skipped)} already there (kept), "
+                f"{len(result.failed)} failed -> {out}"
+            )
+            if result.failed:
+                raise typer.Exit(code=1)
+            return
+        if not sources or len(sources) < 2:
+            raise ImageFusionError("give two or more source images, or --pairs DIR")
+        if out is None:
+            raise ImageFusionError("give the output file with -o OUT")
+        fused = fuse_images([str(s) for s in sources], method=method, **params)
+        write_image(out, fused, bit_depth=bit_depth, protect=sources)
+        console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
+    except ImageFusionError as exc:
+        _fail(exc)
+
+
+@app.command()
+def methods(
+    task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
+) -> None:
+    """List the registered fusion methods."""
+    from .registry import list_methods
+
+    try:
+        specs = list_methods(task)
+    except ImageFusionError as exc:
+        _fail(exc)
+    table = Table(title="imagefusion methods")
+    for col in ("name", "tasks", "family", "needs weights", "parameters (defaults)"):
+        table.add_column(col)
+    for s in specs:
+        params = ", ".join(f"{k}={v}" for k, v in s.params.items())
+        table.add_row(s.name, ",".join(s.tasks), s.family, "yes" if s.needs_weights else "no", params)
+    console.print(table)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo images and figure.")] = Path("imagefusion-demo"),
+) -> None:
+    """Fuse a multi-focus and a multi-exposure pair built from scikit-image's sample images."""
+    from .demo import run_demo
+
+    files = run_demo(out)
+    console.print(f"demo written to [bold]{out.resolve()}[/]:")
+    for path in files.values():
+        console.print(f"  {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

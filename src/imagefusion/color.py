@@ -1,0 +1,135 @@
+"""The colour path shared by every fusion method.
+
+Fusion methods only ever see luminance (or grey) images. Colour sources are converted to YCbCr
+(ITU-R BT.601, full range as in JPEG/JFIF: Y in [0, 1], Cb and Cr in [0, 1] with 0.5 neutral), the
+Y channels are fused by the method, and colour is rebuilt from chroma chosen here:
+
+* exactly one colour source (infrared + RGB visible, MRI + PET/SPECT pseudo-colour): the chroma of
+  that source, unchanged;
+* two or more colour sources (multi-focus, multi-exposure): per pixel and per chroma channel, the
+  average of the sources' chroma weighted by its distance from neutral,
+  ``C = Σ_n C_n |C_n − 0.5| / Σ_n |C_n − 0.5|`` (0.5 where every source is neutral) — the rule used by
+  e.g. Prabhakar et al., "DeepFuse", ICCV 2017, eq. (5), for Cb/Cr fusion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb", "split_luminance", "fuse_chroma", "merge_luminance"]
+
+
+# ITU-R BT.601 luma coefficients; Cb and Cr scaled to [-0.5, 0.5] and offset by 0.5 (JFIF full range).
+_KR, _KB = 0.299, 0.114
+_KG = 1.0 - _KR - _KB
+_FORWARD = np.array([
+    [_KR, _KG, _KB],
+    [-0.5 * _KR / (1 - _KB), -0.5 * _KG / (1 - _KB), 0.5],
+    [0.5, -0.5 * _KG / (1 - _KR), -0.5 * _KB / (1 - _KR)],
+])
+_OFFSET = np.array([0.0, 0.5, 0.5])
+_TO_YCBCR = np.hstack([_FORWARD, _OFFSET[:, None]]).astype(np.float32)
+_INVERSE = np.linalg.inv(_FORWARD)
+_TO_RGB = np.hstack([_INVERSE, (-_INVERSE @ _OFFSET)[:, None]]).astype(np.float32)
+
+
+def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
+    """Convert RGB to YCbCr (ITU-R BT.601 coefficients, full range).
+
+    ``Y = 0.299 R + 0.587 G + 0.114 B``, ``Cb = 0.5 + (B − Y) / 1.772``, ``Cr = 0.5 + (R − Y) / 1.402``.
+
+    Parameters
+    ----------
+    rgb : ndarray, float32, shape (H, W, 3), values in [0, 1]
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W, 3)
+        Channels Y, Cb, Cr, each in [0, 1].
+    """
+    return cv2.transform(np.ascontiguousarray(rgb, dtype=np.float32), _TO_YCBCR)
+
+
+def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`rgb_to_ycbcr` (the exact inverse matrix), clipped to [0, 1].
+
+    Parameters
+    ----------
+    ycbcr : ndarray, float32, shape (H, W, 3)
+        Channels Y, Cb, Cr.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W, 3), values in [0, 1]
+    """
+    return np.clip(cv2.transform(np.ascontiguousarray(ycbcr, dtype=np.float32), _TO_RGB), 0.0, 1.0)
+
+
+def fuse_chroma(chromas: Sequence[np.ndarray]) -> np.ndarray:
+    """Fuse the chroma (Cb, Cr) of the colour sources.
+
+    Parameters
+    ----------
+    chromas : sequence of ndarray, float32, shape (H, W, 2), values in [0, 1]
+        Cb and Cr of each colour source (grey sources are left out).
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W, 2)
+        The one source's chroma if there is one; otherwise the average weighted by
+        ``|C − 0.5|`` (module docstring).
+    """
+    if len(chromas) == 1:
+        return chromas[0]
+    stack = np.stack(chromas)  # (N, H, W, 2)
+    weight = np.abs(stack - 0.5)
+    total = weight.sum(axis=0)
+    fused = (stack * weight).sum(axis=0) / np.maximum(total, 1e-12)
+    return np.where(total > 1e-12, fused, 0.5).astype(np.float32)
+
+
+def split_luminance(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Split the sources into the luminance a method fuses and the chroma of the output.
+
+    Parameters
+    ----------
+    sources : sequence of ndarray, float32, shape (H, W) or (H, W, 3), values in [0, 1]
+        Grey sources are 2-D; colour sources are RGB.
+
+    Returns
+    -------
+    luminances : list of ndarray, float32, shape (H, W)
+        Y of each colour source, the grey source itself otherwise.
+    chroma : ndarray, float32, shape (H, W, 2), or None
+        The fused Cb/Cr (see :func:`fuse_chroma`); None when every source is grey.
+    """
+    lums, chromas = [], []
+    for s in sources:
+        if s.ndim == 2:
+            lums.append(s)
+        else:
+            ycc = rgb_to_ycbcr(s)
+            lums.append(np.ascontiguousarray(ycc[..., 0]))
+            chromas.append(ycc[..., 1:])
+    return lums, (fuse_chroma(chromas) if chromas else None)
+
+
+def merge_luminance(luminance: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
+    """Rebuild the output from the fused luminance and the fused chroma.
+
+    Parameters
+    ----------
+    luminance : ndarray, float32, shape (H, W), values in [0, 1]
+    chroma : ndarray, float32, shape (H, W, 2), or None
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W) if ``chroma`` is None else (H, W, 3); values in [0, 1]
+    """
+    if chroma is None:
+        return luminance
+    ycc = np.concatenate([luminance[..., None], chroma], axis=-1)
+    return ycbcr_to_rgb(ycc)

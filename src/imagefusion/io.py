@@ -1,0 +1,413 @@
+"""Reading, validating and writing images.
+
+Internally every image is ``float32`` in [0, 1] with shape ``(H, W)`` (grey) or ``(H, W, 3)`` (RGB).
+Files are decoded with OpenCV (PNG, JPEG, BMP, TIFF; 8 or 16 bits per channel); an RGB file whose
+three channels are equal at every pixel (TNO and the Harvard CT/MRI slices ship like that) is read as
+grey, because its colour carries no information.
+
+Outputs are written atomically: the encoded bytes go to a temporary file in the destination folder,
+which is then renamed over the destination, so an interrupted job never leaves a half-written file.
+A source image is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import InvalidImageError, OverwriteError, SizeMismatchError
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "read_image",
+    "read_image_raw",
+    "write_image",
+    "to_float",
+    "validate_image",
+    "check_same_size",
+    "is_grey_rgb",
+    "find_pairs",
+    "PairSet",
+    "source_order",
+]
+
+#: File endings (lower case) that are read as images.
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+_MAX_FOR_DTYPE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def is_grey_rgb(image: np.ndarray) -> bool:
+    """Tell whether an RGB image stores grey content (R = G = B at every pixel).
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W) or (H, W, 3), any dtype
+        A 2-D array is grey by definition.
+
+    Returns
+    -------
+    bool
+    """
+    if image.ndim == 2:
+        return True
+    return bool(np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 0], image[..., 2]))
+
+
+def read_image_raw(path: str | os.PathLike) -> np.ndarray:
+    """Decode an image file to its stored integer values, RGB channel order, nothing collapsed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        PNG, JPEG, BMP or TIFF file.
+
+    Returns
+    -------
+    ndarray, uint8 or uint16, shape (H, W) or (H, W, 3)
+        An alpha channel is dropped.
+
+    Raises
+    ------
+    InvalidImageError
+        The file is missing, empty, not a decodable image, has zero pixels, or stores another
+        sample type than 8- or 16-bit unsigned integers (e.g. 32-bit float TIFF).
+    """
+    path = Path(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except FileNotFoundError:
+        raise InvalidImageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidImageError(f"{path}: is a folder, not an image file") from None
+    except OSError as exc:
+        raise InvalidImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if data.size == 0:
+        raise InvalidImageError(f"{path}: the file is empty (0 bytes)")
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InvalidImageError(f"{path}: not a readable image (PNG, JPEG, BMP or TIFF expected)")
+    if image.dtype not in _MAX_FOR_DTYPE:
+        raise InvalidImageError(
+            f"{path}: unsupported sample type {image.dtype} ({image.dtype.itemsize * 8}-bit); "
+            "8- or 16-bit unsigned integer images are supported"
+        )
+    if image.size == 0:
+        raise InvalidImageError(f"{path}: the image has no pixels")
+    if image.ndim == 3:
+        channels = image.shape[2]
+        if channels == 1:
+            image = image[..., 0]
+        elif channels == 3:
+            image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        elif channels == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+        else:
+            raise InvalidImageError(f"{path}: {channels} channels; grey, RGB or RGBA expected")
+    return np.ascontiguousarray(image)
+
+
+def to_float(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Convert an array to the internal representation, float32 in [0, 1].
+
+    Parameters
+    ----------
+    image : ndarray, shape (H, W), (H, W, 1) or (H, W, 3)
+        uint8 (0–255), uint16 (0–65535), bool, or float in [0, 1].
+    name : str
+        How the array is named in error messages (a file path or "source 2").
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W) or (H, W, 3), values in [0, 1]
+
+    Raises
+    ------
+    InvalidImageError
+        Empty array, wrong number of dimensions or channels, NaN/inf values, float values outside
+        [0, 1], or an unsupported dtype.
+    """
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.size == 0:
+        raise InvalidImageError(f"{name}: empty image (shape {image.shape})")
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        raise InvalidImageError(f"{name}: shape {image.shape}; (H, W) or (H, W, 3) expected")
+    if image.dtype == bool:
+        return image.astype(np.float32)
+    if image.dtype in _MAX_FOR_DTYPE:
+        return image.astype(np.float32) / np.float32(_MAX_FOR_DTYPE[image.dtype])
+    if np.issubdtype(image.dtype, np.floating):
+        if not np.all(np.isfinite(image)):
+            bad = int(np.count_nonzero(~np.isfinite(image)))
+            raise InvalidImageError(f"{name}: {bad} NaN or infinite value(s)")
+        lo, hi = float(image.min()), float(image.max())
+        if lo < 0.0 or hi > 1.0:
+            raise InvalidImageError(
+                f"{name}: float values must lie in [0, 1], found [{lo:.4g}, {hi:.4g}]"
+            )
+        return image.astype(np.float32, copy=False)
+    raise InvalidImageError(
+        f"{name}: unsupported dtype {image.dtype}; uint8, uint16, bool or float in [0, 1] expected"
+    )
+
+
+def validate_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Check an array and return it as float32 in [0, 1]; see :func:`to_float` for the rules."""
+    return to_float(image, name)
+
+
+def read_image(path: str | os.PathLike, *, collapse_grey: bool = True) -> np.ndarray:
+    """Read an image file as float32 in [0, 1].
+
+    Parameters
+    ----------
+    path : str or path-like
+        PNG, JPEG, BMP or TIFF; 8 or 16 bits per channel; grey, RGB or RGBA (alpha dropped).
+    collapse_grey : bool, default True
+        Return an RGB file whose three channels are equal as a 2-D grey image.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W) or (H, W, 3), values in [0, 1]
+        16-bit files are scaled by 1/65535, 8-bit files by 1/255.
+
+    Raises
+    ------
+    InvalidImageError
+        See :func:`read_image_raw`.
+    """
+    raw = read_image_raw(path)
+    if collapse_grey and raw.ndim == 3 and is_grey_rgb(raw):
+        raw = raw[..., 0]
+    return to_float(raw, str(path))
+
+
+def check_same_size(images: Sequence[np.ndarray], names: Sequence[str]) -> tuple[int, int]:
+    """Check that all images share one height and width.
+
+    Parameters
+    ----------
+    images : sequence of ndarray, shapes (H, W) or (H, W, C)
+    names : sequence of str
+        The file path or label of each image, used in the error message.
+
+    Returns
+    -------
+    (H, W) : tuple of int
+
+    Raises
+    ------
+    SizeMismatchError
+        Naming the first image and the first one of another size, with both sizes as W×H.
+    """
+    h, w = images[0].shape[:2]
+    for image, name in zip(images[1:], names[1:]):
+        if image.shape[:2] != (h, w):
+            hh, ww = image.shape[:2]
+            raise SizeMismatchError(
+                f"sources differ in size: {names[0]} is {w}x{h} but {name} is {ww}x{hh} (WxH); "
+                "fusion needs registered images of one size"
+            )
+    return h, w
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def write_image(
+    path: str | os.PathLike,
+    image: np.ndarray,
+    *,
+    bit_depth: int = 8,
+    protect: Iterable[str | os.PathLike] = (),
+) -> Path:
+    """Write an image atomically (temporary file in the same folder, then rename).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination; the ending picks the format (.png, .jpg, .bmp, .tif). Missing folders are made.
+    image : ndarray, shape (H, W) or (H, W, 3)
+        float in [0, 1] (values outside are clipped), or uint8/uint16 written as they are.
+        A 2-D array is written as a 1-channel grey file, (H, W, 3) as RGB.
+    bit_depth : {8, 16}
+        Bits per channel for float input. 16 needs PNG or TIFF.
+    protect : iterable of paths
+        Source files that must not be overwritten.
+
+    Returns
+    -------
+    Path
+        The written path.
+
+    Raises
+    ------
+    OverwriteError
+        ``path`` is one of ``protect``.
+    InvalidImageError
+        Unsupported ending, bit depth, or array shape, or the encoder failed.
+    """
+    path = Path(path)
+    for src in protect:
+        src = Path(src)
+        if path.resolve() == src.resolve() or _same_file(path, src):
+            raise OverwriteError(f"{path}: refusing to overwrite the source image {src}")
+    ext = path.suffix.lower()
+    if ext not in IMAGE_EXTENSIONS:
+        raise InvalidImageError(f"{path}: unsupported output format {ext or '(none)'}; use one of {IMAGE_EXTENSIONS}")
+    if bit_depth not in (8, 16):
+        raise InvalidImageError(f"{path}: bit depth {bit_depth} not supported; use 8 or 16")
+    if bit_depth == 16 and ext not in (".png", ".tif", ".tiff"):
+        raise InvalidImageError(f"{path}: 16-bit output needs PNG or TIFF, not {ext}")
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] != 3) or arr.size == 0:
+        raise InvalidImageError(f"{path}: cannot write an array of shape {arr.shape}")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise InvalidImageError(f"{path}: the image to write holds NaN or infinite values")
+        scale = 255.0 if bit_depth == 8 else 65535.0
+        dtype = np.uint8 if bit_depth == 8 else np.uint16
+        arr = np.round(np.clip(arr, 0.0, 1.0) * scale).astype(dtype)
+    elif arr.dtype not in _MAX_FOR_DTYPE:
+        raise InvalidImageError(f"{path}: cannot write dtype {arr.dtype}")
+    if arr.ndim == 3:
+        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(ext, arr)
+    if not ok:
+        raise InvalidImageError(f"{path}: the {ext} encoder failed")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{ext}.part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.tobytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+# ----------------------------------------------------------------------------------------------
+# Paired folders: <DIR>/<source-1>/<NAME>.<ext>, <DIR>/<source-2>/<NAME>.<ext>, ...
+
+# Sources listed first in the field's conventional order (the order in which datasets are
+# cited and metrics are called: infrared before visible, the anatomical/functional image before MRI,
+# first focus before second, under- before over-exposed).
+_ORDER = ("ir", "vi", "ct", "pet", "spect", "mri", "a", "b", "under", "over")
+
+
+def source_order(names: Iterable[str]) -> list[str]:
+    """Sort source-folder names into the field's order.
+
+    Known roles come first in the order ``ir, vi, ct, pet, spect, mri, a, b, under, over``; any
+    other names follow alphabetically.
+
+    Parameters
+    ----------
+    names : iterable of str
+
+    Returns
+    -------
+    list of str
+    """
+
+    def key(n: str) -> tuple[int, str]:
+        low = n.lower()
+        return (_ORDER.index(low) if low in _ORDER else len(_ORDER), low)
+
+    return sorted(names, key=key)
+
+
+@dataclass(frozen=True)
+class PairSet:
+    """The matched images of a paired folder.
+
+    Attributes
+    ----------
+    root : Path
+        The dataset folder.
+    sources : list of str
+        Source sub-folder names, in :func:`source_order`.
+    pairs : dict of str to list of Path
+        Image stem → one file per source, in the order of ``sources``. Sorted by stem.
+    unmatched : dict of str to list of str
+        Source name → stems found in that folder only (not in every source folder).
+    """
+
+    root: Path
+    sources: list[str]
+    pairs: dict[str, list[Path]]
+    unmatched: dict[str, list[str]]
+
+
+def find_pairs(root: str | os.PathLike, sources: Sequence[str] | None = None) -> PairSet:
+    """Match the images of a paired folder by file name (stem).
+
+    Parameters
+    ----------
+    root : str or path-like
+        A folder with one sub-folder per source (``ir/`` and ``vi/``, ``a/`` and ``b/``,
+        ``ct/`` and ``mri/``, ...), holding images with the same names, as in ``shared/data``.
+    sources : sequence of str, optional
+        Sub-folders to use, in this order. Default: every sub-folder holding images, in
+        :func:`source_order`.
+
+    Returns
+    -------
+    PairSet
+
+    Raises
+    ------
+    InvalidImageError
+        ``root`` is not a folder, has fewer than two source sub-folders, or a source folder holds
+        the same stem twice (e.g. ``x.png`` and ``x.jpg``).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InvalidImageError(f"{root}: not a folder")
+    if sources is None:
+        subdirs = [
+            d.name
+            for d in root.iterdir()
+            if d.is_dir() and not d.name.startswith(".")
+            and any(f.suffix.lower() in IMAGE_EXTENSIONS for f in d.iterdir())
+        ]
+        sources = source_order(subdirs)
+    sources = list(sources)
+    if len(sources) < 2:
+        raise InvalidImageError(
+            f"{root}: a paired folder needs at least two source sub-folders with images, found {sources}"
+        )
+    files: dict[str, dict[str, Path]] = {}
+    for src in sources:
+        folder = root / src
+        if not folder.is_dir():
+            raise InvalidImageError(f"{folder}: source folder missing")
+        by_stem: dict[str, Path] = {}
+        for f in sorted(folder.iterdir()):
+            if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
+                if f.stem in by_stem:
+                    raise InvalidImageError(f"{folder}: two images named {f.stem} ({by_stem[f.stem].name}, {f.name})")
+                by_stem[f.stem] = f
+        files[src] = by_stem
+    common = set.intersection(*(set(v) for v in files.values()))
+    pairs = {stem: [files[s][stem] for s in sources] for stem in sorted(common)}
+    unmatched = {s: sorted(set(files[s]) - common) for s in sources if set(files[s]) - common}
+    return PairSet(root=root, sources=sources, pairs=pairs, unmatched=unmatched)

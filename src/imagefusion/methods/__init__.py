@@ -1,0 +1,27 @@
+"""Fusion methods. Importing this package registers every method (see :mod:`imagefusion.registry`).
+
+========================  ==========================================  =========================
+name                      function                                    module
+========================  ==========================================  =========================
+``average``               :func:`~.pixel.average`                     :mod:`.pixel`
+``max-abs``               :func:`~.pixel.max_abs`                     :mod:`.pixel`
+``lp``                    :func:`~.pyramid.lp`                        :mod:`.pyramid`
+``lp-similarity``         :func:`~.pyramid.lp_similarity`             :mod:`.pyramid`
+``ratio``                 :func:`~.pyramid.ratio`                     :mod:`.pyramid`
+``contrast``              :func:`~.pyramid.contrast`                  :mod:`.pyramid`
+``dwt``                   :func:`~.wavelet.dwt`                       :mod:`.wavelet`
+``dtcwt``                 :func:`~.wavelet.dtcwt_fusion`              :mod:`.wavelet`
+``gff``                   :func:`~.filtering.gff`                     :mod:`.filtering`
+========================  ==========================================  =========================
+"""
+
+from . import filtering, pixel, pyramid, wavelet  # noqa: F401
+from .filtering import gff, guided_filter
+from .pixel import average, max_abs
+from .pyramid import contrast, gaussian_pyramid, laplacian_pyramid, lp, lp_similarity, ratio, reconstruct_laplacian
+from .wavelet import dtcwt_fusion, dwt
+
+__all__ = [
+    "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff",
+    "guided_filter", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
+]

@@ -1,0 +1,196 @@
+"""The method registry: one name → one fusion method.
+
+A method is a plain function ``f(images, *, param=default, ...) -> fused`` on luminance/grey images
+(a list of float32 arrays of one shape (H, W), values in [0, 1]) that returns a float32 (H, W)
+array. :func:`register_method` records its tasks, family, whether it needs trained weights, its
+parameters (read from the keyword-only arguments and their defaults, which are the paper's), and its
+reference. :func:`imagefusion.fuse` adds the colour path, validation and file handling around it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ParameterError, UnknownNameError
+
+__all__ = ["TASKS", "MethodSpec", "register_method", "get_method", "list_methods", "parse_param"]
+
+#: Fusion tasks: infrared–visible, medical, multi-focus, multi-exposure.
+TASKS = ("ivif", "mif", "mff", "mef")
+
+_REGISTRY: dict[str, "MethodSpec"] = {}
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What the registry knows of one method.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"gff"``, ``"lp"``, ...).
+    func : callable
+        ``func(images, **params) -> ndarray`` on luminance images.
+    tasks : tuple of str
+        Subset of :data:`TASKS` the method is meant for.
+    family : str
+        ``"pixel"``, ``"pyramid"``, ``"wavelet"``, ``"filtering"`` or ``"deep"``.
+    needs_weights : bool
+        Whether the method loads trained network weights.
+    params : dict of str to object
+        Parameter names and defaults (the paper's values).
+    min_sources, max_sources : int, int or None
+        How many sources the method accepts (None: no upper bound).
+    reference : str
+        The paper the implementation follows.
+    summary : str
+        First line of the function's docstring.
+    """
+
+    name: str
+    func: Callable[..., Any]
+    tasks: tuple[str, ...]
+    family: str
+    needs_weights: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    min_sources: int = 2
+    max_sources: int | None = None
+    reference: str = ""
+    summary: str = ""
+
+    def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``params`` over the defaults; raise :class:`ParameterError` on an unknown name."""
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            known = ", ".join(f"{k}={v!r}" for k, v in self.params.items()) or "none"
+            raise ParameterError(f"method {self.name!r} has no parameter {', '.join(unknown)}; its parameters: {known}")
+        return {**self.params, **params}
+
+
+def register_method(
+    name: str,
+    *,
+    tasks: tuple[str, ...],
+    family: str,
+    reference: str,
+    needs_weights: bool = False,
+    min_sources: int = 2,
+    max_sources: int | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator that registers a fusion function under ``name``.
+
+    The function's keyword-only parameters and their defaults become the method's parameters.
+
+    Raises
+    ------
+    ValueError
+        A name registered twice, or a task not in :data:`TASKS`.
+    """
+    bad = set(tasks) - set(TASKS)
+    if bad:
+        raise ValueError(f"unknown task(s) {sorted(bad)} for {name}; tasks are {TASKS}")
+
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY:
+            raise ValueError(f"method {name!r} is registered twice")
+        sig = inspect.signature(func)
+        params = {
+            p.name: p.default
+            for p in sig.parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty
+        }
+        doc = inspect.getdoc(func) or ""
+        _REGISTRY[name] = MethodSpec(
+            name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=needs_weights,
+            params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
+            summary=doc.splitlines()[0] if doc else "",
+        )
+        return func
+
+    return deco
+
+
+def _ensure_loaded() -> None:
+    from . import methods  # noqa: F401  (importing registers the methods)
+
+
+def get_method(name: str) -> MethodSpec:
+    """Return the :class:`MethodSpec` registered as ``name``.
+
+    Raises
+    ------
+    UnknownNameError
+        Listing the registered names.
+    """
+    _ensure_loaded()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown method {name!r}; registered: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def list_methods(task: str | None = None) -> list[MethodSpec]:
+    """List the registered methods, optionally only those for one task.
+
+    Parameters
+    ----------
+    task : {"ivif", "mif", "mff", "mef"} or None
+
+    Returns
+    -------
+    list of MethodSpec, sorted by family then name
+
+    Raises
+    ------
+    UnknownNameError
+        ``task`` is not one of :data:`TASKS`.
+    """
+    _ensure_loaded()
+    if task is not None and task not in TASKS:
+        raise UnknownNameError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
+    specs = [s for s in _REGISTRY.values() if task is None or task in s.tasks]
+    return sorted(specs, key=lambda s: (s.family, s.name))
+
+
+def parse_param(spec: MethodSpec, text: str) -> tuple[str, Any]:
+    """Parse a command-line ``key=value`` into the type of the parameter's default.
+
+    Booleans accept ``true/false/1/0/yes/no``; a parameter whose default is None takes an int,
+    a float, or else the string.
+
+    Raises
+    ------
+    ParameterError
+        No ``=``, unknown key, or a value that does not parse as the default's type.
+    """
+    if "=" not in text:
+        raise ParameterError(f"parameter {text!r}: expected key=value")
+    key, value = (t.strip() for t in text.split("=", 1))
+    if key not in spec.params:
+        spec.check_params({key: value})  # raises with the list of parameters
+    default = spec.params[key]
+    try:
+        if isinstance(default, bool):
+            low = value.lower()
+            if low not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return key, low in ("true", "1", "yes")
+        if isinstance(default, int):
+            return key, int(value)
+        if isinstance(default, float):
+            return key, float(value)
+        if default is None:
+            for cast in (int, float):
+                try:
+                    return key, cast(value)
+                except ValueError:
+                    pass
+            return key, value
+    except ValueError:
+        raise ParameterError(
+            f"parameter {key}={value!r} of {spec.name!r}: expected {type(default).__name__}"
+        ) from None
+    return key, value

@@ -1,0 +1,33 @@
+"""Shared fixtures: the real data in ../shared (skip with a reason only where it is absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("IMAGEFUSION_SHARED", ROOT.parent / "shared"))
+DATA = SHARED / "data"
+GOLDEN = SHARED / "golden"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must run with ../shared beside the project")
+        pytest.skip(f"real data not available: {path} is absent (clone ../shared beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """``../shared/data``: the real registered pairs."""
+    return _need(DATA)
+
+
+@pytest.fixture(scope="session")
+def golden_dir() -> Path:
+    """``../shared/golden``: reference metric values."""
+    return _need(GOLDEN)
