@@ -1,0 +1,178 @@
+"""Fusion quality metrics, each implemented once, with the reference code's conventions by name.
+
+Every metric is a plain function on arrays: fused-only metrics take ``metric(f)``, the others
+``metric(a, b, f)`` (sources first, in the dataset's folder order, then the fused image). All take
+``convention="vifb" | "mefb" | "cddfuse"``; see :mod:`imagefusion.metrics._conventions` for what each
+convention does, and each function's docstring for the per-metric details. The default is
+``"mefb"``: VIFB's and MEFB's MATLAB code is what most published tables were computed with, and
+MEFB's code, which contains VIFB's, covers the most metrics.
+
+=========  ====================================  ==========  =========================
+name       function                              better      module
+=========  ====================================  ==========  =========================
+``en``     :func:`~.information.en`              higher      :mod:`.information`
+``ce``     :func:`~.information.ce`              lower       :mod:`.information`
+``mi``     :func:`~.information.mi`              higher      :mod:`.information`
+``sd``     :func:`~.features.sd`                 higher      :mod:`.features`
+``sf``     :func:`~.features.sf`                 higher      :mod:`.features`
+``ag``     :func:`~.features.ag`                 higher      :mod:`.features`
+``ei``     :func:`~.features.ei`                 higher      :mod:`.features`
+``qabf``   :func:`~.features.qabf`               higher      :mod:`.features`
+``ssim``   :func:`~.structural.ssim`             higher      :mod:`.structural`
+``qcb``    :func:`~.perception.qcb`              higher      :mod:`.perception`
+``qcv``    :func:`~.perception.qcv`              lower       :mod:`.perception`
+``vif``    :func:`~.perception.vif`              higher      :mod:`.perception`
+``psnr``   :func:`~.reference.psnr`              higher      :mod:`.reference`
+``mse``    :func:`~.reference.mse`               lower       :mod:`.reference`
+``rmse``   :func:`~.reference.rmse`              lower       :mod:`.reference`
+``cc``     :func:`~.reference.cc`                higher      :mod:`.reference`
+``scd``    :func:`~.reference.scd`               higher      :mod:`.reference`
+=========  ====================================  ==========  =========================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from ._conventions import CONVENTIONS, DEFAULT_CONVENTION
+from .features import ag, ei, qabf, sd, sf
+from .information import ce, en, mi
+from .perception import qcb, qcv, vif
+from .reference import cc, mse, psnr, rmse, scd
+from .structural import ssim
+
+__all__ = [
+    "MetricSpec", "list_metrics", "get_metric", "evaluate", "CONVENTIONS", "DEFAULT_CONVENTION",
+    "en", "ce", "mi", "sd", "sf", "ag", "ei", "qabf", "ssim", "qcb", "qcv", "vif", "psnr", "mse", "rmse",
+    "cc", "scd",
+]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """What the metric registry knows of one metric.
+
+    Attributes
+    ----------
+    name : str
+    func : callable
+        ``func(f)`` or ``func(a, b, f)``, keyword ``convention``.
+    higher_is_better : bool
+    value_range : tuple of float
+        (low, high); ``inf`` where unbounded.
+    uses_sources : bool
+        False for metrics of the fused image alone (EN, SD, SF, AG, EI).
+    reference : str
+    """
+
+    name: str
+    func: Callable[..., float]
+    higher_is_better: bool
+    value_range: tuple[float, float]
+    uses_sources: bool
+    reference: str
+
+    @property
+    def direction(self) -> str:
+        """``"higher"`` or ``"lower"`` (is better)."""
+        return "higher" if self.higher_is_better else "lower"
+
+
+_INF = float("inf")
+_METRICS: dict[str, MetricSpec] = {
+    s.name: s
+    for s in [
+        MetricSpec("en", en, True, (0.0, 8.0), False, "Roberts et al., J. Appl. Remote Sens. 2008"),
+        MetricSpec("ce", ce, False, (0.0, _INF), True, "Bulanon et al., Biosyst. Eng. 2009"),
+        MetricSpec("mi", mi, True, (0.0, _INF), True, "Qu, Zhang & Yan, Electron. Lett. 2002"),
+        MetricSpec("sd", sd, True, (0.0, 127.5), False, "Rao, Meas. Sci. Technol. 1997"),
+        MetricSpec("sf", sf, True, (0.0, _INF), False, "Eskicioglu & Fisher, IEEE Trans. Commun. 1995"),
+        MetricSpec("ag", ag, True, (0.0, _INF), False, "Cui et al., Opt. Commun. 2015"),
+        MetricSpec("ei", ei, True, (0.0, _INF), False, "Rajalingam & Priya, IJESI 2018"),
+        MetricSpec("qabf", qabf, True, (0.0, 1.0), True, "Xydeas & Petrovic, Electron. Lett. 2000"),
+        MetricSpec("ssim", ssim, True, (-2.0, 2.0), True, "Wang et al., IEEE TIP 2004 (summed over sources)"),
+        MetricSpec("qcb", qcb, True, (0.0, 1.0), True, "Chen & Blum, Image Vis. Comput. 2009"),
+        MetricSpec("qcv", qcv, False, (0.0, _INF), True, "Chen & Varshney, Inf. Fusion 2007"),
+        MetricSpec("vif", vif, True, (0.0, _INF), True, "Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013"),
+        MetricSpec("psnr", psnr, True, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),
+        MetricSpec("mse", mse, False, (0.0, 65025.0), True, "mean squared error, averaged over sources"),
+        MetricSpec("rmse", rmse, False, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),
+        MetricSpec("cc", cc, True, (-1.0, 1.0), True, "Pearson correlation, averaged over sources"),
+        MetricSpec("scd", scd, True, (-2.0, 2.0), True, "Aslantas & Bendes, AEU 2015"),
+    ]
+}
+
+
+def get_metric(name: str) -> MetricSpec:
+    """The :class:`MetricSpec` of ``name``; :class:`UnknownNameError` lists the known names."""
+    try:
+        return _METRICS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown metric {name!r}; known: {', '.join(_METRICS)}") from None
+
+
+def list_metrics() -> list[MetricSpec]:
+    """All metrics, in the registry's order, with direction, range and reference."""
+    return list(_METRICS.values())
+
+
+def _load(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, (str, os.PathLike)):
+        from ..io import read_image_raw
+
+        raw = read_image_raw(x)
+        if raw.dtype == np.uint16:
+            raw = np.round(raw / 257.0).astype(np.uint8)
+        return raw
+    return np.asarray(x)
+
+
+def evaluate(
+    fused: Any,
+    sources: Sequence[Any],
+    metrics: Sequence[str] | str = "all",
+    convention: str = DEFAULT_CONVENTION,
+) -> dict[str, float]:
+    """Compute fusion quality metrics.
+
+    Parameters
+    ----------
+    fused : ndarray or path
+        The fused image: uint8, uint16 or float in [0, 1]; (H, W) or (H, W, 3). Files are read as
+        stored (colour kept, 8-bit values), as the reference code's ``imread``.
+    sources : sequence of ndarray or path
+        The source images in the dataset's folder order (``[ir, vi]``, ``[ct, mri]``, ...).
+    metrics : list of str or "all"
+        Names from :func:`list_metrics`.
+    convention : {"vifb", "mefb", "cddfuse"}
+
+    Returns
+    -------
+    dict of str to float
+        In the order asked.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown metric or convention.
+    InvalidImageError, SizeMismatchError
+        Bad or mismatched images.
+    """
+    from ._conventions import check_convention
+
+    check_convention(convention)
+    names = list(_METRICS) if metrics == "all" else ([metrics] if isinstance(metrics, str) else list(metrics))
+    specs = [get_metric(n) for n in names]
+    f = _load(fused, "fused")
+    srcs = [_load(s, f"source {i}") for i, s in enumerate(sources, 1)]
+    out = {}
+    for spec in specs:
+        args = (*srcs, f) if spec.uses_sources else (f,)
+        out[spec.name] = float(spec.func(*args, convention=convention))
+    return out

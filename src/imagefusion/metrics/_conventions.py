@@ -1,0 +1,119 @@
+"""How the reference implementations prepare images before a metric, by convention name.
+
+``"vifb"``
+    The VIFB benchmark's MATLAB code (Zhang, Ye & Xiao, CVPRW 2020; ``metrics/metrics<Name>.m``):
+    images as ``imread`` returns them (uint8, 0–255, colour kept). A metric that compares the fused
+    image with the sources is computed per RGB channel of the fused image — against channel k of a
+    colour source, or the whole of a 1-channel source — and the channel values are averaged. If the
+    fused image is grey and a source is colour, the source goes through MATLAB's ``rgb2gray``.
+``"mefb"``
+    The MEFB benchmark's MATLAB code (Zhang, Information Fusion 2021), which shares VIFB's
+    per-channel loop and 0–255 range; metrics that exist in both benchmarks are the same code.
+``"cddfuse"``
+    The Python evaluator of CDDFuse (Zhao et al., CVPR 2023; ``utils/Evaluator.py``): every image is
+    converted to grey first, ``round(0.299 R + 0.587 G + 0.114 B)`` (OpenCV ``BGR2GRAY`` on float32,
+    then ``np.round``), and metrics are computed on that grey image in 0–255.
+
+Inputs to every metric: uint8 arrays (0–255), uint16 (scaled to 0–255 and rounded), or float in
+[0, 1] (scaled by 255 and rounded to integers, i.e. evaluated as the image would be saved at 8 bits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import InvalidImageError, UnknownNameError
+
+CONVENTIONS = ("vifb", "mefb", "cddfuse")
+#: The default convention. VIFB's and MEFB's MATLAB code is what most fusion papers' tables were
+#: computed with; MEFB's (a superset of VIFB's code) has the widest metric set of the three.
+DEFAULT_CONVENTION = "mefb"
+
+
+def check_convention(convention: str) -> str:
+    """Return ``convention`` or raise :class:`UnknownNameError` naming the known ones."""
+    if convention not in CONVENTIONS:
+        raise UnknownNameError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
+    return convention
+
+
+def as_u8_values(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Image → float64 array of integer grey levels 0–255, shape (H, W) or (H, W, 3).
+
+    Raises
+    ------
+    InvalidImageError
+        Empty, wrong shape, NaN/inf, float outside [0, 1], unsupported dtype.
+    """
+    x = np.asarray(image)
+    if x.ndim == 3 and x.shape[2] == 1:
+        x = x[..., 0]
+    if x.size == 0 or x.ndim not in (2, 3) or (x.ndim == 3 and x.shape[2] != 3):
+        raise InvalidImageError(f"{name}: shape {x.shape}; (H, W) or (H, W, 3) expected")
+    if x.dtype == np.uint8:
+        return x.astype(np.float64)
+    if x.dtype == np.uint16:
+        return np.round(x.astype(np.float64) / 257.0)
+    if np.issubdtype(x.dtype, np.floating):
+        if not np.all(np.isfinite(x)):
+            raise InvalidImageError(f"{name}: NaN or infinite values")
+        if x.min() < 0 or x.max() > 1:
+            raise InvalidImageError(f"{name}: float images must lie in [0, 1]")
+        return np.round(x.astype(np.float64) * 255.0)
+    if np.issubdtype(x.dtype, np.integer) and x.min() >= 0 and x.max() <= 255:
+        return x.astype(np.float64)
+    raise InvalidImageError(f"{name}: unsupported dtype {x.dtype}")
+
+
+def matlab_rgb2gray(rgb: np.ndarray) -> np.ndarray:
+    """MATLAB ``rgb2gray`` of 8-bit RGB values (rounded to integers as for uint8 input)."""
+    y = 0.298936021293775 * rgb[..., 0] + 0.587043074451121 * rgb[..., 1] + 0.114020904255103 * rgb[..., 2]
+    return np.floor(y + 0.5)
+
+
+def cddfuse_grey(x: np.ndarray) -> np.ndarray:
+    """CDDFuse's grey conversion: OpenCV BGR2GRAY on float32 values, then ``np.round``."""
+    if x.ndim == 2:
+        return x
+    grey = cv2.cvtColor(np.ascontiguousarray(x[..., ::-1], dtype=np.float32), cv2.COLOR_BGR2GRAY)
+    return np.round(grey).astype(np.float64)
+
+
+def matlab_round(x: np.ndarray) -> np.ndarray:
+    """MATLAB ``round``: halves away from zero (NumPy's ``round`` sends them to even)."""
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def per_channel(
+    core: Callable[..., float],
+    sources: Sequence[np.ndarray],
+    fused: np.ndarray,
+    convention: str,
+) -> float:
+    """Apply ``core(*sources_2d, fused_2d)`` the way the convention handles colour.
+
+    vifb/mefb: per channel of the fused image, averaged (module docstring). cddfuse: once, on the
+    grey conversions.
+    """
+    if convention == "cddfuse":
+        return float(core(*[cddfuse_grey(s) for s in sources], cddfuse_grey(fused)))
+    if fused.ndim == 2:
+        srcs = [matlab_rgb2gray(s) if s.ndim == 3 else s for s in sources]
+        return float(core(*srcs, fused))
+    values = [
+        core(*[s[..., k] if s.ndim == 3 else s for s in sources], fused[..., k]) for k in range(fused.shape[2])
+    ]
+    return float(np.mean(values))
+
+
+def fused_channels(fused: np.ndarray, convention: str) -> list[np.ndarray]:
+    """The 2-D planes a fused-only metric is averaged over: each RGB channel (vifb/mefb) or the grey
+    conversion (cddfuse)."""
+    if convention == "cddfuse":
+        return [cddfuse_grey(fused)]
+    if fused.ndim == 2:
+        return [fused]
+    return [fused[..., k] for k in range(fused.shape[2])]

@@ -1,0 +1,130 @@
+"""Information-theory metrics: EN, CE, MI (more follow: NMI, FMI, Q_TE, Q_NCIE)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._conventions import DEFAULT_CONVENTION, fused_channels, matlab_round, per_channel
+
+__all__ = ["en", "ce", "mi", "entropy_of", "mutual_information"]
+
+
+def _hist256(x: np.ndarray) -> np.ndarray:
+    return np.bincount(np.floor(x).astype(np.int64).ravel(), minlength=256)[:256].astype(np.float64)
+
+
+def entropy_of(x: np.ndarray) -> float:
+    """Shannon entropy in bits of the 256-bin grey-level histogram of ``x`` (values 0–255, floored)."""
+    p = _hist256(x) / x.size
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def en(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
+    """Entropy EN of the fused image, in bits (higher is better).
+
+    ``EN = −Σ_l p_l log2 p_l`` over the 256 grey-level histogram (Roberts, van Aardt & Ahmed,
+    "Assessment of image fusion procedures using entropy, image quality, and multispectral
+    classification", J. Appl. Remote Sens. 2(1), 2008, eq. 1). vifb/mefb: mean over the RGB channels;
+    cddfuse: on the grey conversion.
+
+    Parameters
+    ----------
+    fused : ndarray, (H, W) or (H, W, 3); uint8, uint16 or float in [0, 1]
+    convention : {"vifb", "mefb", "cddfuse"}
+
+    Returns
+    -------
+    float, in [0, 8]
+    """
+    from ._conventions import as_u8_values, check_convention
+
+    check_convention(convention)
+    return float(np.mean([entropy_of(c) for c in fused_channels(as_u8_values(fused, "fused"), convention)]))
+
+
+def _kl_bits(src: np.ndarray, fused: np.ndarray) -> float:
+    p = _hist256(src) / src.size
+    q = _hist256(fused) / fused.size
+    keep = (p > 0) & (q > 0)  # VIFB skips empty bins
+    return float((p[keep] * np.log2(p[keep] / q[keep])).sum())
+
+
+def ce(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Cross entropy CE between the sources and the fused image, in bits (lower is better).
+
+    The mean over sources of the Kullback–Leibler divergence ``Σ_l p_S(l) log2(p_S(l)/p_F(l))`` of the
+    grey-level histograms, skipping bins empty in either image, as VIFB/MEFB's
+    ``metricsCross_entropy.m`` (Bulanon, Burks & Alchanatis, Biosyst. Eng. 103(1), 2009).
+
+    Parameters
+    ----------
+    *images : ndarray
+        The sources then the fused image: ``ce(a, b, f)``.
+    convention : {"vifb", "mefb", "cddfuse"}
+
+    Returns
+    -------
+    float, ≥ 0
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    return per_channel(lambda *x: np.mean([_kl_bits(s, x[-1]) for s in x[:-1]]), sources, fused, convention)
+
+
+def mutual_information(a: np.ndarray, b: np.ndarray, normalise: bool = False) -> float:
+    """Mutual information in nats of two grey-level images (256×256 joint histogram).
+
+    Parameters
+    ----------
+    a, b : ndarray, (H, W), values 0–255
+    normalise : bool
+        Min–max stretch each image to [0, 255] and round half away from zero first (VIFB's
+        ``mutinf``); otherwise the integer grey levels are used as they are (CDDFuse's
+        ``sklearn.metrics.mutual_info_score``).
+
+    Returns
+    -------
+    float, ≥ 0
+    """
+    if normalise:
+        def stretch(x: np.ndarray) -> np.ndarray:
+            lo, hi = x.min(), x.max()
+            return matlab_round((x - lo) / (hi - lo) * 255) if hi != lo else np.zeros_like(x)
+        a, b = stretch(a), stretch(b)
+    ia = np.clip(a, 0, 255).astype(np.int64).ravel()
+    ib = np.clip(b, 0, 255).astype(np.int64).ravel()
+    joint = np.bincount(ia * 256 + ib, minlength=65536).astype(np.float64).reshape(256, 256) / ia.size
+    pa, pb = joint.sum(axis=1), joint.sum(axis=0)
+
+    def h(p: np.ndarray) -> float:
+        p = p[p > 0]
+        return float(-(p * np.log(p)).sum())
+
+    return h(pa) + h(pb) - h(joint)
+
+
+def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Mutual information MI, summed over the sources, in nats (higher is better).
+
+    ``MI = I(A; F) + I(B; F)`` (Qu, Zhang & Yan, "Information measure for performance of image
+    fusion", Electronics Letters 38(7), 2002, eq. 4). vifb/mefb: each image min–max stretched to
+    0–255 first (``metricsMutinf.m``), per RGB channel, averaged; cddfuse: grey levels as they are
+    (``mutual_info_score``), on the grey conversions.
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``mi(a, b, f)``.
+    convention : {"vifb", "mefb", "cddfuse"}
+
+    Returns
+    -------
+    float, ≥ 0
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    norm = convention != "cddfuse"
+    return per_channel(lambda *x: sum(mutual_information(s, x[-1], norm) for s in x[:-1]), sources, fused, convention)
