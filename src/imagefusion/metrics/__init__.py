@@ -13,15 +13,24 @@ name       function                              better      module
 ``en``     :func:`~.information.en`              higher      :mod:`.information`
 ``ce``     :func:`~.information.ce`              lower       :mod:`.information`
 ``mi``     :func:`~.information.mi`              higher      :mod:`.information`
+``nmi``    :func:`~.information.nmi`             higher      :mod:`.information`
+``qte``    :func:`~.information.qte`             higher      :mod:`.information`
+``qncie``  :func:`~.information.qncie`           higher      :mod:`.information`
 ``sd``     :func:`~.features.sd`                 higher      :mod:`.features`
 ``sf``     :func:`~.features.sf`                 higher      :mod:`.features`
 ``ag``     :func:`~.features.ag`                 higher      :mod:`.features`
 ``ei``     :func:`~.features.ei`                 higher      :mod:`.features`
 ``qabf``   :func:`~.features.qabf`               higher      :mod:`.features`
 ``ssim``   :func:`~.structural.ssim`             higher      :mod:`.structural`
+``qs``     :func:`~.structural.qs`               higher      :mod:`.structural`
+``qw``     :func:`~.structural.qw`               higher      :mod:`.structural`
+``qe``     :func:`~.structural.qe`               higher      :mod:`.structural`
+``qc``     :func:`~.structural.qc`               higher      :mod:`.structural`
+``qy``     :func:`~.structural.qy`               higher      :mod:`.structural`
 ``qcb``    :func:`~.perception.qcb`              higher      :mod:`.perception`
 ``qcv``    :func:`~.perception.qcv`              lower       :mod:`.perception`
 ``vif``    :func:`~.perception.vif`              higher      :mod:`.perception`
+``viff``   :func:`~.perception.viff`             higher      :mod:`.perception`
 ``psnr``   :func:`~.reference.psnr`              higher      :mod:`.reference`
 ``mse``    :func:`~.reference.mse`               lower       :mod:`.reference`
 ``rmse``   :func:`~.reference.rmse`              lower       :mod:`.reference`
@@ -42,15 +51,15 @@ import numpy as np
 from ..errors import UnknownNameError
 from ._conventions import CONVENTIONS, DEFAULT_CONVENTION
 from .features import ag, ei, qabf, sd, sf
-from .information import ce, en, mi
-from .perception import qcb, qcv, vif
+from .information import ce, en, mi, nmi, qncie, qte
+from .perception import qcb, qcv, vif, viff
 from .reference import cc, mse, psnr, rmse, scd
-from .structural import ssim
+from .structural import qc, qe, qs, qw, qy, ssim
 
 __all__ = [
     "MetricSpec", "list_metrics", "get_metric", "evaluate", "CONVENTIONS", "DEFAULT_CONVENTION",
     "en", "ce", "mi", "sd", "sf", "ag", "ei", "qabf", "ssim", "qcb", "qcv", "vif", "psnr", "mse", "rmse",
-    "cc", "scd",
+    "cc", "scd", "nmi", "qte", "qncie", "qs", "qw", "qe", "qc", "qy", "viff",
 ]
 
 
@@ -91,15 +100,24 @@ _METRICS: dict[str, MetricSpec] = {
         MetricSpec("en", en, True, (0.0, 8.0), False, "Roberts et al., J. Appl. Remote Sens. 2008"),
         MetricSpec("ce", ce, False, (0.0, _INF), True, "Bulanon et al., Biosyst. Eng. 2009"),
         MetricSpec("mi", mi, True, (0.0, _INF), True, "Qu, Zhang & Yan, Electron. Lett. 2002"),
+        MetricSpec("nmi", nmi, True, (0.0, 2.0), True, "Hossny et al., Electron. Lett. 2008"),
+        MetricSpec("qte", qte, True, (-_INF, _INF), True, "Cvejic et al., Electron. Lett. 2006"),
+        MetricSpec("qncie", qncie, True, (0.0, 1.0), True, "Wang, Shen & Zhang, Physica D 2005"),
         MetricSpec("sd", sd, True, (0.0, 127.5), False, "Rao, Meas. Sci. Technol. 1997"),
         MetricSpec("sf", sf, True, (0.0, _INF), False, "Eskicioglu & Fisher, IEEE Trans. Commun. 1995"),
         MetricSpec("ag", ag, True, (0.0, _INF), False, "Cui et al., Opt. Commun. 2015"),
         MetricSpec("ei", ei, True, (0.0, _INF), False, "Rajalingam & Priya, IJESI 2018"),
         MetricSpec("qabf", qabf, True, (0.0, 1.0), True, "Xydeas & Petrovic, Electron. Lett. 2000"),
         MetricSpec("ssim", ssim, True, (-2.0, 2.0), True, "Wang et al., IEEE TIP 2004 (summed over sources)"),
+        MetricSpec("qs", qs, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
+        MetricSpec("qw", qw, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
+        MetricSpec("qe", qe, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
+        MetricSpec("qc", qc, True, (-1.0, 1.0), True, "Cvejic et al., Int. J. Signal Process. 2005"),
+        MetricSpec("qy", qy, True, (-1.0, 1.0), True, "Yang et al., Inf. Fusion 2008"),
         MetricSpec("qcb", qcb, True, (0.0, 1.0), True, "Chen & Blum, Image Vis. Comput. 2009"),
         MetricSpec("qcv", qcv, False, (0.0, _INF), True, "Chen & Varshney, Inf. Fusion 2007"),
         MetricSpec("vif", vif, True, (0.0, _INF), True, "Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013"),
+        MetricSpec("viff", viff, True, (0.0, _INF), True, "Han, Cai, Cao & Xu, Inf. Fusion 2013"),
         MetricSpec("psnr", psnr, True, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),
         MetricSpec("mse", mse, False, (0.0, 65025.0), True, "mean squared error, averaged over sources"),
         MetricSpec("rmse", rmse, False, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),

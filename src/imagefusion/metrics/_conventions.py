@@ -7,8 +7,10 @@
     colour source, or the whole of a 1-channel source — and the channel values are averaged. If the
     fused image is grey and a source is colour, the source goes through MATLAB's ``rgb2gray``.
 ``"mefb"``
-    The MEFB benchmark's MATLAB code (Zhang, Information Fusion 2021), which shares VIFB's
-    per-channel loop and 0–255 range; metrics that exist in both benchmarks are the same code.
+    The MEFB benchmark's MATLAB code (Zhang, Information Fusion 2021): VIFB's per-channel loop and
+    0–255 range, with one difference: when every source is 1-channel and the fused image is RGB,
+    only the fused image's first (red) channel is scored. Where a metric's MEFB code differs from
+    VIFB's (SF: per channel, not side by side), the metric's docstring says so.
 ``"cddfuse"``
     The Python evaluator of CDDFuse (Zhao et al., CVPR 2023; ``utils/Evaluator.py``): every image is
     converted to grey first, ``round(0.299 R + 0.587 G + 0.114 B)`` (OpenCV ``BGR2GRAY`` on float32,
@@ -100,12 +102,16 @@ def per_channel(
     """
     if convention == "cddfuse":
         return float(core(*[cddfuse_grey(s) for s in sources], cddfuse_grey(fused)))
+    if convention == "mefb" and fused.ndim == 3 and all(s.ndim == 2 for s in sources):
+        fused = fused[..., 0]
     if fused.ndim == 2:
         srcs = [matlab_rgb2gray(s) if s.ndim == 3 else s for s in sources]
         return float(core(*srcs, fused))
-    values = [
-        core(*[s[..., k] if s.ndim == 3 else s for s in sources], fused[..., k]) for k in range(fused.shape[2])
-    ]
+    from ..methods._common import parallel_map
+
+    values = parallel_map(
+        lambda k: core(*[s[..., k] if s.ndim == 3 else s for s in sources], fused[..., k]), range(fused.shape[2])
+    )
     return float(np.mean(values))
 
 

@@ -40,7 +40,8 @@ def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     ``SF = sqrt(RF² + CF²)`` with row and column frequencies from first differences (Eskicioglu &
     Fisher, IEEE Trans. Commun. 43(12), 1995). vifb/mefb (``metricsSpatial_frequency.m``): the RGB
     planes are laid side by side as one M×3N image (so the two seams between planes count) and the
-    squared differences are summed and divided by M·N·3; cddfuse: on grey, the means of the squared
+    squared differences are summed and divided by M·N·3; mefb: the same sums per channel, divided by
+    M·N, averaged over channels; cddfuse: on grey, the means of the squared
     row and column differences.
 
     Returns
@@ -54,12 +55,16 @@ def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
 
         g = cddfuse_grey(f)
         return float(np.sqrt(np.mean(np.diff(g, axis=1) ** 2) + np.mean(np.diff(g, axis=0) ** 2)))
-    if f.ndim == 3:
-        f = np.concatenate([f[..., k] for k in range(f.shape[2])], axis=1)
-    n = f.size
-    rf = np.sum(np.diff(f, axis=1) ** 2) / n
-    cf = np.sum(np.diff(f, axis=0) ** 2) / n
-    return float(np.sqrt(rf + cf))
+    if convention == "vifb" and f.ndim == 3:
+        planes = [np.concatenate([f[..., k] for k in range(f.shape[2])], axis=1)]
+    else:  # mefb: per channel, averaged
+        planes = fused_channels(f, convention)
+    values = []
+    for p in planes:
+        rf = np.sum(np.diff(p, axis=1) ** 2) / p.size
+        cf = np.sum(np.diff(p, axis=0) ** 2) / p.size
+        values.append(np.sqrt(rf + cf))
+    return float(np.mean(values))
 
 
 def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:

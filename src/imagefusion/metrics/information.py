@@ -6,7 +6,7 @@ import numpy as np
 
 from ._conventions import DEFAULT_CONVENTION, fused_channels, matlab_round, per_channel
 
-__all__ = ["en", "ce", "mi", "entropy_of", "mutual_information"]
+__all__ = ["en", "ce", "mi", "nmi", "qte", "qncie", "entropy_of", "mutual_information"]
 
 
 def _hist256(x: np.ndarray) -> np.ndarray:
@@ -128,3 +128,113 @@ def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sources, fused, convention = prepare(images, convention)
     norm = convention != "cddfuse"
     return per_channel(lambda *x: sum(mutual_information(s, x[-1], norm) for s in x[:-1]), sources, fused, convention)
+
+
+def _joint_prob(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ia = np.clip(a, 0, 255).astype(np.int64).ravel()
+    ib = np.clip(b, 0, 255).astype(np.int64).ravel()
+    h = np.bincount(ia * 256 + ib, minlength=65536).astype(np.float64).reshape(256, 256)
+    return h / h.sum()
+
+
+def _h_bits(p: np.ndarray) -> float:
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def _stretch(x: np.ndarray) -> np.ndarray:
+    from .perception import _normalize1
+
+    return _normalize1(x)
+
+
+def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Normalised mutual information NMI (Hossny, Nahavandi & Creighton, "Comments on 'Information
+    measure for performance of image fusion'", Electronics Letters 44(18), 2008), higher is better.
+
+    ``NMI = 2 Σ_S I(S; F) / (H(S) + H(F))`` with entropies in bits of 256-bin histograms after
+    Z. Liu's ``normalize1`` (min–max stretch to 0–255, rounded), as MEFB's ``metricsNMI.m``.
+    Per RGB channel, averaged (vifb/mefb); grey (cddfuse).
+
+    Returns
+    -------
+    float, in [0, 2] for two sources
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def core(*x: np.ndarray) -> float:
+        f = _stretch(x[-1])
+        total = 0.0
+        for s in x[:-1]:
+            p = _joint_prob(_stretch(s), f)
+            hs, hf = _h_bits(p.sum(axis=1)), _h_bits(p.sum(axis=0))
+            total += (hs + hf - _h_bits(p)) / (hs + hf) if hs + hf > 0 else 0.0
+        return 2.0 * total
+
+    return per_channel(core, sources, fused, convention)
+
+
+def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.85) -> float:
+    """Tsallis-entropy metric Q_TE (Cvejic, Canagarajah & Bull, "Image fusion metric based on mutual
+    information and Tsallis entropy", Electronics Letters 42(11), 2006), higher is better.
+
+    ``Σ_S (1 − Σ_ij p_SF(i, j)^q / (m(i) m'(j))^{q−1}) / (1 − q)`` with q = 1.85, after ``normalize1``.
+    Z. Liu's code (used by MEFB's ``metricsTE.m``) pairs the joint histogram's row index with the
+    *fused* image's marginal and the column index with the source's (its marginals are swapped);
+    this is reproduced, which is why values are in the thousands.
+
+    Returns
+    -------
+    float
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def tsallis(a: np.ndarray, b: np.ndarray) -> float:
+        p = _joint_prob(a, b)              # p[i, j]: a = i, b = j
+        m_first = p.sum(axis=0)            # Liu's im1_marg = sum(h): the column (b) marginal
+        m_second = p.sum(axis=1)           # Liu's im2_marg = sum(h'): the row (a) marginal
+        buff = m_first[:, None] * m_second[None, :]
+        keep = buff != 0
+        result = np.sum(p[keep] ** q / buff[keep] ** (q - 1))
+        return float((1 - result) / (1 - q))
+
+    def core(*x: np.ndarray) -> float:
+        f = _stretch(x[-1])
+        return sum(tsallis(_stretch(s), f) for s in x[:-1])
+
+    return per_channel(core, sources, fused, convention)
+
+
+def qncie(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Nonlinear correlation information entropy Q_NCIE (Wang, Shen & Zhang, Physica D 200, 2005;
+    Wang, Shen & Jin, "Performance evaluation of image fusion techniques", in Image Fusion:
+    Algorithms and Applications, 2008, ch. 19), higher is better.
+
+    Nonlinear correlation coefficients ``NCC = H(X) + H(Y) − H(X, Y)`` (entropies in base 256 after
+    ``normalize1``) of the pairs (A, B), (A, F), (B, F) fill a 3×3 correlation matrix R with
+    eigenvalues λ; ``Q = 1 + Σ (λ/3) log_256(λ/3)``. Two sources, as MEFB's ``metricsQncie.m``.
+
+    Returns
+    -------
+    float, in [0, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def ncc(a: np.ndarray, b: np.ndarray) -> float:
+        p = _joint_prob(a, b)
+        return (_h_bits(p.sum(axis=1)) + _h_bits(p.sum(axis=0)) - _h_bits(p)) / 8.0
+
+    def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
+        a, b, f = _stretch(a), _stretch(b), _stretch(f)
+        xy, xf, yf = ncc(a, b), ncc(a, f), ncc(b, f)
+        r = np.linalg.eigvalsh(np.array([[1, xy, xf], [xy, 1, yf], [xf, yf, 1]]))
+        hr = -np.sum(r * np.log2(r / 3) / 3) / 8.0
+        return float(1 - hr)
+
+    return per_channel(core, sources, fused, convention)

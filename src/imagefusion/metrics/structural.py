@@ -8,20 +8,22 @@ from scipy import ndimage
 
 from ._conventions import DEFAULT_CONVENTION, per_channel
 
-__all__ = ["ssim", "ssim_index"]
+__all__ = ["ssim", "ssim_index", "qs", "qw", "qe", "qc", "qy"]
 
 
 def _gaussian_window(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    """MATLAB ``fspecial('gaussian', size, sigma)`` as its separable 1-D factor (the outer product of
+    the returned vector with itself is the 2-D window)."""
     ax = np.arange(size) - (size - 1) / 2.0
-    g = np.exp(-(ax[:, None] ** 2 + ax[None, :] ** 2) / (2 * sigma * sigma))
-    g[g < np.finfo(float).eps * g.max()] = 0
+    g = np.exp(-(ax * ax) / (2 * sigma * sigma))
     return g / g.sum()
 
 
 def _filter_valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    r0, r1 = (w.shape[0] - 1) // 2, (w.shape[1] - 1) // 2
-    full = cv2.filter2D(x, cv2.CV_64F, w, borderType=cv2.BORDER_CONSTANT)
-    return full[r0: x.shape[0] - (w.shape[0] - 1 - r0), r1: x.shape[1] - (w.shape[1] - 1 - r1)]
+    """``filter2(w ⊗ w, x, 'valid')`` for the symmetric separable window factor ``w``."""
+    r = (w.size - 1) // 2
+    full = cv2.sepFilter2D(x, cv2.CV_64F, w, w, borderType=cv2.BORDER_CONSTANT)
+    return full[r: x.shape[0] - (w.size - 1 - r), r: x.shape[1] - (w.size - 1 - r)]
 
 
 def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
@@ -92,3 +94,168 @@ def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sources, fused, convention = prepare(images, convention)
     style = "skimage-0.19-float" if convention == "cddfuse" else "wang"
     return per_channel(lambda *x: sum(ssim_index(s, x[-1], style=style) for s in x[:-1]), sources, fused, convention)
+
+
+def _ssim_maps(a: np.ndarray, b: np.ndarray, window: np.ndarray, c1: float, c2: float):
+    """SSIM map and local statistics ('valid' region), as Wang's / Liu's ``ssim_index``."""
+    mu_a, mu_b = _filter_valid(a, window), _filter_valid(b, window)
+    saa = _filter_valid(a * a, window) - mu_a * mu_a
+    sbb = _filter_valid(b * b, window) - mu_b * mu_b
+    sab = _filter_valid(a * b, window) - mu_a * mu_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
+    return m, saa, sbb, sab
+
+
+_W11 = _gaussian_window(11, 1.5)
+_W7 = _gaussian_window(7, 1.5)
+_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+
+def _piella(a: np.ndarray, b: np.ndarray, f: np.ndarray, weighted: bool) -> float:
+    _, sa, sb, _ = _ssim_maps(a, b, _W11, _C1, _C2)
+    both0 = (sa + sb) == 0
+    sa = sa + 0.5 * both0
+    sb = sb + 0.5 * both0
+    lam = sa / (sa + sb)
+    m1 = _ssim_maps(f, a, _W11, _C1, _C2)[0]
+    m2 = _ssim_maps(f, b, _W11, _C1, _C2)[0]
+    q = lam * m1 + (1 - lam) * m2
+    if not weighted:
+        return float(q.mean())
+    cw = np.maximum(sa, sb)
+    return float(np.sum(cw / cw.sum() * q))
+
+
+def _prewitt_strength(x: np.ndarray) -> np.ndarray:
+    k1 = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], np.float64)
+    k2 = np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], np.float64)
+    gx = cv2.filter2D(x, cv2.CV_64F, k1, borderType=cv2.BORDER_CONSTANT)
+    gy = cv2.filter2D(x, cv2.CV_64F, k2, borderType=cv2.BORDER_CONSTANT)
+    return np.sqrt(gx * gx + gy * gy)
+
+
+def qs(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Piella's fusion quality index Q_S (Piella & Heijmans, "A new quality metric for image fusion",
+    ICIP 2003, eq. 5), higher is better.
+
+    ``mean(λ SSIM(F, A) + (1 − λ) SSIM(F, B))`` with the local-variance saliency
+    ``λ = σ_A² / (σ_A² + σ_B²)`` (0.5 each where both are 0); SSIM maps with Wang's 11×11 Gaussian
+    window, 'valid' region (Z. Liu's ``metricPeilla.m``, case 1). Two sources.
+
+    Returns
+    -------
+    float, in [−1, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    return per_channel(lambda a, b, f: _piella(a, b, f, False), sources, fused, convention)
+
+
+def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Piella's weighted fusion quality index Q_W (Piella & Heijmans, ICIP 2003, eq. 6), higher is
+    better.
+
+    vifb/cddfuse: ``Σ c(w) (λ SSIM(F, A) + (1 − λ) SSIM(F, B))`` with the overall saliency
+    ``c = max(σ_A², σ_B²)`` normalised to sum to 1 (Z. Liu's code, case 2).
+    mefb: what MEFB's ``metricsQw.m`` returns — it runs case 3 of that code, the same weighted
+    index computed on the Prewitt edge-strength images of A, B and F (Piella's edge image term of
+    Q_E with α = 1, without the Q_W factor). This is kept so that values match MEFB's tables.
+
+    Returns
+    -------
+    float, in [−1, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    if convention == "mefb":
+        core = lambda a, b, f: _piella(_prewitt_strength(a), _prewitt_strength(b), _prewitt_strength(f), True)  # noqa: E731
+    else:
+        core = lambda a, b, f: _piella(a, b, f, True)  # noqa: E731
+    return per_channel(core, sources, fused, convention)
+
+
+def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float = 1.0) -> float:
+    """Piella's edge-dependent fusion quality index Q_E (Piella & Heijmans, ICIP 2003, eq. 8), higher
+    is better.
+
+    ``Q_E = Q_W(A, B, F) · Q_W(A', B', F')^α`` where ' marks the Prewitt edge-strength images and
+    Q_W is the weighted index (:func:`qw`, vifb form); α = 1.
+
+    Returns
+    -------
+    float, in [−1, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
+        q = _piella(a, b, f, True)
+        qedge = _piella(_prewitt_strength(a), _prewitt_strength(b), _prewitt_strength(f), True)
+        return q * np.sign(qedge) * abs(qedge) ** alpha
+
+    return per_channel(core, sources, fused, convention)
+
+
+def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Cvejić's metric Q_C (Cvejić, Łoza, Bull & Canagarajah, "A similarity metric for assessment of
+    image fusion algorithms", Int. J. Signal Process. 2(3), 2005, eqs. 3–4), higher is better.
+
+    ``sim = σ_AF / (σ_AF + σ_BF)`` clipped to [0, 1] (set to 0 below 0 and 1 above 1, after mixing,
+    as the code does), ``Q = mean(sim SSIM(A, F) + (1 − sim) SSIM(B, F))`` over non-NaN pixels, with
+    a 7×7 Gaussian window (σ = 1.5) and C1 = C2 = 2e-16 (Z. Liu's ``metricCvejic.m`` in MEFB).
+
+    Returns
+    -------
+    float, in [−1, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
+        m_af, _, _, s_af = _ssim_maps(a, f, _W7, 2e-16, 2e-16)
+        m_bf, _, _, s_bf = _ssim_maps(b, f, _W7, 2e-16, 2e-16)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = s_af / (s_af + s_bf)
+            sim = w * m_af + (1 - w) * m_bf
+        sim[w < 0] = 0
+        sim[w > 1] = 1
+        sim = sim[~np.isnan(sim)]
+        return float(sim.mean())
+
+    return per_channel(core, sources, fused, convention)
+
+
+def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Yang's metric Q_Y (Yang, Zhang, Wang & Liu, "A novel similarity based quality metric for
+    image fusion", Information Fusion 9(2), 2008, eq. 5), higher is better.
+
+    Where the sources are locally similar (``SSIM(A, B) ≥ 0.75``): ``λ SSIM(A, F) + (1 − λ) SSIM(B, F)``
+    with ``λ = σ_A² / (σ_A² + σ_B²)``; elsewhere ``max(SSIM(A, F), SSIM(B, F))``; the mean over
+    non-NaN pixels. 7×7 Gaussian window (σ = 1.5), C1 = C2 = 2e-16, 'valid' region (Z. Liu's
+    ``metricYang.m`` in MEFB).
+
+    Returns
+    -------
+    float, in [−1, 1]
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+
+    def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
+        m_ab, sa, sb, _ = _ssim_maps(a, b, _W7, 2e-16, 2e-16)
+        m_af = _ssim_maps(a, f, _W7, 2e-16, 2e-16)[0]
+        m_bf = _ssim_maps(b, f, _W7, 2e-16, 2e-16)[0]
+        similar = m_ab >= 0.75
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lam = sa / (sa + sb)
+            q = (lam * m_af + (1 - lam) * m_bf) * similar + np.maximum(m_af, m_bf) * ~similar
+        q = q[~np.isnan(q)]
+        return float(q.mean())
+
+    return per_channel(core, sources, fused, convention)
