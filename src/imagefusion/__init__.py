@@ -22,12 +22,13 @@ from .errors import (  # noqa: E402
 )
 from .fusion import fuse, load_sources
 from .io import read_image, write_image
+from .metrics import evaluate, list_metrics
 from .registry import TASKS, MethodSpec, get_method, list_methods
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "fuse", "load_sources", "list_methods", "get_method", "MethodSpec", "TASKS", "read_image", "write_image",
+    "fuse", "load_sources", "evaluate", "list_metrics", "list_methods", "get_method", "MethodSpec", "TASKS", "read_image", "write_image",
     "ImageFusionError", "InvalidImageError", "OverwriteError", "ParameterError", "SizeMismatchError",
     "UnknownNameError", "__version__",
 ]

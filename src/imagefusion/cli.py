@@ -124,6 +124,35 @@ def demo(
         console.print(f"  {path}")
 
 
+@app.command()
+def evaluate(
+    fused: Annotated[Path, typer.Option(help="Folder of fused images, named like the pairs.")],
+    sources: Annotated[Path, typer.Option(help="Paired source folder (one sub-folder per source).")],
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
+    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = "mefb",
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Per-image CSV; the summary goes beside it as .md and .json.")] = None,
+) -> None:
+    """Evaluate a folder of fused images against their sources: per-image CSV, mean ± std summary."""
+    from .evaluation import evaluate_folder, write_text_atomic
+
+    try:
+        names = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]
+        from .io import find_pairs
+
+        total = len(find_pairs(sources).pairs)
+        with _progress() as bar:
+            task = bar.add_task(f"evaluate {fused.name}", total=total)
+            result = evaluate_folder(fused, sources, names, convention, progress=lambda _n: bar.advance(task))
+    except ImageFusionError as exc:
+        _fail(exc)
+    console.print(result.to_markdown())
+    if out is not None:
+        write_text_atomic(out, result.to_csv())
+        write_text_atomic(out.with_suffix(".md"), result.to_markdown())
+        write_text_atomic(out.with_suffix(".json"), result.to_json())
+        console.print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -64,7 +64,9 @@ def as_u8_values(image: np.ndarray, name: str = "image") -> np.ndarray:
             raise InvalidImageError(f"{name}: NaN or infinite values")
         if x.min() < 0 or x.max() > 1:
             raise InvalidImageError(f"{name}: float images must lie in [0, 1]")
-        return np.round(x.astype(np.float64) * 255.0)
+        # Scaled in the array's own precision, as write_image does, so that an array and the 8-bit
+        # file written from it score the same.
+        return np.round(x * 255.0).astype(np.float64)
     if np.issubdtype(x.dtype, np.integer) and x.min() >= 0 and x.max() <= 255:
         return x.astype(np.float64)
     raise InvalidImageError(f"{name}: unsupported dtype {x.dtype}")

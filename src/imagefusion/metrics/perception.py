@@ -13,10 +13,12 @@ __all__ = ["qcb", "qcv", "vif", "viff", "vif_index"]
 
 
 def _normalize1(x: np.ndarray) -> np.ndarray:
-    """Z. Liu's ``normalize1``: min–max stretch to 0–255 and round (MATLAB rounding)."""
+    """Z. Liu's ``normalize1``: min–max stretch to 0–255 and round (MATLAB rounding).
+
+    A constant image maps to zeros (the reference divides 0 by 0 there and fails)."""
     lo, hi = x.min(), x.max()
-    if lo == 0 and hi == 0:
-        return x
+    if hi == lo:
+        return np.zeros_like(x)
     return matlab_round((x - lo) / (hi - lo) * 255)
 
 
@@ -56,7 +58,9 @@ def _qcb_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         y = _freq_filter(x, sd)
         b1 = cv2.sepFilter2D(y, cv2.CV_64F, _G1, _G1, borderType=cv2.BORDER_CONSTANT)
         b2 = cv2.sepFilter2D(y, cv2.CV_64F, _G2, _G2, borderType=cv2.BORDER_CONSTANT)
-        c = np.abs(b1 / b2 - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.abs(b1 / b2 - 1)
+        c[~np.isfinite(c)] = 0.0  # no local luminance (b2 = 0): no contrast (the reference gives NaN)
         c2 = c * c
         return c2 * c / (c2 + 0.0001)  # k = h = 1, p = 3, q = 2, Z = 1e-4
 
@@ -65,8 +69,12 @@ def _qcb_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         qaf = np.where(ca < cf, ca / cf, cf / ca)
         qbf = np.where(cb < cf, cb / cf, cf / cb)
         lam_a = ca * ca / (ca * ca + cb * cb)
-        lam_b = cb * cb / (ca * ca + cb * cb)
-        q = lam_a * qaf + lam_b * qbf
+    # 0/0 only where contrasts vanish (the reference returns NaN for the whole image then):
+    # no contrast in both -> preserved (1); no contrast in either source -> equal saliency.
+    qaf[np.isnan(qaf)] = 1.0
+    qbf[np.isnan(qbf)] = 1.0
+    lam_a[np.isnan(lam_a)] = 0.5
+    q = lam_a * qaf + (1 - lam_a) * qbf
     return float(np.mean(q))
 
 
@@ -120,7 +128,10 @@ def _qcv_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     theta_m = 2.6 * (0.0192 + 0.144 * r) * np.exp(-((0.144 * r) ** 1.1))  # Mannos–Sakrison CSF
     da = _block_reduce(_freq_filter(a - f, theta_m) ** 2, win, lambda bl: bl.mean(axis=(1, 3)))
     db = _block_reduce(_freq_filter(b - f, theta_m) ** 2, win, lambda bl: bl.mean(axis=(1, 3)))
-    return float(np.sum(lam_a * da + lam_b * db) / np.sum(lam_a + lam_b))
+    weight = np.sum(lam_a + lam_b)
+    if weight == 0:  # no edges in either source: equal region weights (the reference divides 0 by 0)
+        return float(np.mean(da + db) / 2)
+    return float(np.sum(lam_a * da + lam_b * db) / weight)
 
 
 def qcv(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
@@ -277,7 +288,8 @@ def viff(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
             pick1 = g1[k] < g2[k]
             vid = np.where(pick1, n1[k], n2[k])
             vind = np.where(pick1, d1[k], d2[k])
-            total += p[k] * np.sum(vid + 1e-7) / np.sum(vind + 1e-7)
+            # An image too small for scale k leaves no pixels there: that scale counts as 1.
+            total += p[k] * (np.sum(vid + 1e-7) / np.sum(vind + 1e-7) if vid.size else 1.0)
         return float(total)
 
     return per_channel(core, sources, fused, convention)

@@ -124,6 +124,8 @@ def _piella(a: np.ndarray, b: np.ndarray, f: np.ndarray, weighted: bool) -> floa
     if not weighted:
         return float(q.mean())
     cw = np.maximum(sa, sb)
+    if cw.sum() == 0:  # flat sources: equal weights (the reference divides 0 by 0)
+        return float(q.mean())
     return float(np.sum(cw / cw.sum() * q))
 
 
@@ -224,8 +226,10 @@ def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
             sim = w * m_af + (1 - w) * m_bf
         sim[w < 0] = 0
         sim[w > 1] = 1
-        sim = sim[~np.isnan(sim)]
-        return float(sim.mean())
+        keep = ~np.isnan(sim)
+        if not keep.any():  # every window flat in A and B: equal weights (the reference gives NaN)
+            return float(np.nanmean((m_af + m_bf) / 2)) if np.isfinite(m_af + m_bf).any() else 1.0
+        return float(sim[keep].mean())
 
     return per_channel(core, sources, fused, convention)
 
@@ -255,7 +259,9 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
             lam = sa / (sa + sb)
             q = (lam * m_af + (1 - lam) * m_bf) * similar + np.maximum(m_af, m_bf) * ~similar
-        q = q[~np.isnan(q)]
-        return float(q.mean())
+        keep = ~np.isnan(q)
+        if not keep.any():  # every window flat in A and B: equal weights (the reference gives NaN)
+            return float(np.nanmean((m_af + m_bf) / 2)) if np.isfinite(m_af + m_bf).any() else 1.0
+        return float(q[keep].mean())
 
     return per_channel(core, sources, fused, convention)

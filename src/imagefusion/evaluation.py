@@ -1,0 +1,148 @@
+"""Folder evaluation: metrics for every fused image of a folder against its paired sources."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InvalidImageError
+from .io import IMAGE_EXTENSIONS, find_pairs
+from .metrics import DEFAULT_CONVENTION, evaluate, get_metric, list_metrics
+
+__all__ = ["FolderEvaluation", "evaluate_folder", "write_text_atomic"]
+
+
+@dataclass
+class FolderEvaluation:
+    """Per-image metric values and their summary.
+
+    Attributes
+    ----------
+    metrics : list of str
+    convention : str
+    rows : dict of str to dict of str to float
+        Image name → metric → value.
+    summary : dict of str to dict
+        Metric → ``{"mean", "std", "n", "direction"}`` (population std over images).
+    """
+
+    metrics: list[str]
+    convention: str
+    rows: dict[str, dict[str, float]]
+    summary: dict[str, dict[str, float | str | int]]
+
+    def to_csv(self) -> str:
+        """Per-image values as CSV text: ``name,<metric>,...``."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["name", *self.metrics])
+        for name, vals in self.rows.items():
+            w.writerow([name, *(repr(vals[m]) for m in self.metrics)])
+        return buf.getvalue()
+
+    def to_markdown(self) -> str:
+        """Mean ± std per metric as a Markdown table, with each metric's direction."""
+        lines = [f"convention: `{self.convention}`, {len(self.rows)} images", "",
+                 "| metric | better | mean ± std |", "|---|---|---:|"]
+        for m in self.metrics:
+            s = self.summary[m]
+            arrow = "↑" if s["direction"] == "higher" else "↓"
+            lines.append(f"| {m} | {arrow} | {s['mean']:.4f} ± {s['std']:.4f} |")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        """Summary and per-image values as JSON text."""
+        return json.dumps({"convention": self.convention, "metrics": self.metrics, "summary": self.summary,
+                           "images": self.rows}, indent=2)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write text to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def evaluate_folder(
+    fused_dir: str | os.PathLike,
+    sources_dir: str | os.PathLike,
+    metrics: Sequence[str] | str = "all",
+    convention: str = DEFAULT_CONVENTION,
+    progress: Callable[[str], None] | None = None,
+) -> FolderEvaluation:
+    """Evaluate every fused image in ``fused_dir`` against the matching pair in ``sources_dir``.
+
+    Parameters
+    ----------
+    fused_dir : path
+        Fused images named like the pairs (any image ending).
+    sources_dir : path
+        Paired folder (one sub-folder per source, matching names), e.g. ``shared/data/ivif/tno``.
+    metrics : list of str or "all"
+    convention : {"vifb", "mefb", "cddfuse"}
+    progress : callable, optional
+        Called with each image name when done.
+
+    Returns
+    -------
+    FolderEvaluation
+
+    Raises
+    ------
+    InvalidImageError
+        A fused image without sources, a pair without a fused image (both listed by name), an
+        unreadable image (named).
+    SizeMismatchError
+        A fused image whose size differs from its sources (both named with sizes).
+    """
+    from .errors import SizeMismatchError
+
+    names = list_metrics() if metrics == "all" else [get_metric(m) for m in metrics]
+    metric_names = [m.name for m in names]
+    ps = find_pairs(sources_dir)
+    fused_dir = Path(fused_dir)
+    if not fused_dir.is_dir():
+        raise InvalidImageError(f"{fused_dir}: not a folder")
+    fused = {f.stem: f for f in sorted(fused_dir.iterdir())
+             if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith(".")}
+    orphans = sorted(set(fused) - set(ps.pairs))
+    missing = sorted(set(ps.pairs) - set(fused))
+    if orphans or missing:
+        parts = []
+        if orphans:
+            parts.append(f"fused images with no sources in {sources_dir}: {', '.join(orphans[:10])}")
+        if missing:
+            parts.append(f"pairs with no fused image in {fused_dir}: {', '.join(missing[:10])}")
+        raise InvalidImageError("; ".join(parts))
+    rows: dict[str, dict[str, float]] = {}
+    for name, files in ps.pairs.items():
+        try:
+            rows[name] = evaluate(fused[name], files, metric_names, convention=convention)
+        except SizeMismatchError as exc:
+            raise SizeMismatchError(f"{fused[name]} vs {files[0]}: {exc}") from None
+        if progress is not None:
+            progress(name)
+    summary = {}
+    for spec in names:
+        vals = [rows[n][spec.name] for n in rows]
+        finite = [v for v in vals if math.isfinite(v)]
+        mean = sum(finite) / len(finite) if finite else float("nan")
+        std = math.sqrt(sum((v - mean) ** 2 for v in finite) / len(finite)) if finite else float("nan")
+        summary[spec.name] = {"mean": mean, "std": std, "n": len(finite), "direction": spec.direction}
+    return FolderEvaluation(metric_names, convention, rows, summary)
