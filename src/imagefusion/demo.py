@@ -3,6 +3,7 @@ scikit-image's bundled sample images, with no data from the user."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import cv2
 import numpy as np
 
 from .fusion import fuse
-from .io import write_image
+from .io import write_bytes_atomic, write_image
 
 __all__ = ["make_multifocus_pair", "make_multiexposure_pair", "run_demo", "DEMO_METHODS"]
 
@@ -108,10 +109,8 @@ def run_demo(out_dir: str | os.PathLike = "imagefusion-demo") -> dict[str, Path]
             ax.set_title(label)
             ax.axis("off")
     fig.tight_layout()
-    figure = out / "demo.png"
-    tmp = out / ".demo.png.part"
-    fig.savefig(tmp, format="png", dpi=80)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=80)
     plt.close(fig)
-    os.replace(tmp, figure)
-    files["figure"] = figure
+    files["figure"] = write_bytes_atomic(out / "demo.png", png.getvalue())
     return files

@@ -7,13 +7,12 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidImageError
-from .io import IMAGE_EXTENSIONS, find_pairs
+from .io import IMAGE_EXTENSIONS, find_pairs, write_bytes_atomic
 from .metrics import DEFAULT_CONVENTION, evaluate, get_metric, list_metrics
 
 __all__ = ["FolderEvaluation", "evaluate_folder", "write_text_atomic"]
@@ -64,19 +63,8 @@ class FolderEvaluation:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write text to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write UTF-8 text to ``path`` atomically (see :func:`imagefusion.io.write_bytes_atomic`)."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def evaluate_folder(

@@ -28,6 +28,7 @@ __all__ = [
     "read_image",
     "read_image_raw",
     "write_image",
+    "write_bytes_atomic",
     "to_float",
     "validate_image",
     "check_same_size",
@@ -289,11 +290,23 @@ def write_image(
     ok, buf = cv2.imencode(ext, arr)
     if not ok:
         raise InvalidImageError(f"{path}: the {ext} encoder failed")
+    return write_bytes_atomic(path, buf.tobytes())
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder (made if missing),
+    flushed to disk, then renamed over ``path``. An interrupted write leaves no partial file.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{ext}.part", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.tobytes())
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

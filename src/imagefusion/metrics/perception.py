@@ -188,31 +188,9 @@ def vif_index(ref: np.ndarray, dist: np.ndarray) -> float:
     -------
     float, ≥ 0 (1 where the reference has no variance)
     """
-    sigma_nsq, eps = 2.0, 1e-10
-    num = den = 0.0
-    for scale, win in enumerate(_VIF_WINDOWS, 1):
-        if scale > 1:
-            ref = _valid(ref, win)[::2, ::2]
-            dist = _valid(dist, win)[::2, ::2]
-        mu1, mu2 = _valid(ref, win), _valid(dist, win)
-        s1 = np.maximum(_valid(ref * ref, win) - mu1 * mu1, 0)
-        s2 = np.maximum(_valid(dist * dist, win) - mu2 * mu2, 0)
-        s12 = _valid(ref * dist, win) - mu1 * mu2
-        g = s12 / (s1 + eps)
-        sv = s2 - g * s12
-        low1 = s1 < eps
-        g[low1] = 0
-        sv[low1] = s2[low1]
-        s1[low1] = 0
-        low2 = s2 < eps
-        g[low2] = 0
-        sv[low2] = 0
-        neg = g < 0
-        sv[neg] = s2[neg]
-        g[neg] = 0
-        sv[sv <= eps] = eps
-        num += np.sum(np.log10(1 + g * g * s1 / (sv + sigma_nsq)))
-        den += np.sum(np.log10(1 + s1 / sigma_nsq))
+    num_maps, den_maps, _ = _vif_maps(ref, dist, 2.0)
+    num = sum(float(np.sum(m)) for m in num_maps)
+    den = sum(float(np.sum(m)) for m in den_maps)
     v = num / den if den > 0 else float("nan")
     return 1.0 if np.isnan(v) else float(v)
 
@@ -232,7 +210,9 @@ def vif(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(lambda *x: sum(vif_index(s, x[-1]) for s in x[:-1]), sources, fused, convention)
 
 
-def _han_maps(ref: np.ndarray, dist: np.ndarray, sigma_nsq: float):
+def _vif_maps(ref: np.ndarray, dist: np.ndarray, sigma_nsq: float):
+    """Per scale, the Sheikh–Bovik information maps log10(1 + g²σ_R²/(σ_V² + σ_n²)) (with
+    distortion), log10(1 + σ_R²/σ_n²) (without), and the gain g; the reference code's guards."""
     num, den, gains = [], [], []
     for scale, win in enumerate(_VIF_WINDOWS, 1):
         if scale > 1:
@@ -281,8 +261,8 @@ def viff(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sq = 0.005 * 255 * 255
 
     def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-        n1, d1, g1 = _han_maps(a, f, sq)
-        n2, d2, g2 = _han_maps(b, f, sq)
+        n1, d1, g1 = _vif_maps(a, f, sq)
+        n2, d2, g2 = _vif_maps(b, f, sq)
         total = 0.0
         for k in range(4):
             pick1 = g1[k] < g2[k]
