@@ -14,7 +14,9 @@ from imagefusion.metrics import CONVENTIONS, evaluate, list_metrics
 SOURCE_METRICS = [m.name for m in list_metrics() if m.uses_sources]
 # Not symmetric in the reference code: viff breaks exact gain ties by source order; qc clips the
 # weight sigma_AF / (sigma_AF + sigma_BF) to 0 below 0 but to 1 above 1 (the clip is not mirrored).
-SYMMETRIC = [n for n in SOURCE_METRICS if n not in ("viff", "qc")]
+# The FMI reference normalises the fused window while scoring the first source and compares the
+# second source with that normalised window, so swapping the sources can change the value.
+SYMMETRIC = [n for n in SOURCE_METRICS if n not in ("viff", "qc") and not n.startswith("fmi")]
 # The ideal value when the fused image equals both (identical) sources.
 IDEAL = {"ssim": 2.0, "cc": 1.0, "mse": 0.0, "rmse": 0.0, "qs": 1.0, "qw": 1.0, "qe": 1.0, "qc": 1.0,
          "qy": 1.0, "scd": None, "ce": 0.0, "qcb": 1.0, "qcv": 0.0}

@@ -7,36 +7,41 @@ convention does, and each function's docstring for the per-metric details. The d
 ``"mefb"``: VIFB's and MEFB's MATLAB code is what most published tables were computed with, and
 MEFB's code, which contains VIFB's, covers the most metrics.
 
-=========  ====================================  ==========  =========================
-name       function                              better      module
-=========  ====================================  ==========  =========================
-``en``     :func:`~.information.en`              higher      :mod:`.information`
-``ce``     :func:`~.information.ce`              lower       :mod:`.information`
-``mi``     :func:`~.information.mi`              higher      :mod:`.information`
-``nmi``    :func:`~.information.nmi`             higher      :mod:`.information`
-``qte``    :func:`~.information.qte`             higher      :mod:`.information`
-``qncie``  :func:`~.information.qncie`           higher      :mod:`.information`
-``sd``     :func:`~.features.sd`                 higher      :mod:`.features`
-``sf``     :func:`~.features.sf`                 higher      :mod:`.features`
-``ag``     :func:`~.features.ag`                 higher      :mod:`.features`
-``ei``     :func:`~.features.ei`                 higher      :mod:`.features`
-``qabf``   :func:`~.features.qabf`               higher      :mod:`.features`
-``ssim``   :func:`~.structural.ssim`             higher      :mod:`.structural`
-``qs``     :func:`~.structural.qs`               higher      :mod:`.structural`
-``qw``     :func:`~.structural.qw`               higher      :mod:`.structural`
-``qe``     :func:`~.structural.qe`               higher      :mod:`.structural`
-``qc``     :func:`~.structural.qc`               higher      :mod:`.structural`
-``qy``     :func:`~.structural.qy`               higher      :mod:`.structural`
-``qcb``    :func:`~.perception.qcb`              higher      :mod:`.perception`
-``qcv``    :func:`~.perception.qcv`              lower       :mod:`.perception`
-``vif``    :func:`~.perception.vif`              higher      :mod:`.perception`
-``viff``   :func:`~.perception.viff`             higher      :mod:`.perception`
-``psnr``   :func:`~.reference.psnr`              higher      :mod:`.reference`
-``mse``    :func:`~.reference.mse`               lower       :mod:`.reference`
-``rmse``   :func:`~.reference.rmse`              lower       :mod:`.reference`
-``cc``     :func:`~.reference.cc`                higher      :mod:`.reference`
-``scd``    :func:`~.reference.scd`               higher      :mod:`.reference`
-=========  ====================================  ==========  =========================
+=============  ===============================  ========
+name           function                         better
+=============  ===============================  ========
+``en``         :func:`~.information.en`         higher
+``ce``         :func:`~.information.ce`         lower
+``mi``         :func:`~.information.mi`         higher
+``nmi``        :func:`~.information.nmi`        higher
+``qte``        :func:`~.information.qte`        higher
+``qncie``      :func:`~.information.qncie`      higher
+``fmi_pixel``  :func:`~.fmi.fmi_pixel`          higher
+``fmi_w``      :func:`~.fmi.fmi_w`              higher
+``fmi_dct``    :func:`~.fmi.fmi_dct`            higher
+``fmi_edge``   :func:`~.fmi.fmi_edge`           higher
+``sd``         :func:`~.features.sd`            higher
+``sf``         :func:`~.features.sf`            higher
+``ag``         :func:`~.features.ag`            higher
+``ei``         :func:`~.features.ei`            higher
+``qabf``       :func:`~.features.qabf`          higher
+``ssim``       :func:`~.structural.ssim`        higher
+``mef_ssim``   :func:`~.structural.mef_ssim`    higher
+``qs``         :func:`~.structural.qs`          higher
+``qw``         :func:`~.structural.qw`          higher
+``qe``         :func:`~.structural.qe`          higher
+``qc``         :func:`~.structural.qc`          higher
+``qy``         :func:`~.structural.qy`          higher
+``qcb``        :func:`~.perception.qcb`         higher
+``qcv``        :func:`~.perception.qcv`         lower
+``vif``        :func:`~.perception.vif`         higher
+``viff``       :func:`~.perception.viff`        higher
+``psnr``       :func:`~.reference.psnr`         higher
+``mse``        :func:`~.reference.mse`          lower
+``rmse``       :func:`~.reference.rmse`         lower
+``cc``         :func:`~.reference.cc`           higher
+``scd``        :func:`~.reference.scd`          higher
+=============  ===============================  ========
 """
 
 from __future__ import annotations
@@ -51,15 +56,16 @@ import numpy as np
 from ..errors import UnknownNameError
 from ._conventions import CONVENTIONS, DEFAULT_CONVENTION
 from .features import ag, ei, qabf, sd, sf
+from .fmi import fmi_dct, fmi_edge, fmi_pixel, fmi_w
 from .information import ce, en, mi, nmi, qncie, qte
 from .perception import qcb, qcv, vif, viff
 from .reference import cc, mse, psnr, rmse, scd
-from .structural import qc, qe, qs, qw, qy, ssim
+from .structural import mef_ssim, qc, qe, qs, qw, qy, ssim
 
 __all__ = [
     "MetricSpec", "list_metrics", "get_metric", "evaluate", "CONVENTIONS", "DEFAULT_CONVENTION",
     "en", "ce", "mi", "sd", "sf", "ag", "ei", "qabf", "ssim", "qcb", "qcv", "vif", "psnr", "mse", "rmse",
-    "cc", "scd", "nmi", "qte", "qncie", "qs", "qw", "qe", "qc", "qy", "viff",
+    "cc", "scd", "nmi", "qte", "qncie", "qs", "qw", "qe", "qc", "qy", "viff", "mef_ssim", "fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge",
 ]
 
 
@@ -101,6 +107,10 @@ _METRICS: dict[str, MetricSpec] = {
         MetricSpec("ce", ce, False, (0.0, _INF), True, "Bulanon et al., Biosyst. Eng. 2009"),
         MetricSpec("mi", mi, True, (0.0, _INF), True, "Qu, Zhang & Yan, Electron. Lett. 2002"),
         MetricSpec("nmi", nmi, True, (0.0, 2.0), True, "Hossny et al., Electron. Lett. 2008"),
+        MetricSpec("fmi_pixel", fmi_pixel, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011"),
+        MetricSpec("fmi_w", fmi_w, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011"),
+        MetricSpec("fmi_dct", fmi_dct, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011"),
+        MetricSpec("fmi_edge", fmi_edge, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011"),
         MetricSpec("qte", qte, True, (-_INF, _INF), True, "Cvejic et al., Electron. Lett. 2006"),
         MetricSpec("qncie", qncie, True, (0.0, 1.0), True, "Wang, Shen & Zhang, Physica D 2005"),
         MetricSpec("sd", sd, True, (0.0, 127.5), False, "Rao, Meas. Sci. Technol. 1997"),
@@ -114,6 +124,7 @@ _METRICS: dict[str, MetricSpec] = {
         MetricSpec("qe", qe, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
         MetricSpec("qc", qc, True, (-1.0, 1.0), True, "Cvejic et al., Int. J. Signal Process. 2005"),
         MetricSpec("qy", qy, True, (-1.0, 1.0), True, "Yang et al., Inf. Fusion 2008"),
+        MetricSpec("mef_ssim", mef_ssim, True, (-1.0, 1.0), True, "Ma, Zeng & Wang, IEEE TIP 2015"),
         MetricSpec("qcb", qcb, True, (0.0, 1.0), True, "Chen & Blum, Image Vis. Comput. 2009"),
         MetricSpec("qcv", qcv, False, (0.0, _INF), True, "Chen & Varshney, Inf. Fusion 2007"),
         MetricSpec("vif", vif, True, (0.0, _INF), True, "Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013"),
