@@ -202,6 +202,17 @@ def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float =
     return per_channel(core, sources, fused, convention)
 
 
+def _mean_of_defined(q: np.ndarray, m_af: np.ndarray, m_bf: np.ndarray) -> float:
+    """Mean of a quality map over its non-NaN pixels, as Z. Liu's code does. Where no pixel is
+    defined (every window flat in both sources, which makes the reference return NaN), the
+    equal-weight average of the two SSIM maps is used instead (1 if that is undefined too)."""
+    keep = ~np.isnan(q)
+    if keep.any():
+        return float(q[keep].mean())
+    both = (m_af + m_bf) / 2
+    return float(np.nanmean(both)) if np.isfinite(both).any() else 1.0
+
+
 def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Cvejić's metric Q_C (Cvejić, Łoza, Bull & Canagarajah, "A similarity metric for assessment of
     image fusion algorithms", Int. J. Signal Process. 2(3), 2005, eqs. 3–4), higher is better.
@@ -226,10 +237,7 @@ def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
             sim = w * m_af + (1 - w) * m_bf
         sim[w < 0] = 0
         sim[w > 1] = 1
-        keep = ~np.isnan(sim)
-        if not keep.any():  # every window flat in A and B: equal weights (the reference gives NaN)
-            return float(np.nanmean((m_af + m_bf) / 2)) if np.isfinite(m_af + m_bf).any() else 1.0
-        return float(sim[keep].mean())
+        return _mean_of_defined(sim, m_af, m_bf)
 
     return per_channel(core, sources, fused, convention)
 
@@ -259,10 +267,7 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):
             lam = sa / (sa + sb)
             q = (lam * m_af + (1 - lam) * m_bf) * similar + np.maximum(m_af, m_bf) * ~similar
-        keep = ~np.isnan(q)
-        if not keep.any():  # every window flat in A and B: equal weights (the reference gives NaN)
-            return float(np.nanmean((m_af + m_bf) / 2)) if np.isfinite(m_af + m_bf).any() else 1.0
-        return float(q[keep].mean())
+        return _mean_of_defined(q, m_af, m_bf)
 
     return per_channel(core, sources, fused, convention)
 
