@@ -15,9 +15,6 @@ from .registry import get_method
 
 __all__ = ["fuse", "load_sources"]
 
-Source = "str | os.PathLike | np.ndarray"
-
-
 def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
     """Read and validate fusion sources.
 

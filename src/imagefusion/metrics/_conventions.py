@@ -125,3 +125,20 @@ def fused_channels(fused: np.ndarray, convention: str) -> list[np.ndarray]:
     if fused.ndim == 2:
         return [fused]
     return [fused[..., k] for k in range(fused.shape[2])]
+
+
+def normalize1(x: np.ndarray) -> np.ndarray:
+    """Z. Liu's ``normalize1`` (used by VIFB/MEFB's MI, NMI, Q_TE, Q_NCIE, Q_CB, Q_CV): min–max
+    stretch to 0–255 and round half away from zero. A constant image maps to zeros (the reference
+    divides 0 by 0 there, except for an all-zero image, which it returns unchanged: also zeros)."""
+    lo, hi = x.min(), x.max()
+    if hi == lo:
+        return np.zeros_like(x)
+    return matlab_round((x - lo) / (hi - lo) * 255)
+
+
+def fused_planes(fused: np.ndarray, convention: str) -> list[np.ndarray]:
+    """Check the convention and the fused image; return the planes a fused-only metric averages over
+    (see :func:`fused_channels`)."""
+    check_convention(convention)
+    return fused_channels(as_u8_values(fused, "fused"), convention)

@@ -5,14 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ._conventions import DEFAULT_CONVENTION, as_u8_values, check_convention, fused_channels, per_channel
+from ._conventions import DEFAULT_CONVENTION, as_u8_values, check_convention, fused_channels, fused_planes, per_channel
 
 __all__ = ["sd", "sf", "ag", "ei", "qabf", "sobel_gradients"]
-
-
-def _fused(fused: np.ndarray, convention: str) -> list[np.ndarray]:
-    check_convention(convention)
-    return fused_channels(as_u8_values(fused, "fused"), convention)
 
 
 def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
@@ -31,7 +26,7 @@ def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 127.5]
     """
-    return float(np.mean([c.std() for c in _fused(fused, convention)]))
+    return float(np.mean([c.std() for c in fused_planes(fused, convention)]))
 
 
 def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
@@ -80,7 +75,7 @@ def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     float, ≥ 0
     """
     values = []
-    for c in _fused(fused, convention):
+    for c in fused_planes(fused, convention):
         gy, gx = np.gradient(c)
         s = np.sqrt((gx * gx + gy * gy) / 2.0)
         m, n = c.shape
@@ -101,7 +96,7 @@ def ei(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """
     k = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], np.float64)
     values = []
-    for c in _fused(fused, convention):
+    for c in fused_planes(fused, convention):
         gx = cv2.filter2D(c, -1, k, borderType=cv2.BORDER_REPLICATE)
         gy = cv2.filter2D(c, -1, k.T, borderType=cv2.BORDER_REPLICATE)
         values.append(np.sqrt(gx * gx + gy * gy).mean())

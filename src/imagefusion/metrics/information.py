@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._conventions import DEFAULT_CONVENTION, fused_channels, matlab_round, per_channel
+from ._conventions import DEFAULT_CONVENTION, fused_planes, normalize1, per_channel
 
 __all__ = ["en", "ce", "mi", "nmi", "qte", "qncie", "entropy_of", "mutual_information"]
 
@@ -37,10 +37,7 @@ def en(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 8]
     """
-    from ._conventions import as_u8_values, check_convention
-
-    check_convention(convention)
-    return float(np.mean([entropy_of(c) for c in fused_channels(as_u8_values(fused, "fused"), convention)]))
+    return float(np.mean([entropy_of(c) for c in fused_planes(fused, convention)]))
 
 
 def _kl_bits(src: np.ndarray, fused: np.ndarray) -> float:
@@ -89,20 +86,14 @@ def mutual_information(a: np.ndarray, b: np.ndarray, normalise: bool = False) ->
     float, ≥ 0
     """
     if normalise:
-        def stretch(x: np.ndarray) -> np.ndarray:
-            lo, hi = x.min(), x.max()
-            return matlab_round((x - lo) / (hi - lo) * 255) if hi != lo else np.zeros_like(x)
-        a, b = stretch(a), stretch(b)
-    ia = np.clip(a, 0, 255).astype(np.int64).ravel()
-    ib = np.clip(b, 0, 255).astype(np.int64).ravel()
-    joint = np.bincount(ia * 256 + ib, minlength=65536).astype(np.float64).reshape(256, 256) / ia.size
-    pa, pb = joint.sum(axis=1), joint.sum(axis=0)
+        a, b = normalize1(a), normalize1(b)
+    p = _joint_prob(a, b)
 
-    def h(p: np.ndarray) -> float:
-        p = p[p > 0]
-        return float(-(p * np.log(p)).sum())
+    def h(q: np.ndarray) -> float:
+        q = q[q > 0]
+        return float(-(q * np.log(q)).sum())
 
-    return h(pa) + h(pb) - h(joint)
+    return h(p.sum(axis=1)) + h(p.sum(axis=0)) - h(p)
 
 
 def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
@@ -142,12 +133,6 @@ def _h_bits(p: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def _stretch(x: np.ndarray) -> np.ndarray:
-    from .perception import _normalize1
-
-    return _normalize1(x)
-
-
 def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Normalised mutual information NMI (Hossny, Nahavandi & Creighton, "Comments on 'Information
     measure for performance of image fusion'", Electronics Letters 44(18), 2008), higher is better.
@@ -165,10 +150,10 @@ def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sources, fused, convention = prepare(images, convention)
 
     def core(*x: np.ndarray) -> float:
-        f = _stretch(x[-1])
+        f = normalize1(x[-1])
         total = 0.0
         for s in x[:-1]:
-            p = _joint_prob(_stretch(s), f)
+            p = _joint_prob(normalize1(s), f)
             hs, hf = _h_bits(p.sum(axis=1)), _h_bits(p.sum(axis=0))
             total += (hs + hf - _h_bits(p)) / (hs + hf) if hs + hf > 0 else 0.0
         return 2.0 * total
@@ -203,8 +188,8 @@ def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.
         return float((1 - result) / (1 - q))
 
     def core(*x: np.ndarray) -> float:
-        f = _stretch(x[-1])
-        return sum(tsallis(_stretch(s), f) for s in x[:-1])
+        f = normalize1(x[-1])
+        return sum(tsallis(normalize1(s), f) for s in x[:-1])
 
     return per_channel(core, sources, fused, convention)
 
@@ -231,7 +216,7 @@ def qncie(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
         return (_h_bits(p.sum(axis=1)) + _h_bits(p.sum(axis=0)) - _h_bits(p)) / 8.0
 
     def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-        a, b, f = _stretch(a), _stretch(b), _stretch(f)
+        a, b, f = normalize1(a), normalize1(b), normalize1(f)
         xy, xf, yf = ncc(a, b), ncc(a, f), ncc(b, f)
         r = np.linalg.eigvalsh(np.array([[1, xy, xf], [xy, 1, yf], [xf, yf, 1]]))
         hr = -np.sum(r * np.log2(r / 3) / 3) / 8.0

@@ -6,20 +6,10 @@ import cv2
 import numpy as np
 import scipy.fft
 
-from ._conventions import DEFAULT_CONVENTION, matlab_round, per_channel
+from ._conventions import DEFAULT_CONVENTION, normalize1, per_channel
 from ._prep import prepare
 
 __all__ = ["qcb", "qcv", "vif", "viff", "vif_index"]
-
-
-def _normalize1(x: np.ndarray) -> np.ndarray:
-    """Z. Liu's ``normalize1``: min–max stretch to 0–255 and round (MATLAB rounding).
-
-    A constant image maps to zeros (the reference divides 0 by 0 there and fails)."""
-    lo, hi = x.min(), x.max()
-    if hi == lo:
-        return np.zeros_like(x)
-    return matlab_round((x - lo) / (hi - lo) * 255)
 
 
 def _freq_radius(shape: tuple[int, int], scale_rows: float, scale_cols: float) -> np.ndarray:
@@ -48,7 +38,7 @@ _G1, _G2 = _gauss31(2.0), _gauss31(4.0)
 
 
 def _qcb_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-    a, b, f = _normalize1(a), _normalize1(b), _normalize1(f)
+    a, b, f = normalize1(a), normalize1(b), normalize1(f)
     h, w = a.shape
     f0, f1, amp = 15.3870, 1.3456, 0.7622
     r = _freq_radius((h, w), h / 30.0, w / 30.0)
@@ -106,7 +96,7 @@ def _block_reduce(x: np.ndarray, size: int, func) -> np.ndarray:
 
 
 def _qcv_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-    a, b, f = _normalize1(a), _normalize1(b), _normalize1(f)
+    a, b, f = normalize1(a), normalize1(b), normalize1(f)
     win, alpha = 16, 5
     k1 = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float64)  # filter2 = correlation
     k2 = k1.T
