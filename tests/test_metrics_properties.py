@@ -19,7 +19,8 @@ SOURCE_METRICS = [m.name for m in list_metrics() if m.uses_sources]
 SYMMETRIC = [n for n in SOURCE_METRICS if n not in ("viff", "qc") and not n.startswith("fmi")]
 # The ideal value when the fused image equals both (identical) sources.
 IDEAL = {"ssim": 2.0, "cc": 1.0, "mse": 0.0, "rmse": 0.0, "qs": 1.0, "qw": 1.0, "qe": 1.0, "qc": 1.0,
-         "qy": 1.0, "scd": None, "ce": 0.0, "qcb": 1.0, "qcv": 0.0}
+         "qy": 1.0, "scd": None, "ce": 0.0, "qcb": 1.0, "qcv": 0.0, "nabf": 0.0, "qm": 3.0, "qsf": 0.0,
+         "ms_ssim": 2.0}
 
 images = st.integers(min_value=0, max_value=2**32 - 1).map(
     lambda seed: np.random.default_rng(seed).integers(0, 256, (72, 80), dtype=np.uint8)

@@ -7,9 +7,9 @@ convention does, and each function's docstring for the per-metric details. The d
 ``"mefb"``: VIFB's and MEFB's MATLAB code is what most published tables were computed with, and
 MEFB's code, which contains VIFB's, covers the most metrics.
 
-=============  ===============================  ========
+=============  ===============================  ===========
 name           function                         better
-=============  ===============================  ========
+=============  ===============================  ===========
 ``en``         :func:`~.information.en`         higher
 ``ce``         :func:`~.information.ce`         lower
 ``mi``         :func:`~.information.mi`         higher
@@ -25,7 +25,12 @@ name           function                         better
 ``ag``         :func:`~.features.ag`            higher
 ``ei``         :func:`~.features.ei`            higher
 ``qabf``       :func:`~.features.qabf`          higher
+``nabf``       :func:`~.features.nabf`          lower
+``qm``         :func:`~.features.qm`            higher
+``qp``         :func:`~.phase.qp`               higher
+``qsf``        :func:`~.features.qsf`           closer to 0
 ``ssim``       :func:`~.structural.ssim`        higher
+``ms_ssim``    :func:`~.structural.ms_ssim`     higher
 ``mef_ssim``   :func:`~.structural.mef_ssim`    higher
 ``qs``         :func:`~.structural.qs`          higher
 ``qw``         :func:`~.structural.qw`          higher
@@ -41,7 +46,7 @@ name           function                         better
 ``rmse``       :func:`~.reference.rmse`         lower
 ``cc``         :func:`~.reference.cc`           higher
 ``scd``        :func:`~.reference.scd`          higher
-=============  ===============================  ========
+=============  ===============================  ===========
 """
 
 from __future__ import annotations
@@ -55,17 +60,19 @@ import numpy as np
 
 from ..errors import UnknownNameError
 from ._conventions import CONVENTIONS, DEFAULT_CONVENTION
-from .features import ag, ei, qabf, sd, sf
+from .features import ag, ei, nabf, qabf, qm, qsf, sd, sf
 from .fmi import fmi_dct, fmi_edge, fmi_pixel, fmi_w
 from .information import ce, en, mi, nmi, qncie, qte
 from .perception import qcb, qcv, vif, viff
+from .phase import phase_congruency, qp
 from .reference import cc, mse, psnr, rmse, scd
-from .structural import mef_ssim, qc, qe, qs, qw, qy, ssim
+from .structural import mef_ssim, ms_ssim, qc, qe, qs, qw, qy, ssim
 
 __all__ = [
     "MetricSpec", "list_metrics", "get_metric", "evaluate", "CONVENTIONS", "DEFAULT_CONVENTION",
     "en", "ce", "mi", "sd", "sf", "ag", "ei", "qabf", "ssim", "qcb", "qcv", "vif", "psnr", "mse", "rmse",
     "cc", "scd", "nmi", "qte", "qncie", "qs", "qw", "qe", "qc", "qy", "viff", "mef_ssim", "fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge",
+    "qp", "phase_congruency", "nabf", "qm", "qsf", "ms_ssim",
 ]
 
 
@@ -84,6 +91,10 @@ class MetricSpec:
     uses_sources : bool
         False for metrics of the fused image alone (EN, SD, SF, AG, EI).
     reference : str
+    ideal : float or None
+        A target value that is best (``qsf``: 0, where both signs are worse); then
+        ``higher_is_better`` only tells how the metric is usually sorted and :attr:`direction` says
+        ``"closer to 0"``.
     """
 
     name: str
@@ -92,10 +103,13 @@ class MetricSpec:
     value_range: tuple[float, float]
     uses_sources: bool
     reference: str
+    ideal: float | None = None
 
     @property
     def direction(self) -> str:
-        """``"higher"`` or ``"lower"`` (is better)."""
+        """``"higher"``, ``"lower"`` or ``"closer to <ideal>"`` (is better)."""
+        if self.ideal is not None:
+            return f"closer to {self.ideal:g}"
         return "higher" if self.higher_is_better else "lower"
 
 
@@ -118,7 +132,12 @@ _METRICS: dict[str, MetricSpec] = {
         MetricSpec("ag", ag, True, (0.0, _INF), False, "Cui et al., Opt. Commun. 2015"),
         MetricSpec("ei", ei, True, (0.0, _INF), False, "Rajalingam & Priya, IJESI 2018"),
         MetricSpec("qabf", qabf, True, (0.0, 1.0), True, "Xydeas & Petrovic, Electron. Lett. 2000"),
+        MetricSpec("nabf", nabf, False, (0.0, 1.0), True, "Shreyamsha Kumar, SIViP 2013 (modified N^AB/F)"),
+        MetricSpec("qm", qm, True, (0.0, 3.0), True, "Wang & Liu, ICSP 2008"),
+        MetricSpec("qp", qp, True, (0.0, 1.0), True, "Zhao, Laganiere & Liu, IJICIC 2007"),
+        MetricSpec("qsf", qsf, False, (-1.0, _INF), True, "Zheng et al., Inf. Fusion 2007 (ideal 0)", ideal=0.0),
         MetricSpec("ssim", ssim, True, (-2.0, 2.0), True, "Wang et al., IEEE TIP 2004 (summed over sources)"),
+        MetricSpec("ms_ssim", ms_ssim, True, (0.0, 2.0), True, "Wang, Simoncelli & Bovik, Asilomar 2003 (summed)"),
         MetricSpec("qs", qs, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
         MetricSpec("qw", qw, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),
         MetricSpec("qe", qe, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003"),

@@ -1,4 +1,4 @@
-"""Image-feature metrics: SD, SF, AG, EI, Q^AB/F."""
+"""Image-feature metrics: SD, SF, AG, EI, Q^AB/F, N^AB/F, Q_M, Q_SF."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from ._conventions import DEFAULT_CONVENTION, as_u8_values, check_convention, fused_channels, fused_planes, per_channel
 
-__all__ = ["sd", "sf", "ag", "ei", "qabf", "sobel_gradients"]
+__all__ = ["sd", "sf", "ag", "ei", "qabf", "nabf", "qm", "qsf", "sobel_gradients"]
 
 
 def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
@@ -177,3 +177,177 @@ def qabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sources, fused, convention = prepare(images, convention)
     scale = 1.0 if convention == "cddfuse" else 255.0
     return per_channel(_qabf_core(scale), sources, fused, convention)
+
+
+def _kumar_sobel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shreyamsha Kumar's ``sobel_fn``: Sobel kernels / 8, correlated with the image extended by
+    mirroring without repeating the edge (his ``per_extn_im_fn``). Returns (gv, gh), the responses
+    to ``[-1 0 1; -2 0 2; -1 0 1]/8`` and ``[-1 -2 -1; 0 0 0; 1 2 1]/8``."""
+    kv = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float64) / 8
+    gv = cv2.filter2D(x, cv2.CV_64F, kv, borderType=cv2.BORDER_REFLECT_101)
+    gh = cv2.filter2D(x, cv2.CV_64F, kv.T, borderType=cv2.BORDER_REFLECT_101)
+    return gv, gh
+
+
+def _nabf_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
+    td, wt_min, lg = 2.0, 0.001, 1.5
+    nrg, kg, sg, nra, ka, sa = 0.9999, 19.0, 0.5, 0.9995, 22.0, 0.5
+
+    def strength_angle(x):
+        gv, gh = _kumar_sobel(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ang = np.where((gv == 0) & (gh == 0), 0.0, np.arctan(gv / gh))  # atan(±inf) = ±π/2
+        return np.sqrt(gv * gv + gh * gh), ang
+
+    g_f, a_f = strength_angle(f)
+    num = 0.0
+    wt_sum = 0.0
+    artefact = np.ones(f.shape, bool)
+    terms = []
+    for s in (a, b):
+        g_s, a_s = strength_angle(s)
+        artefact &= g_f > g_s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where((g_s == 0) | (g_f == 0), 0.0, np.where(g_s > g_f, g_f / g_s, g_s / g_f))
+        ang = np.abs(np.abs(a_s - a_f) - np.pi / 2) * 2 / np.pi
+        q_g = nrg / (1 + np.exp(-kg * (rel - sg)))
+        q_a = nra / (1 + np.exp(-ka * (ang - sa)))
+        q = np.sqrt(q_g * q_a)
+        wt = np.where(g_s >= td, g_s ** lg, wt_min)
+        wt_sum += float(wt.sum())
+        terms.append((1 - q) * wt)
+    num = float(np.sum(np.where(artefact, terms[0] + terms[1], 0.0)))
+    return num / wt_sum
+
+
+def nabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Fusion artefacts N^AB/F, modified by Shreyamsha Kumar (lower is better).
+
+    Petrović's edge-preservation framework (Petrović & Xydeas, "Objective image fusion performance
+    characterisation", ICCV 2005) with Kumar's modified artefact measure ("Multifocus and
+    multispectral image fusion based on pixel significance using discrete cosine harmonic wavelet
+    transform", Signal Image Video Process. 7(6), 2013, eq. 24): where the fused edge is stronger than
+    both sources' (an artefact),
+    ``N = Σ [(1 − Q^AF) w^A + (1 − Q^BF) w^B] / Σ (w^A + w^B)``, with
+    ``Q^SF = sqrt(Q_g Q_α)`` (Γg = 0.9999, κg = 19, σg = 0.5; Γα = 0.9995, κα = 22, σα = 0.5) and
+    ``w = g^1.5`` where the source's edge strength g ≥ 2, else 0.001. As Kumar's
+    ``objective_fusion_perform_fn.m`` (used by DenseFuse's and many later papers' evaluations): Sobel
+    kernels divided by 8 on mirrored borders, ``atan(gv/gh)`` with 0 where both are 0, relative
+    strength 0 where either is 0, values 0–255. vifb/mefb: per RGB channel, averaged; cddfuse (which has
+    no N^AB/F): on the grey conversions.
+
+    Parameters
+    ----------
+    *images : ndarray
+        Two sources then the fused image: ``nabf(a, b, f)``.
+    convention : {"vifb", "mefb", "cddfuse"}
+
+    Returns
+    -------
+    float, in [0, 1]; 0 for a fused image without artefacts (e.g. one equal to a source)
+
+    Raises
+    ------
+    ParameterError
+        Not exactly two sources.
+    """
+    from ..errors import ParameterError
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    if len(sources) != 2:
+        raise ParameterError(f"N^AB/F is defined for two sources, got {len(sources)}")
+    return per_channel(_nabf_core, sources, fused, convention)
+
+
+def _haar_details(x: np.ndarray, levels: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    import pywt
+
+    coeffs = pywt.wavedec2(x, "haar", mode="periodization", level=levels)
+    return [tuple(c) for c in coeffs[:0:-1]]  # finest level first
+
+
+def _qm_core(*x: np.ndarray) -> float:
+    *srcs, f = x
+    levels = 2
+    det_f = _haar_details(f, levels)
+    det_s = [_haar_details(s, levels) for s in srcs]
+    q = []
+    for lev in range(levels):
+        num = den = 0.0
+        hf, vf, df = det_f[lev]
+        for det in det_s:
+            h, v, d = det[lev]
+            w = h * h + v * v + d * d
+            ep = np.exp(-np.abs(h - hf)) + np.exp(-np.abs(v - vf)) + np.exp(-np.abs(d - df))
+            num += float(np.sum(ep * w))
+            den += float(np.sum(w))
+        q.append(num / den if den > 0 else 3.0)
+    return float(q[0] ** (2 / 3) * q[1] ** (1 / 3))
+
+
+def qm(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Multiscale edge-preservation metric Q_M (Wang & Liu, "A novel image fusion metric based on
+    multi-scale analysis", ICSP 2008, eqs. 3–6), higher is better.
+
+    Two-level Haar wavelet decomposition of every image; per level the edge preservation
+    ``EP = e^{−|H_S − H_F|} + e^{−|V_S − V_F|} + e^{−|D_S − D_F|}`` weighted by the source's detail
+    energy ``w = H² + V² + D²``: ``Q_l = Σ_S Σ EP·w / Σ_S Σ w``, and ``Q_M = Q_1^{2/3} Q_2^{1/3}``. As Z.
+    Liu's ``metricPWW.m`` (values 0–255; orthonormal Haar, as Simoncelli's ``buildWpyr``): EP sums the
+    three bands without dividing by 3, so the ideal value is 3. The reference needs even sizes; other
+    sizes are decomposed with periodic extension (PyWavelets ``periodization``). vifb/mefb: per RGB
+    channel, averaged; cddfuse: on the grey conversions. Any number of sources.
+
+    Returns
+    -------
+    float, in [0, 3]; 3 when the fused image equals every source
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    return per_channel(_qm_core, sources, fused, convention)
+
+
+_WD = np.sqrt(2) / 2  # Zheng et al.'s distance weight of the diagonal differences
+
+
+def _four_differences(x: np.ndarray) -> list[np.ndarray]:
+    """First differences along rows, columns, the main and the secondary diagonal."""
+    return [x[:, :-1] - x[:, 1:], x[:-1, :] - x[1:, :], x[1:, 1:] - x[:-1, :-1], x[1:, :-1] - x[:-1, 1:]]
+
+
+def _qsf_core(*x: np.ndarray) -> float:
+    *srcs, f = x
+    n = f.size
+    weights = (1.0, 1.0, _WD, _WD)
+    sf_f = np.sqrt(sum(w * float(np.sum(d * d)) / n for w, d in zip(weights, _four_differences(f))))
+    diffs = [_four_differences(s) for s in srcs]
+    sf_r = 0.0
+    for k, w in enumerate(weights):
+        grad = np.maximum.reduce([np.abs(d[k]) for d in diffs])
+        sf_r += w * float(np.sum(grad * grad)) / n
+    sf_r = np.sqrt(sf_r)
+    return (sf_f - sf_r) / sf_r if sf_r > 0 else 0.0
+
+
+def qsf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
+    """Spatial-frequency metric Q_SF, the ratio of SF error rSFe (Zheng, Essock, Hansen & Haun, "A new
+    metric based on extended spatial frequency and its application to DWT based fusion algorithms",
+    Information Fusion 8(2), 2007, eqs. 5–9); its ideal value is 0 (negative: detail lost; positive:
+    detail or noise added).
+
+    ``SF² = RF² + CF² + MDF² + SDF²`` from row, column, main- and secondary-diagonal first differences
+    (the diagonal sums weighted by √2/2), all divided by the pixel count M·N;
+    the reference SF takes, per difference, the larger absolute source difference;
+    ``Q_SF = (SF_F − SF_R) / SF_R``. As Z. Liu's ``metricZheng.m`` (values 0–255; his note: it
+    corrects the paper's eqs. 7–8). vifb/mefb: per RGB channel, averaged; cddfuse: on the grey
+    conversions. Any number of sources; 0 when sources and fused image are all flat.
+
+    Returns
+    -------
+    float, ≥ −1; 0 is best
+    """
+    from ._prep import prepare
+
+    sources, fused, convention = prepare(images, convention)
+    return per_channel(_qsf_core, sources, fused, convention)
