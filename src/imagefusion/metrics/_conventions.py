@@ -102,26 +102,42 @@ def per_channel(
     vifb/mefb: per channel of the fused image, averaged (module docstring). cddfuse: once, on the
     grey conversions.
     """
+    from ._cache import cached
+
     if convention == "cddfuse":
-        return float(core(*[cddfuse_grey(s) for s in sources], cddfuse_grey(fused)))
+        grey = [cached("cddfuse_grey", x, cddfuse_grey) for x in (*sources, fused)]
+        return float(core(*grey))
     if convention == "mefb" and fused.ndim == 3 and all(s.ndim == 2 for s in sources):
         fused = fused[..., 0]
     if fused.ndim == 2:
-        srcs = [matlab_rgb2gray(s) if s.ndim == 3 else s for s in sources]
+        srcs = [cached("rgb2gray", s, matlab_rgb2gray) if s.ndim == 3 else s for s in sources]
         return float(core(*srcs, fused))
     from ..methods._common import parallel_map
 
+    # A colour source whose three channels are equal (an infrared image stored as RGB) gives the same
+    # plane to every channel's call, so per-plane results are computed once (see _cache).
+    planes = [cached("equal_channels", s, _equal_channels) if s.ndim == 3 else s for s in sources]
     values = parallel_map(
-        lambda k: core(*[s[..., k] if s.ndim == 3 else s for s in sources], fused[..., k]), range(fused.shape[2])
+        lambda k: core(*[p[..., k] if p.ndim == 3 else p for p in planes], fused[..., k]), range(fused.shape[2])
     )
     return float(np.mean(values))
+
+
+def _equal_channels(x: np.ndarray) -> np.ndarray:
+    """The first channel of ``x`` if all channels are equal, else ``x``."""
+    first = x[..., 0]
+    if all(np.array_equal(first, x[..., k]) for k in range(1, x.shape[2])):
+        return first
+    return x
 
 
 def fused_channels(fused: np.ndarray, convention: str) -> list[np.ndarray]:
     """The 2-D planes a fused-only metric is averaged over: each RGB channel (vifb/mefb) or the grey
     conversion (cddfuse)."""
     if convention == "cddfuse":
-        return [cddfuse_grey(fused)]
+        from ._cache import cached
+
+        return [cached("cddfuse_grey", fused, cddfuse_grey)]
     if fused.ndim == 2:
         return [fused]
     return [fused[..., k] for k in range(fused.shape[2])]
@@ -130,15 +146,29 @@ def fused_channels(fused: np.ndarray, convention: str) -> list[np.ndarray]:
 def normalize1(x: np.ndarray) -> np.ndarray:
     """Z. Liu's ``normalize1`` (used by VIFB/MEFB's MI, NMI, Q_TE, Q_NCIE, Q_CB, Q_CV): min–max
     stretch to 0–255 and round half away from zero. A constant image maps to zeros (the reference
-    divides 0 by 0 there, except for an all-zero image, which it returns unchanged: also zeros)."""
+    divides 0 by 0 there, except for an all-zero image, which it returns unchanged: also zeros).
+    Within one evaluation (see ``_cache``) each plane is stretched once."""
+    from ._cache import cached
+
+    return cached("normalize1", x, _normalize1)
+
+
+def _normalize1(x: np.ndarray) -> np.ndarray:
     lo, hi = x.min(), x.max()
     if hi == lo:
         return np.zeros_like(x)
+    if lo >= 0 and hi <= 255:
+        levels = x.astype(np.uint8)
+        if np.array_equal(levels, x):  # 8-bit grey levels: one look-up table
+            lut = matlab_round((np.arange(256, dtype=np.float64) - lo) / (hi - lo) * 255)
+            return lut[levels]
     return matlab_round((x - lo) / (hi - lo) * 255)
 
 
 def fused_planes(fused: np.ndarray, convention: str) -> list[np.ndarray]:
     """Check the convention and the fused image; return the planes a fused-only metric averages over
     (see :func:`fused_channels`)."""
+    from ._prep import u8_values
+
     check_convention(convention)
-    return fused_channels(as_u8_values(fused, "fused"), convention)
+    return fused_channels(u8_values(fused, "fused"), convention)

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InvalidImageError, SizeMismatchError
+from ._cache import cached
 from ._conventions import as_u8_values, check_convention
+
+
+def u8_values(x: np.ndarray, name: str) -> np.ndarray:
+    """:func:`as_u8_values`, shared between the metrics of one evaluation."""
+    x = np.asarray(x)
+    return cached("u8", x, lambda arr: as_u8_values(arr, name))
 
 
 def prepare(images: Sequence[np.ndarray], convention: str) -> tuple[list[np.ndarray], np.ndarray, str]:
@@ -25,7 +32,7 @@ def prepare(images: Sequence[np.ndarray], convention: str) -> tuple[list[np.ndar
         raise InvalidImageError("this metric needs the source image(s) and the fused image: metric(a, b, f)")
     *srcs, fused = images
     names = [f"source {i}" for i in range(1, len(srcs) + 1)] + ["fused"]
-    arrays = [as_u8_values(x, n) for x, n in zip([*srcs, fused], names)]
+    arrays = [u8_values(x, n) for x, n in zip([*srcs, fused], names)]
     h, w = arrays[-1].shape[:2]
     for arr, name in zip(arrays[:-1], names):
         if arr.shape[:2] != (h, w):

@@ -129,19 +129,41 @@ def sobel_gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_preservation(g_s: np.ndarray, a_s: np.ndarray, g_f: np.ndarray, a_f: np.ndarray) -> np.ndarray:
+    """Q^SF = Q_g · Q_α per pixel (in-place arithmetic on temporaries: this runs per channel and
+    source)."""
     tg, kg, dg, ta, ka, da = 0.9994, -15.0, 0.5, 0.9879, -22.0, 0.8
     with np.errstate(divide="ignore", invalid="ignore"):
-        G = np.where(g_s > g_f, g_f / g_s, np.where(g_s == g_f, g_f, g_s / g_f))
-    A = 1.0 - np.abs(a_s - a_f) / (np.pi / 2)
-    return tg / (1.0 + np.exp(kg * (G - dg))) * ta / (1.0 + np.exp(ka * (A - da)))
+        G = np.minimum(g_s, g_f)
+        G /= np.maximum(g_s, g_f)
+    equal = g_s == g_f
+    G[equal] = g_f[equal]
+    # Q_g = tg / (1 + exp(kg (G − dg)))
+    G -= dg
+    G *= kg
+    np.exp(G, out=G)
+    G += 1.0
+    # Q_α = ta / (1 + exp(ka (A − da))), A = 1 − |α_S − α_F| / (π/2)
+    A = np.subtract(a_s, a_f)
+    np.abs(A, out=A)
+    A *= -ka / (np.pi / 2)
+    A += ka * (1.0 - da)
+    np.exp(A, out=A)
+    A += 1.0
+    A *= G
+    return np.divide(tg * ta, A, out=A)
 
 
 def _qabf_core(scale: float):
+    from ._cache import cached
+
+    def gradients(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return sobel_gradients(x * scale)
+
     def core(*x: np.ndarray) -> float:
-        gf, af = sobel_gradients(x[-1] * scale)
+        gf, af = cached(f"qabf_sobel_{scale}", x[-1], gradients)
         num = den = 0.0
         for s in x[:-1]:
-            gs, as_ = sobel_gradients(s * scale)
+            gs, as_ = cached(f"qabf_sobel_{scale}", s, gradients)
             num += float(np.sum(_edge_preservation(gs, as_, gf, af) * gs))
             den += float(np.sum(gs))
         return num / den if den > 0 else 0.0

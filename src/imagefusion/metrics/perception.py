@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 import scipy.fft
@@ -21,11 +23,31 @@ def _freq_radius(shape: tuple[int, int], scale_rows: float, scale_cols: float) -
     return np.sqrt(u * u + v * v)
 
 
-def _freq_filter(x: np.ndarray, filt: np.ndarray) -> np.ndarray:
-    """``real(ifft2(ifftshift(fftshift(fft2(x)) .* filt)))`` for a centred filter that is symmetric
-    under the frequency reflection (as every radial filter here is), with real FFTs."""
-    unshifted = np.fft.ifftshift(filt)[:, : x.shape[1] // 2 + 1]
-    return scipy.fft.irfft2(scipy.fft.rfft2(x, workers=-1) * unshifted, s=x.shape, workers=-1)
+def _freq_filter(x: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """``real(ifft2(ifftshift(fftshift(fft2(x)) .* filt)))`` for a centred filter ``filt`` that is
+    symmetric under the frequency reflection (as every radial filter here is), with real FFTs;
+    ``half`` is ``_half_plane(filt)``."""
+    return scipy.fft.irfft2(scipy.fft.rfft2(x, workers=-1) * half, s=x.shape, workers=-1)
+
+
+def _half_plane(filt: np.ndarray) -> np.ndarray:
+    """A centred frequency response → unshifted, the rfft half-plane only."""
+    return np.ascontiguousarray(np.fft.ifftshift(filt)[:, : filt.shape[1] // 2 + 1])
+
+
+@lru_cache(maxsize=8)
+def _qcb_csf(h: int, w: int) -> np.ndarray:
+    """Chen–Blum's DoG contrast-sensitivity filter for an h×w image (half-plane, unshifted)."""
+    f0, f1, amp = 15.3870, 1.3456, 0.7622
+    r = _freq_radius((h, w), h / 30.0, w / 30.0)
+    return _half_plane(np.exp(-(r / f0) ** 2) - amp * np.exp(-(r / f1) ** 2))
+
+
+@lru_cache(maxsize=8)
+def _qcv_csf(h: int, w: int) -> np.ndarray:
+    """Mannos–Sakrison CSF as in Chen–Varshney's code for an h×w image (half-plane, unshifted)."""
+    r = _freq_radius((h, w), h / 8.0, w / 8.0)
+    return _half_plane(2.6 * (0.0192 + 0.144 * r) * np.exp(-((0.144 * r) ** 1.1)))
 
 
 def _gauss31(sigma: float) -> np.ndarray:
@@ -39,26 +61,31 @@ _G1, _G2 = _gauss31(2.0), _gauss31(4.0)
 
 def _qcb_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     a, b, f = normalize1(a), normalize1(b), normalize1(f)
-    h, w = a.shape
-    f0, f1, amp = 15.3870, 1.3456, 0.7622
-    r = _freq_radius((h, w), h / 30.0, w / 30.0)
-    sd = np.exp(-(r / f0) ** 2) - amp * np.exp(-(r / f1) ** 2)
+    sd = _qcb_csf(*a.shape)
 
     def contrast_response(x: np.ndarray) -> np.ndarray:
         y = _freq_filter(x, sd)
         b1 = cv2.sepFilter2D(y, cv2.CV_64F, _G1, _G1, borderType=cv2.BORDER_CONSTANT)
         b2 = cv2.sepFilter2D(y, cv2.CV_64F, _G2, _G2, borderType=cv2.BORDER_CONSTANT)
         with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.abs(b1 / b2 - 1)
+            c = np.divide(b1, b2, out=b1)
+        c -= 1
+        np.abs(c, out=c)
         c[~np.isfinite(c)] = 0.0  # no local luminance (b2 = 0): no contrast (the reference gives NaN)
-        c2 = c * c
-        return c2 * c / (c2 + 0.0001)  # k = h = 1, p = 3, q = 2, Z = 1e-4
+        c2 = np.multiply(c, c, out=b2)
+        c *= c2
+        c2 += 0.0001
+        c /= c2
+        return c  # C^3 / (C^2 + Z): k = h = 1, p = 3, q = 2, Z = 1e-4
 
-    ca, cb, cf = contrast_response(a), contrast_response(b), contrast_response(f)
+    from ._cache import cached
+
+    ca, cb, cf = (cached("qcb_contrast", x, contrast_response) for x in (a, b, f))
     with np.errstate(divide="ignore", invalid="ignore"):
-        qaf = np.where(ca < cf, ca / cf, cf / ca)
-        qbf = np.where(cb < cf, cb / cf, cf / cb)
-        lam_a = ca * ca / (ca * ca + cb * cb)
+        qaf = np.minimum(ca, cf) / np.maximum(ca, cf)
+        qbf = np.minimum(cb, cf) / np.maximum(cb, cf)
+        ca2 = ca * ca
+        lam_a = ca2 / (ca2 + cb * cb)
     # 0/0 only where contrasts vanish (the reference returns NaN for the whole image then):
     # no contrast in both -> preserved (1); no contrast in either source -> equal saliency.
     qaf[np.isnan(qaf)] = 1.0
@@ -111,11 +138,13 @@ def _qcv_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         return x2 * x2 * x
 
     assert alpha == 5
-    lam_a = _block_reduce(pow5(strength(a)), win, lambda bl: bl.sum(axis=(1, 3)))
-    lam_b = _block_reduce(pow5(strength(b)), win, lambda bl: bl.sum(axis=(1, 3)))
-    h, w = a.shape
-    r = _freq_radius((h, w), h / 8.0, w / 8.0)
-    theta_m = 2.6 * (0.0192 + 0.144 * r) * np.exp(-((0.144 * r) ** 1.1))  # Mannos–Sakrison CSF
+    from ._cache import cached
+
+    def saliency(x: np.ndarray) -> np.ndarray:
+        return _block_reduce(pow5(strength(x)), win, lambda bl: bl.sum(axis=(1, 3)))
+
+    lam_a, lam_b = cached("qcv_saliency", a, saliency), cached("qcv_saliency", b, saliency)
+    theta_m = _qcv_csf(*a.shape)
     da = _block_reduce(_freq_filter(a - f, theta_m) ** 2, win, lambda bl: bl.mean(axis=(1, 3)))
     db = _block_reduce(_freq_filter(b - f, theta_m) ** 2, win, lambda bl: bl.mean(axis=(1, 3)))
     weight = np.sum(lam_a + lam_b)

@@ -26,6 +26,11 @@ def _filter_valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return full[r: x.shape[0] - (w.size - 1 - r), r: x.shape[1] - (w.size - 1 - r)]
 
 
+_W11 = _gaussian_window(11, 1.5)
+_W7 = _gaussian_window(7, 1.5)
+_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+
 def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
     """Mean SSIM of two grey images (Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4), 2004, eq. 13).
 
@@ -46,14 +51,29 @@ def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
     float, in [−1, 1]
     """
     if style == "wang":
-        w = _gaussian_window()
-        c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-        mu_a, mu_b = _filter_valid(a, w), _filter_valid(b, w)
-        saa = _filter_valid(a * a, w) - mu_a * mu_a
-        sbb = _filter_valid(b * b, w) - mu_b * mu_b
-        sab = _filter_valid(a * b, w) - mu_a * mu_b
-        m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
-        return float(m.mean())
+        from ._cache import cached
+
+        w = _W11
+        c1, c2 = _C1, _C2
+        mu_a, saa = cached("ssim_moments", a, _local_moments)
+        mu_b, sbb = cached("ssim_moments", b, _local_moments)
+        mu_ab = mu_a * mu_b
+        sab = _filter_valid(a * b, w)
+        sab -= mu_ab
+        num = mu_ab
+        num *= 2
+        num += c1
+        sab *= 2
+        sab += c2
+        num *= sab
+        den = mu_a * mu_a
+        den += mu_b * mu_b
+        den += c1
+        var = saa + sbb
+        var += c2
+        den *= var
+        num /= den
+        return float(num.mean())
     if style == "skimage-0.19-float":
         a = a.astype(np.float32)
         b = b.astype(np.float32)
@@ -70,6 +90,12 @@ def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
         pad = (win - 1) // 2
         return float(s[pad:-pad, pad:-pad].astype(np.float64).mean())
     raise ValueError(f"unknown SSIM style {style!r}")
+
+
+def _local_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local mean and variance under the 11×11 Gaussian window (σ = 1.5), 'valid' region."""
+    mu = _filter_valid(x, _W11)
+    return mu, _filter_valid(x * x, _W11) - mu * mu
 
 
 def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
@@ -105,11 +131,6 @@ def _ssim_maps(a: np.ndarray, b: np.ndarray, window: np.ndarray, c1: float, c2: 
     with np.errstate(divide="ignore", invalid="ignore"):
         m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
     return m, saa, sbb, sab
-
-
-_W11 = _gaussian_window(11, 1.5)
-_W7 = _gaussian_window(7, 1.5)
-_C1, _C2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
 
 def _piella(a: np.ndarray, b: np.ndarray, f: np.ndarray, weighted: bool) -> float:
