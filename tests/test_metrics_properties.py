@@ -121,3 +121,18 @@ def test_evaluate_cli_writes_csv_and_summaries(tmp_path, data_dir):
     (fused_dir / "06.png").unlink()
     res = CliRunner().invoke(app, ["evaluate", "--fused", str(fused_dir), "--sources", str(pairs)])
     assert res.exit_code == 2 and "pairs with no fused image" in res.output and "06" in res.output
+
+
+def test_evaluate_shares_work_without_changing_values():
+    """evaluate() (thread pool + per-plane cache) equals each metric function called on its own."""
+    rng = np.random.default_rng(11)
+    ir = np.repeat(_textured(1)[..., None], 3, axis=2)  # infrared stored as RGB: equal channels
+    vi = np.stack([_textured(k) for k in (2, 3, 4)], axis=2)
+    f = ((ir.astype(int) + vi) // 2).astype(np.uint8)
+    f[..., 1] = np.clip(f[..., 1].astype(int) + rng.integers(-5, 5, f.shape[:2]), 0, 255)
+    for convention in CONVENTIONS:
+        got = evaluate(f, [ir, vi], "all", convention=convention)
+        for spec in list_metrics():
+            args = (ir, vi, f) if spec.uses_sources else (f,)
+            want = spec.func(*args, convention=convention)
+            assert got[spec.name] == pytest.approx(want, rel=1e-12, abs=1e-12), (convention, spec.name)

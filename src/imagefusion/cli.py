@@ -153,6 +153,46 @@ def evaluate(
         console.print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
 
 
+@app.command()
+def bench(
+    datasets: Annotated[str, typer.Option(help="Comma-separated paired folders (shared/data layout).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: fused images, cache, reports, plots.")],
+    methods: Annotated[str, typer.Option(help="Comma-separated method names, or 'all'.")] = "all",
+    task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
+    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = "mefb",
+    workers: Annotated[int, typer.Option(help="Worker processes (results identical for any number).")] = 1,
+) -> None:
+    """Benchmark methods on datasets: fuse every pair, time it, score it; write CSV, Markdown and HTML
+    reports with plots and image grids. Cached and resumable: a repeated run does no fusion work."""
+    from .bench import run_bench
+
+    try:
+        ds = [d.strip() for d in datasets.split(",") if d.strip()]
+        names = "all" if methods == "all" else [m.strip() for m in methods.split(",") if m.strip()]
+        mnames = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]
+        with _progress() as bar:
+            task_id = bar.add_task("bench (method x dataset jobs)", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task_id, completed=done, total=total)
+
+            result = run_bench(names, ds, out, metrics=mnames, convention=convention, task=task,
+                               workers=workers, progress=progress)
+    except ImageFusionError as exc:
+        _fail(exc)
+    table = Table(title=f"bench: {result.machine}")
+    for col in ("dataset", "method", "median ms", "peak MiB", "mean rank"):
+        table.add_column(col, justify="left" if col in ("dataset", "method") else "right")
+    for s in result.summaries:
+        table.add_row(s.dataset, s.method, f"{s.median_ms:.1f}", f"{s.peak_rss_mib:.0f}", f"{s.mean_rank:.2f}")
+    console.print(table)
+    console.print(f"{result.fusions_run} fusions run, {result.seconds:.1f} s; reports in {out}/report.md, "
+                  f"{out}/report.html, {out}/results.csv")
+    if (out / "failures.txt").exists():
+        err_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,263 @@
+"""Benchmark reports: per-image CSV, Markdown and self-contained HTML tables, plots and image grids."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..io import read_image, write_bytes_atomic
+from ..metrics import get_metric
+from .runner import BenchResult, metric_sort_key
+
+__all__ = ["write_reports", "markdown_report", "html_report", "results_csv", "box_plots", "speed_quality_plot",
+           "image_grid"]
+
+
+def results_csv(result: BenchResult) -> str:
+    """Per-image values: ``dataset,method,image,ms,rss_mib,<metric>...``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = ["dataset", "method", "image", "ms", "rss_mib", *result.metrics]
+    w.writerow(cols)
+    for r in result.rows:
+        w.writerow([r[c] if isinstance(r[c], str) else repr(float(r[c])) for c in cols])
+    return buf.getvalue()
+
+
+def _arrow(metric: str) -> str:
+    spec = get_metric(metric)
+    if spec.ideal is not None:
+        return f"→{spec.ideal:g}"
+    return "↑" if spec.higher_is_better else "↓"
+
+
+def _best(result: BenchResult, dataset: str, metric: str) -> set[str]:
+    key = metric_sort_key(metric)
+    vals = {s.method: s.metrics[metric][0] for s in result.summaries if s.dataset == dataset}
+    finite = {m: key(v) for m, v in vals.items() if math.isfinite(v)}
+    if not finite:
+        return set()
+    best = min(finite.values())
+    return {m for m, v in finite.items() if v == best}
+
+
+def _fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "–"
+    a = abs(v)
+    if a >= 100:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.3f}"
+    return f"{v:.4f}"
+
+
+def _table(result: BenchResult, dataset: str) -> tuple[list[str], list[list[tuple[str, bool]]]]:
+    """Header and rows of one dataset's table; each cell is (text, is_best)."""
+    header = ["method", "ms ↓", "peak MiB ↓", "mean rank ↓"] + [f"{m} {_arrow(m)}" for m in result.metrics]
+    sums = [s for s in result.summaries if s.dataset == dataset]
+    best_ms = min(s.median_ms for s in sums)
+    best_rss = min(s.peak_rss_mib for s in sums)
+    ranks = [s.mean_rank for s in sums if math.isfinite(s.mean_rank)]
+    best_rank = min(ranks) if ranks else None
+    bests = {m: _best(result, dataset, m) for m in result.metrics}
+    rows = []
+    for s in sums:
+        row = [(s.method, False), (f"{s.median_ms:.1f}", s.median_ms == best_ms),
+               (f"{s.peak_rss_mib:.0f}", s.peak_rss_mib == best_rss),
+               (_fmt(s.mean_rank), best_rank is not None and s.mean_rank == best_rank)]
+        for m in result.metrics:
+            mean, std = s.metrics[m]
+            row.append((f"{_fmt(mean)} ± {_fmt(std)}", s.method in bests[m]))
+        rows.append(row)
+    return header, rows
+
+
+def _intro(result: BenchResult) -> list[str]:
+    return [
+        f"Machine: {result.machine}. Convention: `{result.convention}`. "
+        f"Times: median fusion milliseconds per pair (files not counted); memory: peak resident "
+        f"memory of the worker process (interpreter and libraries included).",
+        "Each cell: mean ± std over the dataset's images; the best value per column is in bold; ↑ higher "
+        "is better, ↓ lower is better, →0 closer to 0 is better. Mean rank: the method's rank among the "
+        "methods, averaged over the metrics (1 = best everywhere).",
+    ]
+
+
+def markdown_report(result: BenchResult) -> str:
+    """The report as Markdown: one table per dataset."""
+    lines = ["# imagefusion bench", "", *(_intro(result)), ""]
+    for ds in result.datasets:
+        n = len(result.pairs[ds])
+        lines += [f"## {ds} ({n} pairs)", ""]
+        header, rows = _table(result, ds)
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+        for row in rows:
+            lines.append("| " + " | ".join(f"**{t}**" if b else t for t, b in row) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _png_data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _fig_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def box_plots(result: BenchResult, dataset: str) -> bytes:
+    """PNG: one box plot per metric, the methods side by side (per-image values)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = result.metrics
+    cols = min(6, len(metrics))
+    nrows = math.ceil(len(metrics) / cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(3.0 * cols, 2.6 * nrows), squeeze=False)
+    for ax, m in zip(axes.flat, metrics):
+        data = []
+        for method in result.methods:
+            vals = [r[m] for r in result.rows if r["dataset"] == dataset and r["method"] == method and math.isfinite(r[m])]
+            data.append(vals if vals else [np.nan])
+        ax.boxplot(data, showfliers=False)
+        ax.set_xticks(range(1, len(result.methods) + 1), result.methods, rotation=60, fontsize=7)
+        ax.set_title(f"{m} {_arrow(m)}", fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.axis("off")
+    fig.suptitle(f"{dataset}: per-image metric values", fontsize=11)
+    fig.tight_layout()
+    return _fig_png(fig)
+
+
+def speed_quality_plot(result: BenchResult) -> bytes:
+    """PNG: median milliseconds per pair (log scale) against mean rank, one point per method and
+    dataset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    markers = "osD^v<>p*h"
+    for k, ds in enumerate(result.datasets):
+        sums = [s for s in result.summaries if s.dataset == ds]
+        ax.scatter([s.median_ms for s in sums], [s.mean_rank for s in sums], marker=markers[k % len(markers)], label=ds)
+        for s in sums:
+            ax.annotate(s.method, (s.median_ms, s.mean_rank), fontsize=7, xytext=(3, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set_xlabel("median ms per pair (log)")
+    ax.set_ylabel("mean rank over metrics (1 = best)")
+    ax.set_title("speed versus quality")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _fig_png(fig)
+
+
+def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> bytes:
+    """PNG: the sources and every method's result side by side, with a zoomed centre crop below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(result.pairs[dataset])
+    image = image or names[0]
+    panels = [(Path(p).parent.name, read_image(p)) for p in result.pairs[dataset][image]]
+    for method in result.methods:
+        f = result.fused_dirs[dataset, method] / f"{image}.png"
+        if f.exists():
+            panels.append((method, read_image(f)))
+    h, w = panels[0][1].shape[:2]
+    ch, cw = max(h // 4, 8), max(w // 4, 8)
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    fig, axes = plt.subplots(2, len(panels), figsize=(2.2 * len(panels), 4.6), squeeze=False)
+    for k, (label, img) in enumerate(panels):
+        cmap = "gray" if img.ndim == 2 else None
+        axes[0, k].imshow(img, cmap=cmap, vmin=0, vmax=1, interpolation="lanczos")
+        axes[0, k].add_patch(plt.Rectangle((x0, y0), cw, ch, fill=False, edgecolor="yellow", linewidth=1))
+        axes[0, k].set_title(label, fontsize=9)
+        axes[1, k].imshow(img[y0:y0 + ch, x0:x0 + cw], cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        for ax in axes[:, k]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[1, 0].set_ylabel("centre ×4", fontsize=8)
+    fig.suptitle(f"{dataset} / {image}", fontsize=10)
+    fig.tight_layout()
+    return _fig_png(fig)
+
+
+def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page (figures embedded as data URIs).
+
+    A small script records, once the page has loaded, how many tables it has and how many images
+    decoded (``data-tables`` / ``data-images-loaded`` on ``<body>``), so a headless browser can check
+    the rendering."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>imagefusion bench</title>",
+        "<style>body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;"
+        "font-size:12px;margin-bottom:1.5em}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right;"
+        "white-space:nowrap}th{background:#f0f0f0;position:sticky;top:0}td:first-child,th:first-child"
+        "{text-align:left}td.best{font-weight:bold;background:#e3f5e1}.scroll{overflow-x:auto}"
+        "img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}</style></head><body>",
+        "<h1>imagefusion bench</h1>",
+        *(f"<p>{esc(t)}</p>" for t in _intro(result)),
+    ]
+    if "speed_quality" in figures:
+        parts.append(f"<h2>Speed versus quality</h2><img alt='speed versus quality' src='{_png_data_uri(figures['speed_quality'])}'>")
+    for ds in result.datasets:
+        header, rows = _table(result, ds)
+        parts.append(f"<h2>{esc(ds)} ({len(result.pairs[ds])} pairs)</h2><div class='scroll'><table><thead><tr>")
+        parts.extend(f"<th>{esc(h)}</th>" for h in header)
+        parts.append("</tr></thead><tbody>")
+        for row in rows:
+            parts.append("<tr>" + "".join(f"<td class='best'>{esc(t)}</td>" if b else f"<td>{esc(t)}</td>"
+                                          for t, b in row) + "</tr>")
+        parts.append("</tbody></table></div>")
+        for kind, title in (("grid", "sources and results"), ("box", "per-image values")):
+            png = figures.get(f"{kind}:{ds}")
+            if png:
+                parts.append(f"<h3>{esc(ds)}: {title}</h3><img alt='{esc(ds)} {kind}' src='{_png_data_uri(png)}'>")
+    parts.append(
+        "<script>window.addEventListener('load',function(){var b=document.body;"
+        "b.setAttribute('data-tables',document.querySelectorAll('table').length);"
+        "var n=0;document.querySelectorAll('img').forEach(function(i){if(i.complete&&i.naturalWidth>0)n++;});"
+        "b.setAttribute('data-images-loaded',n);});</script></body></html>")
+    return "".join(parts)
+
+
+def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
+    """Write ``results.csv``, ``report.md``, ``report.html`` and ``plots/*.png`` into ``out``
+    (atomically). Returns the paths by kind."""
+    out = Path(out)
+    figures: dict[str, bytes] = {}
+    paths: dict[str, Path] = {}
+    if result.rows:
+        figures["speed_quality"] = speed_quality_plot(result)
+        for ds in result.datasets:
+            figures[f"box:{ds}"] = box_plots(result, ds)
+            figures[f"grid:{ds}"] = image_grid(result, ds)
+    for name, png in figures.items():
+        kind, _, ds = name.partition(":")
+        paths[name] = write_bytes_atomic(out / "plots" / (f"{kind}_{ds}.png" if ds else f"{kind}.png"), png)
+    paths["csv"] = write_bytes_atomic(out / "results.csv", results_csv(result).encode())
+    paths["markdown"] = write_bytes_atomic(out / "report.md", markdown_report(result).encode())
+    paths["html"] = write_bytes_atomic(out / "report.html", html_report(result, figures).encode())
+    return paths

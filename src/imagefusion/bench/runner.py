@@ -1,0 +1,418 @@
+"""Running a benchmark: fuse every pair of every dataset with every method, time it, score it.
+
+Work is split into jobs, one per (method, dataset). Each job runs in a fresh worker process, so the
+peak resident memory recorded for it is that method's own. Every (method, image) result is cached
+under a key made of the method's name, its weights' hash, its parameters and the source files'
+contents; the fused image and a JSON record (time, memory, metric values) are written atomically,
+so an interrupted run resumes where it stopped and a repeated run does no fusion work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ImageFusionError, InvalidImageError, ParameterError
+from ..io import find_pairs, write_bytes_atomic, write_image
+from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
+from ..registry import TASKS, get_method, list_methods
+
+__all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cache_key"]
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class MethodSummary:
+    """One method on one dataset.
+
+    Attributes
+    ----------
+    method, dataset : str
+    median_ms : float
+        Median fusion time per pair, milliseconds (reading and writing files excluded).
+    peak_rss_mib : float
+        Peak resident memory of the worker process that ran the method, MiB (includes the Python
+        interpreter and the imported libraries, about 150 MiB).
+    metrics : dict of str to (mean, std)
+        Per metric over the dataset's images (population std; NaN values skipped).
+    mean_rank : float
+        Mean over metrics of the method's rank among the methods on this dataset (1 = best).
+    """
+
+    method: str
+    dataset: str
+    median_ms: float
+    peak_rss_mib: float
+    metrics: dict[str, tuple[float, float]]
+    mean_rank: float = float("nan")
+
+
+@dataclass
+class BenchResult:
+    """Everything a benchmark run measured.
+
+    Attributes
+    ----------
+    methods, datasets, metrics : list of str
+        Method names, dataset names (folder names) and metric names, in order.
+    convention : str
+    rows : list of dict
+        One per (dataset, method, image): ``dataset, method, image, ms, rss_mib`` and each metric.
+    summaries : list of MethodSummary
+    machine : str
+        CPU (and GPU, if one was used) description.
+    fused_dirs : dict of (dataset, method) to Path
+    pairs : dict of dataset to dict of image name to list of source paths
+    fusions_run : int
+        How many fusions this run performed (0 for a fully cached run).
+    seconds : float
+        Wall-clock time of the run.
+    """
+
+    methods: list[str]
+    datasets: list[str]
+    metrics: list[str]
+    convention: str
+    rows: list[dict[str, Any]]
+    summaries: list[MethodSummary]
+    machine: str
+    fused_dirs: dict[tuple[str, str], Path]
+    pairs: dict[str, dict[str, list[Path]]]
+    fusions_run: int = 0
+    seconds: float = 0.0
+    dataset_roots: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self, dataset: str, method: str) -> MethodSummary:
+        """The :class:`MethodSummary` of ``method`` on ``dataset``."""
+        for s in self.summaries:
+            if s.dataset == dataset and s.method == method:
+                return s
+        raise KeyError((dataset, method))
+
+
+def machine_description(gpu: str | None = None) -> str:
+    """``"<CPU model>, <n> cores"`` from ``/proc/cpuinfo`` (or :mod:`platform`), plus the GPU if given."""
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cpu = cpu or platform.processor() or platform.machine()
+    text = f"{cpu}, {os.cpu_count()} cores"
+    return f"{text}; GPU: {gpu}" if gpu else f"{text}; no GPU"
+
+
+def select_methods(methods: str | Sequence[str], task: str | None = None) -> list[str]:
+    """Resolve ``"all"`` or a list of names (optionally restricted to a task) to registry names.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown method.
+    ParameterError
+        An unknown task, or no method left.
+    """
+    if task is not None and task not in TASKS:
+        raise ParameterError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+    if methods == "all" or methods == ["all"]:
+        names = [m.name for m in list_methods(task)]
+    else:
+        names = [methods] if isinstance(methods, str) else list(methods)
+        specs = [get_method(n) for n in names]
+        if task is not None:
+            names = [s.name for s in specs if task in s.tasks]
+    if not names:
+        raise ParameterError(f"no method selected (methods={methods!r}, task={task!r})")
+    return names
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _weights_hash(method: str) -> str:
+    """Hash of the method's shipped weights ("" for methods without weights)."""
+    spec = get_method(method)
+    if not spec.needs_weights:
+        return ""
+    finder = getattr(spec.func, "weights_path", None)
+    if finder is None:
+        return "unknown"
+    return _file_hash(Path(finder()))
+
+
+def cache_key(method: str, weights_hash: str, params: dict[str, Any], source_hashes: Sequence[str]) -> str:
+    """The cache key of one fused result: SHA-256 of (method, weights hash, parameters, sources)."""
+    blob = json.dumps({"v": CACHE_VERSION, "method": method, "weights": weights_hash,
+                       "params": {k: repr(v) for k, v in sorted(params.items())}, "sources": list(source_hashes)},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _record_path(out: Path, key: str) -> Path:
+    return out / "cache" / key[:2] / f"{key}.json"
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class _Job:
+    method: str
+    params: dict[str, Any]
+    dataset: str
+    out: Path
+    fused_dir: Path
+    items: list[tuple[str, list[Path], str]]  # (image name, source paths, cache key)
+    metrics: list[str]
+    convention: str
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+def _run_job(job: _Job) -> tuple[int, list[str]]:
+    """Worker: fuse and score the job's images that lack a complete cached record.
+
+    Returns (fusions performed, messages about failed pairs)."""
+    from ..fusion import fuse
+    from ..metrics import evaluate
+
+    fusions = 0
+    failures = []
+    for name, files, key in job.items:
+        rec_path = _record_path(job.out, key)
+        record = _read_record(rec_path) or {}
+        target = job.fused_dir / f"{name}.png"
+        try:
+            fused_now = "ms" not in record or not target.exists()
+            if fused_now:
+                t0 = time.perf_counter()
+                fused = fuse(files, job.method, **job.params)
+                ms = (time.perf_counter() - t0) * 1000.0
+                write_image(target, fused, protect=files)
+                fusions += 1
+                record = {"method": job.method, "image": name, "ms": ms, "metrics": {}}
+            if fused_now or "rss_mib" not in record:
+                record["rss_mib"] = _peak_rss_mib()
+            have = record.setdefault("metrics", {}).setdefault(job.convention, {})
+            missing = [m for m in job.metrics if m not in have]
+            if missing:
+                values = evaluate(target, files, missing, convention=job.convention)
+                have.update({k: (v if math.isfinite(v) else repr(v)) for k, v in values.items()})
+            write_bytes_atomic(rec_path, json.dumps(record, indent=1).encode())
+        except ImageFusionError as exc:
+            failures.append(f"{job.dataset}/{name} with {job.method}: {exc}")
+    return fusions, failures
+
+
+def _as_float(v: Any) -> float:
+    return float(v)  # non-finite values are stored as the text "nan" / "inf", which float() reads
+
+
+def run_bench(
+    methods: str | Sequence[str],
+    datasets: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    metrics: str | Sequence[str] = "all",
+    convention: str = DEFAULT_CONVENTION,
+    task: str | None = None,
+    workers: int = 1,
+    params: dict[str, dict[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    report: bool = True,
+) -> BenchResult:
+    """Benchmark methods on paired datasets: fuse, time, measure memory, score, report.
+
+    Parameters
+    ----------
+    methods : "all" or list of str
+        Registry names (with ``task``, only the task's methods are kept).
+    datasets : list of path
+        Paired folders in the ``shared/data`` layout (one sub-folder per source, matching names).
+    out : path
+        Output folder: ``fused/<dataset>/<method>/<name>.png``, ``cache/``, ``results.csv``,
+        ``report.md``, ``report.html``, ``plots/``.
+    metrics : "all" or list of str
+    convention : {"vifb", "mefb", "cddfuse"}
+    task : str, optional
+        Restrict ``methods`` to one task (``ivif``, ``mif``, ``mff``, ``mef``).
+    workers : int, default 1
+        Worker processes. Results are identical for any number; times are measured while the other
+        workers run, so they are comparable only between runs with the same ``workers``.
+    params : dict of method name to dict, optional
+        Non-default parameters per method (they are part of the cache key).
+    progress : callable, optional
+        ``progress(done_jobs, total_jobs)``.
+    report : bool, default True
+        Write the CSV, Markdown and HTML reports and the plots.
+
+    Returns
+    -------
+    BenchResult
+
+    Raises
+    ------
+    InvalidImageError
+        A dataset that is not a paired folder; two datasets with the same folder name.
+    UnknownNameError
+        An unknown method or metric.
+    ParameterError
+        ``workers`` < 1 or no method selected.
+    """
+    t_start = time.perf_counter()
+    if workers < 1:
+        raise ParameterError(f"workers must be >= 1, got {workers}")
+    method_names = select_methods(methods, task)
+    metric_names = [m.name for m in list_metrics()] if metrics == "all" else [get_metric(m).name for m in
+                                                                              ([metrics] if isinstance(metrics, str) else metrics)]
+    params = params or {}
+    for m in params:
+        if m not in method_names:
+            raise ParameterError(f"parameters given for {m!r}, which is not benchmarked")
+    out = Path(out)
+    pairs: dict[str, dict[str, list[Path]]] = {}
+    roots: dict[str, Path] = {}
+    for d in datasets:
+        ps = find_pairs(d)
+        name = Path(d).resolve().name
+        if name in pairs:
+            raise InvalidImageError(f"two datasets named {name!r}: {roots[name]} and {d}")
+        pairs[name] = ps.pairs
+        roots[name] = Path(d)
+    hashes = {ds: {n: [_file_hash(f) for f in files] for n, files in p.items()} for ds, p in pairs.items()}
+
+    jobs: list[_Job] = []
+    fused_dirs: dict[tuple[str, str], Path] = {}
+    keys: dict[tuple[str, str, str], str] = {}
+    for method in method_names:
+        spec = get_method(method)
+        mparams = spec.check_params(params.get(method, {}))
+        whash = _weights_hash(method)
+        for ds, ds_pairs in pairs.items():
+            fdir = out / "fused" / ds / method
+            fused_dirs[ds, method] = fdir
+            todo = []
+            for name, files in ds_pairs.items():
+                key = cache_key(method, whash, mparams, hashes[ds][name])
+                keys[ds, method, name] = key
+                rec = _read_record(_record_path(out, key))
+                complete = (rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
+                            and all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names))
+                if not complete:
+                    todo.append((name, files, key))
+            if todo:
+                jobs.append(_Job(method, mparams, ds, out, fdir, todo, metric_names, convention))
+
+    fusions = 0
+    failures: list[str] = []
+    total = len(jobs)
+    if progress is not None:
+        progress(0, total)
+    if jobs:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, max_tasks_per_child=1) as pool:
+            futures = [pool.submit(_run_job, j) for j in jobs]
+            for done, fut in enumerate(futures, 1):
+                n, fails = fut.result()
+                fusions += n
+                failures.extend(fails)
+                if progress is not None:
+                    progress(done, total)
+
+    rows: list[dict[str, Any]] = []
+    for ds, ds_pairs in pairs.items():
+        for method in method_names:
+            for name in ds_pairs:
+                rec = _read_record(_record_path(out, keys[ds, method, name]))
+                if rec is None or "ms" not in rec:
+                    continue  # failed pair (reported in failures)
+                vals = rec["metrics"].get(convention, {})
+                row = {"dataset": ds, "method": method, "image": name, "ms": rec["ms"], "rss_mib": rec.get("rss_mib", float("nan"))}
+                row.update({m: _as_float(vals.get(m, float("nan"))) for m in metric_names})
+                rows.append(row)
+    summaries = _summarise(rows, method_names, list(pairs), metric_names)
+    result = BenchResult(method_names, list(pairs), metric_names, convention, rows, summaries,
+                         machine_description(), fused_dirs, pairs, fusions, 0.0, roots)
+    result.seconds = time.perf_counter() - t_start
+    if failures:
+        (out / "failures.txt").parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(out / "failures.txt", ("\n".join(failures) + "\n").encode())
+    if report:
+        from .report import write_reports
+
+        write_reports(result, out)
+    return result
+
+
+def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[str], metrics: list[str]) -> list[MethodSummary]:
+    out = []
+    for ds in datasets:
+        per_method = []
+        for method in methods:
+            rs = [r for r in rows if r["dataset"] == ds and r["method"] == method]
+            if not rs:
+                continue
+            stats = {}
+            for m in metrics:
+                vals = [r[m] for r in rs if math.isfinite(r[m])]
+                if vals:
+                    stats[m] = (float(np.mean(vals)), float(np.std(vals)))
+                else:
+                    stats[m] = (float("nan"), float("nan"))
+            per_method.append(MethodSummary(method, ds, statistics.median(r["ms"] for r in rs),
+                                            max(r["rss_mib"] for r in rs), stats))
+        ranks: dict[str, list[float]] = {s.method: [] for s in per_method}
+        for m in metrics:
+            key = metric_sort_key(m)
+            scored = [(key(s.metrics[m][0]), s.method) for s in per_method if math.isfinite(s.metrics[m][0])]
+            if len(scored) < 2:
+                continue
+            ordered = sorted(v for v, _ in scored)
+            for v, method in scored:
+                # average rank for ties
+                first = ordered.index(v) + 1
+                last = len(ordered) - ordered[::-1].index(v)
+                ranks[method].append((first + last) / 2)
+        for s in per_method:
+            s.mean_rank = float(np.mean(ranks[s.method])) if ranks[s.method] else float("nan")
+        out.extend(per_method)
+    return out
+
+
+def metric_sort_key(metric: str) -> Callable[[float], float]:
+    """A key under which smaller is better for ``metric`` (its direction, or distance to its ideal)."""
+    spec = get_metric(metric)
+    if spec.ideal is not None:
+        return lambda v: abs(v - spec.ideal)
+    return (lambda v: -v) if spec.higher_is_better else (lambda v: v)
