@@ -111,7 +111,7 @@ def _png_data_uri(png: bytes) -> str:
 
 def _fig_png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -177,6 +177,8 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import cv2
+
     names = list(result.pairs[dataset])
     image = image or names[0]
     panels = [(Path(p).parent.name, read_image(p)) for p in result.pairs[dataset][image]]
@@ -187,11 +189,14 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
     h, w = panels[0][1].shape[:2]
     ch, cw = max(h // 4, 8), max(w // 4, 8)
     y0, x0 = (h - ch) // 2, (w - cw) // 2
+    scale = min(1.0, 200.0 / max(h, w))  # the overview is shown small: shrink it first (area average)
     fig, axes = plt.subplots(2, len(panels), figsize=(2.2 * len(panels), 4.6), squeeze=False)
     for k, (label, img) in enumerate(panels):
         cmap = "gray" if img.ndim == 2 else None
-        axes[0, k].imshow(img, cmap=cmap, vmin=0, vmax=1, interpolation="lanczos")
-        axes[0, k].add_patch(plt.Rectangle((x0, y0), cw, ch, fill=False, edgecolor="yellow", linewidth=1))
+        small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else img
+        axes[0, k].imshow(np.clip(small, 0, 1), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        axes[0, k].add_patch(plt.Rectangle((x0 * scale - 0.5, y0 * scale - 0.5), cw * scale, ch * scale, fill=False,
+                                           edgecolor="yellow", linewidth=1))
         axes[0, k].set_title(label, fontsize=9)
         axes[1, k].imshow(img[y0:y0 + ch, x0:x0 + cw], cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
         for ax in axes[:, k]:
@@ -246,9 +251,21 @@ def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
 def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
     """Write ``results.csv``, ``report.md``, ``report.html`` and ``plots/*.png`` into ``out``
     (atomically). Returns the paths by kind."""
+    import hashlib
+
     out = Path(out)
     figures: dict[str, bytes] = {}
     paths: dict[str, Path] = {}
+    csv_text = results_csv(result)
+    # Reports depend only on the results, the fused images (whose names are in the cache keys) and
+    # this code's version: an identical rerun keeps the existing reports.
+    from .. import __version__
+
+    digest = hashlib.sha256((__version__ + csv_text + repr(sorted(map(str, result.fused_dirs.values())))).encode()).hexdigest()
+    stamp = out / "cache" / "reports.sha256"
+    names = {"csv": "results.csv", "markdown": "report.md", "html": "report.html"}
+    if stamp.exists() and stamp.read_text().strip() == digest and all((out / n).exists() for n in names.values()):
+        return {k: out / n for k, n in names.items()}
     if result.rows:
         figures["speed_quality"] = speed_quality_plot(result)
         for ds in result.datasets:
@@ -257,7 +274,8 @@ def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
     for name, png in figures.items():
         kind, _, ds = name.partition(":")
         paths[name] = write_bytes_atomic(out / "plots" / (f"{kind}_{ds}.png" if ds else f"{kind}.png"), png)
-    paths["csv"] = write_bytes_atomic(out / "results.csv", results_csv(result).encode())
+    paths["csv"] = write_bytes_atomic(out / "results.csv", csv_text.encode())
     paths["markdown"] = write_bytes_atomic(out / "report.md", markdown_report(result).encode())
     paths["html"] = write_bytes_atomic(out / "report.html", html_report(result, figures).encode())
+    write_bytes_atomic(stamp, digest.encode())
     return paths

@@ -201,35 +201,50 @@ def _peak_rss_mib() -> float:
 def _run_job(job: _Job) -> tuple[int, list[str]]:
     """Worker: fuse and score the job's images that lack a complete cached record.
 
+    All fusions run first, then the metrics, so the peak resident memory recorded with each fused
+    image (the process's peak so far) is the method's and not the metrics'.
+
     Returns (fusions performed, messages about failed pairs)."""
-    from ..fusion import fuse
+    from ..fusion import fuse, load_sources
     from ..metrics import evaluate
 
     fusions = 0
     failures = []
+    records: dict[str, dict[str, Any]] = {}
     for name, files, key in job.items:
-        rec_path = _record_path(job.out, key)
-        record = _read_record(rec_path) or {}
+        record = _read_record(_record_path(job.out, key)) or {}
         target = job.fused_dir / f"{name}.png"
+        if "ms" in record and target.exists():
+            records[name] = record
+            continue
         try:
-            fused_now = "ms" not in record or not target.exists()
-            if fused_now:
-                t0 = time.perf_counter()
-                fused = fuse(files, job.method, **job.params)
-                ms = (time.perf_counter() - t0) * 1000.0
-                write_image(target, fused, protect=files)
-                fusions += 1
-                record = {"method": job.method, "image": name, "ms": ms, "metrics": {}}
-            if fused_now or "rss_mib" not in record:
-                record["rss_mib"] = _peak_rss_mib()
-            have = record.setdefault("metrics", {}).setdefault(job.convention, {})
-            missing = [m for m in job.metrics if m not in have]
-            if missing:
-                values = evaluate(target, files, missing, convention=job.convention)
-                have.update({k: (v if math.isfinite(v) else repr(v)) for k, v in values.items()})
-            write_bytes_atomic(rec_path, json.dumps(record, indent=1).encode())
+            images, _ = load_sources(files)  # decoding is not timed
+            t0 = time.perf_counter()
+            fused = fuse(images, job.method, **job.params)
+            ms = (time.perf_counter() - t0) * 1000.0
+            write_image(target, fused, protect=files)
         except ImageFusionError as exc:
             failures.append(f"{job.dataset}/{name} with {job.method}: {exc}")
+            continue
+        fusions += 1
+        record = {"method": job.method, "image": name, "ms": ms, "rss_mib": _peak_rss_mib(), "metrics": {}}
+        write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
+        records[name] = record
+    for name, files, key in job.items:
+        record = records.get(name)
+        if record is None:
+            continue
+        have = record.setdefault("metrics", {}).setdefault(job.convention, {})
+        missing = [m for m in job.metrics if m not in have]
+        if not missing:
+            continue
+        try:
+            values = evaluate(job.fused_dir / f"{name}.png", files, missing, convention=job.convention)
+        except ImageFusionError as exc:
+            failures.append(f"{job.dataset}/{name} with {job.method} (metrics): {exc}")
+            continue
+        have.update({k: (v if math.isfinite(v) else repr(v)) for k, v in values.items()})
+        write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
     return fusions, failures
 
 

@@ -1,0 +1,55 @@
+"""Regenerate every table in the README from scratch, printing each under the README heading it
+belongs to.
+
+Run:  python benchmarks/readme_tables.py [--shared ../shared] [--out bench-out] [--workers 2]
+
+Tables and the commands that make them:
+
+* "Speed" (methods):         python benchmarks/bench_methods.py
+* "Metrics" speed:           python benchmarks/bench_metrics.py --repeat 5
+* "Benchmark" (per dataset): imagefusion bench --methods all --task <task> --datasets <set>
+                                 --metrics <VIFB's 13> --convention vifb --out <out>/<set> --workers 2
+  for ivif/tno, mff/lytro and medical/ct-mri (each table is the report.md of that run).
+
+The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
+fused again and only the reports are rebuilt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VIFB13 = "ag,ce,ei,en,mi,psnr,qabf,qcb,qcv,rmse,sf,ssim,sd"
+SETS = [("ivif", "ivif/tno"), ("mff", "mff/lytro"), ("mif", "medical/ct-mri")]
+
+
+def run(cmd: list[str]) -> str:
+    print("$", " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared")
+    ap.add_argument("--out", type=Path, default=Path("bench-out"))
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    print("## Speed (methods)\n")
+    print(run([sys.executable, str(HERE / "bench_methods.py"), "--data", str(args.shared / "data/ivif/tno")]))
+    print("## Metrics (speed)\n")
+    print(run([sys.executable, str(HERE / "bench_metrics.py"), "--golden", str(args.shared / "golden"), "--repeat", "5"]))
+    print("## Benchmark\n")
+    for task, rel in SETS:
+        out = args.out / Path(rel).name
+        run(["imagefusion", "bench", "--methods", "all", "--task", task, "--datasets", str(args.shared / "data" / rel),
+             "--metrics", VIFB13, "--convention", "vifb", "--out", str(out), "--workers", str(args.workers)])
+        report = (out / "report.md").read_text(encoding="utf-8")
+        print(report.split("\n## ", 1)[1].join(["### ", "\n"]) if "\n## " in report else report)
+
+
+if __name__ == "__main__":
+    main()
