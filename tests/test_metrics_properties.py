@@ -64,6 +64,9 @@ def test_finite_on_constant_images(levels, convention):
     for name, value in got.items():
         if name == "psnr" and levels[0] == levels[1] == levels[2]:
             continue  # identical images: PSNR is +inf by definition
+        if name == "psnr" and convention == "cddfuse" and levels[2] == 0:
+            assert value == float("-inf")  # CDDFuse's PSNR uses the fused image's peak, 0 here
+            continue
         assert np.isfinite(value), (name, value)
 
 

@@ -17,13 +17,17 @@ def u8_values(x: np.ndarray, name: str) -> np.ndarray:
     return cached("u8", x, lambda arr: as_u8_values(arr, name))
 
 
-def prepare(images: Sequence[np.ndarray], convention: str) -> tuple[list[np.ndarray], np.ndarray, str]:
+def prepare(
+    images: Sequence[np.ndarray], convention: str, *, two_sources: str | None = None
+) -> tuple[list[np.ndarray], np.ndarray, str]:
     """``(a, b, ..., f)`` → (sources as 0–255 float64, fused as 0–255 float64, convention).
+
+    ``two_sources``: the metric's name, for metrics defined for exactly two sources.
 
     Raises
     ------
     InvalidImageError
-        Fewer than one source, or an invalid image.
+        Fewer than one source (or not two, with ``two_sources``), or an invalid image.
     SizeMismatchError
         Images of different sizes.
     """
@@ -31,6 +35,8 @@ def prepare(images: Sequence[np.ndarray], convention: str) -> tuple[list[np.ndar
     if len(images) < 2:
         raise InvalidImageError("this metric needs the source image(s) and the fused image: metric(a, b, f)")
     *srcs, fused = images
+    if two_sources is not None and len(srcs) != 2:
+        raise InvalidImageError(f"{two_sources} is defined for two sources, got {len(srcs)}")
     names = [f"source {i}" for i in range(1, len(srcs) + 1)] + ["fused"]
     arrays = [u8_values(x, n) for x, n in zip([*srcs, fused], names)]
     h, w = arrays[-1].shape[:2]

@@ -270,15 +270,12 @@ def nabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
     Raises
     ------
-    ParameterError
+    InvalidImageError
         Not exactly two sources.
     """
-    from ..errors import ParameterError
     from ._prep import prepare
 
-    sources, fused, convention = prepare(images, convention)
-    if len(sources) != 2:
-        raise ParameterError(f"N^AB/F is defined for two sources, got {len(sources)}")
+    sources, fused, convention = prepare(images, convention, two_sources="N^AB/F")
     return per_channel(_nabf_core, sources, fused, convention)
 
 

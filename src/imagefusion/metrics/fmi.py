@@ -143,11 +143,8 @@ def fmi(*images: np.ndarray, feature: str = "none", window: int = 3, convention:
     -------
     float, in [0, 1]
     """
-    from ..errors import InvalidImageError
 
-    sources, fused, convention = prepare(images, convention)
-    if len(sources) != 2:
-        raise InvalidImageError(f"FMI is defined for two sources, got {len(sources)}")
+    sources, fused, convention = prepare(images, convention, two_sources="FMI")
 
     def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         return _fmi_map_mean(fmi_features(a, feature), fmi_features(b, feature), fmi_features(f, feature), window)

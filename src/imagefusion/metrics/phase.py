@@ -9,7 +9,6 @@ import numpy as np
 import scipy.fft
 
 from ._conventions import DEFAULT_CONVENTION, per_channel
-from ..errors import ParameterError
 from ._prep import prepare
 
 __all__ = ["phase_congruency", "qp"]
@@ -200,10 +199,7 @@ def _pc_correlation(f1, f2, fmax, ff, m1, m2, m3) -> float:
     return float(best.sum() / count) if count else 0.0
 
 
-def _qp_core(*x: np.ndarray) -> float:
-    if len(x) != 3:
-        raise ParameterError("Q_P is defined for two sources")
-    a, b, f = x
+def _qp_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     pc1, _, big1, small1 = phase_congruency(a)
     pc2, _, big2, small2 = phase_congruency(b)
     pcf, _, bigf, smallf = phase_congruency(f)
@@ -247,10 +243,8 @@ def qp(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
     Raises
     ------
-    ParameterError
+    InvalidImageError
         Not exactly two sources.
     """
-    sources, fused, convention = prepare(images, convention)
-    if len(sources) != 2:
-        raise ParameterError(f"Q_P is defined for two sources, got {len(sources)}")
+    sources, fused, convention = prepare(images, convention, two_sources="Q_P")
     return per_channel(_qp_core, sources, fused, convention)

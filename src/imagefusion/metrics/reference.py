@@ -66,7 +66,8 @@ def psnr(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
     Returns
     -------
-    float, in dB (inf when the fused image equals the sources)
+    float, in dB (inf when the fused image equals the sources; with cddfuse, −inf for an all-black
+    fused image, whose peak is 0)
     """
     sources, fused, convention = prepare(images, convention)
     if convention == "cddfuse":
@@ -74,7 +75,9 @@ def psnr(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
         m = per_channel(_mse_core, sources, fused, convention)
         peak = cddfuse_grey(fused).max()
-        return float(10 * np.log10(peak ** 2 / m)) if m > 0 else float("inf")
+        if m == 0:
+            return float("inf")
+        return float(10 * np.log10(peak ** 2 / m)) if peak > 0 else float("-inf")
 
     def core(*x: np.ndarray) -> float:
         e = np.mean([_vifb_error(s, x[-1]) for s in x[:-1]])
@@ -118,9 +121,6 @@ def scd(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     InvalidImageError
         Not exactly two sources.
     """
-    from ..errors import InvalidImageError
 
-    sources, fused, convention = prepare(images, convention)
-    if len(sources) != 2:
-        raise InvalidImageError(f"SCD is defined for two sources, got {len(sources)}")
+    sources, fused, convention = prepare(images, convention, two_sources="SCD")
     return per_channel(lambda a, b, f: _corr(f - b, a) + _corr(f - a, b), sources, fused, convention)
