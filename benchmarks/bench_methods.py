@@ -10,7 +10,6 @@ Each TNO pair is resized to 640x480 (area interpolation), converted to float32 g
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -19,17 +18,8 @@ import cv2
 import numpy as np
 
 import imagefusion
+from imagefusion.bench.runner import cpu_name
 from imagefusion.io import find_pairs, read_image
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from ..io import find_pairs, write_bytes_atomic, write_image
 from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods
 
-__all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cache_key"]
+__all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
 
 CACHE_VERSION = 1
 
@@ -104,19 +104,21 @@ class BenchResult:
         raise KeyError((dataset, method))
 
 
-def machine_description(gpu: str | None = None) -> str:
-    """``"<CPU model>, <n> cores"`` from ``/proc/cpuinfo`` (or :mod:`platform`), plus the GPU if given."""
-    cpu = ""
+def cpu_name() -> str:
+    """The CPU model from ``/proc/cpuinfo``, or what :mod:`platform` knows."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    cpu = cpu or platform.processor() or platform.machine()
-    text = f"{cpu}, {os.cpu_count()} cores"
+    return platform.processor() or platform.machine()
+
+
+def machine_description(gpu: str | None = None) -> str:
+    """``"<CPU model>, <n> cores"`` (see :func:`cpu_name`), plus the GPU if given."""
+    text = f"{cpu_name()}, {os.cpu_count()} cores"
     return f"{text}; GPU: {gpu}" if gpu else f"{text}; no GPU"
 
 
@@ -248,10 +250,6 @@ def _run_job(job: _Job) -> tuple[int, list[str]]:
     return fusions, failures
 
 
-def _as_float(v: Any) -> float:
-    return float(v)  # non-finite values are stored as the text "nan" / "inf", which float() reads
-
-
 def run_bench(
     methods: str | Sequence[str],
     datasets: Sequence[str | os.PathLike],
@@ -374,7 +372,8 @@ def run_bench(
                     continue  # failed pair (reported in failures)
                 vals = rec["metrics"].get(convention, {})
                 row = {"dataset": ds, "method": method, "image": name, "ms": rec["ms"], "rss_mib": rec.get("rss_mib", float("nan"))}
-                row.update({m: _as_float(vals.get(m, float("nan"))) for m in metric_names})
+                # non-finite values are stored as the text "nan" / "inf", which float() reads
+                row.update({m: float(vals.get(m, "nan")) for m in metric_names})
                 rows.append(row)
     summaries = _summarise(rows, method_names, list(pairs), metric_names)
     result = BenchResult(method_names, list(pairs), metric_names, convention, rows, summaries,
