@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -191,6 +193,49 @@ def bench(
                   f"{out}/report.html, {out}/results.csv")
     if (out / "failures.txt").exists():
         err_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
+
+
+def _default_data_root() -> Path:
+    env = os.environ.get("IMAGEFUSION_DATA")
+    return Path(env) if env else Path("../shared/data")
+
+
+@app.command()
+def train(
+    method: Annotated[str, typer.Argument(help="Network to train: siamese-cnn or cnn-liu2017.")],
+    config: Annotated[Optional[Path], typer.Option(help="JSON or TOML file overriding the defaults.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs (a finished run trains on to this many).")] = None,
+    steps: Annotated[Optional[int], typer.Option(help="Optimiser steps per epoch.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(help="Samples per step.")] = None,
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: checkpoint, log.csv, loss.png, weights, model card.")] = Path("runs/train"),
+    data: Annotated[Optional[Path], typer.Option(help="The shared/data folder (default $IMAGEFUSION_DATA or ../shared/data).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="cpu (default), cuda or auto.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,
+    max_images: Annotated[Optional[int], typer.Option(help="Use only this many training images (smoke runs).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoint.pt when present.")] = True,
+) -> None:
+    """Train a network on the project's training data; writes NAME.safetensors and its model card.
+
+    Use the result with `imagefusion fuse ... --weights OUT/NAME.safetensors`."""
+    import shlex
+    import sys
+
+    from .train import load_config
+    from .train import train as run_training
+
+    try:
+        cfg = load_config(method, config, epochs=epochs, steps_per_epoch=steps, batch_size=batch_size,
+                          device=device, seed=seed)
+        command = "imagefusion " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        card = run_training(method, cfg, out, data_root=data or _default_data_root(), max_images=max_images,
+                            resume=resume, command=command)
+    except (ImageFusionError, ValueError) as exc:
+        _fail(exc)
+    final = card["final"]
+    console.print(f"{method}: {card['epochs']} epochs, {card['steps']} steps, {card['training_seconds']} s; "
+                  f"final training loss {final['train_loss']:.4f}, validation loss {final['val_loss']:.4f}, "
+                  f"validation accuracy {final['val_acc']:.4f}")
+    console.print(f"wrote {out / (method + '.safetensors')} and its model card; log {out / 'log.csv'}, curve {out / 'loss.png'}")
 
 
 def main() -> None:

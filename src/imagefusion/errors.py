@@ -34,3 +34,8 @@ class ParameterError(ImageFusionError, ValueError):
 
 class OverwriteError(ImageFusionError, FileExistsError):
     """An output path would overwrite one of the source images."""
+
+
+class WeightsError(ImageFusionError, ValueError):
+    """Network weights that cannot be used: a missing or unreadable file, or tensors whose names or
+    shapes do not fit the network. The message names the file and what is wrong."""

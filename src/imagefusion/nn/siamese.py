@@ -1,0 +1,150 @@
+"""Siamese patch classifiers for multi-focus fusion, in plain torch.
+
+Two networks share one interface: each takes two grey patches (or two whole images) and returns
+two logits per patch position; ``softmax(logits)[:, 1]`` is the probability that the first source
+is the one in focus.
+
+* :class:`SiameseResidualCNN` (registry ``siamese-cnn``): Yang, Zheng & Dai, "Image fusion based
+  on Siamese convolutional neural network", Computer Systems & Applications 29(5), 2020, Table 1:
+  conv 3×3 64 → conv 3×3 128 → max-pool 2×2 → residual bottleneck block (1×1, 3×3 unpadded, 1×1;
+  8×8 → 6×6) → max-pool 2×2 → conv 3×3 256 (3×3×256 per branch) → the two branches concatenated
+  (512 channels) → fully connected layer → 2-way softmax.
+* :class:`LiuCNN` (registry ``cnn-liu2017``): Liu, Chen, Peng & Wang, "Multi-focus image fusion
+  with a deep convolutional neural network", Information Fusion 36, 2017, Fig. 3: conv 3×3 64 →
+  conv 3×3 128 → max-pool 2×2 → conv 3×3 256 (8×8×256 per branch) → concatenated (512 channels)
+  → fully connected 256 → fully connected 2.
+
+The fully connected layers are convolutions whose kernel covers the whole patch feature map, so the
+same module classifies one 16×16 patch pair (output 1×1) or a whole image pair (a dense score map
+whose entry ``(i, j)`` belongs to the 16×16 patch with top-left corner ``(stride·i, stride·j)``),
+as in Liu et al. 2017, Section 3.3.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["SiameseResidualCNN", "LiuCNN", "ResidualBottleneck"]
+
+
+class ResidualBottleneck(nn.Module):
+    """Bottleneck residual block without padding: ``1×1 → 3×3 (valid) → 1×1`` plus the centre crop
+    of the input (Yang et al. 2020, Table 1; He et al., CVPR 2016, Fig. 5 right).
+
+    Input ``(N, C, H, W)`` float32; output ``(N, C, H − 2, W − 2)``, after ReLU.
+    """
+
+    def __init__(self, channels: int = 128, bottleneck: int = 64) -> None:
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, bottleneck, 1)
+        self.conv = nn.Conv2d(bottleneck, bottleneck, 3)
+        self.expand = nn.Conv2d(bottleneck, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.reduce(x))
+        y = F.relu(self.conv(y))
+        y = self.expand(y)
+        return F.relu(y + x[:, :, 1:-1, 1:-1])
+
+
+class _SiameseBase(nn.Module):
+    """Shared parts: input centring, the two weight-sharing branches, the 2-way head.
+
+    Every branch starts ``conv1 → ReLU → conv2 → ReLU → max-pool 2×2`` (:meth:`early`). For a whole
+    image these two full-resolution layers cost most of the time; :meth:`early` computes them in
+    horizontal bands (``band`` rows plus a 2-row halo), which gives the same values as one pass but
+    keeps the feature maps in cache (about 1.6× faster for 520×520 on a 2-core CPU) and their memory
+    bounded.
+    """
+
+    patch_size = 16
+    stride = 1
+    #: Pixels of context beyond a patch that a dense output still depends on (zero padding).
+    halo = 8
+    #: Rows per band of :meth:`early` (even).
+    band = 32
+
+    conv1: nn.Conv2d
+    conv2: nn.Conv2d
+
+    def early(self, x: torch.Tensor) -> torch.Tensor:
+        """``max_pool(relu(conv2(relu(conv1(x)))))`` for ``x`` of shape (N, 1, H, W), H and W even."""
+
+        def block(t: torch.Tensor) -> torch.Tensor:
+            return F.relu(self.conv2(F.relu(self.conv1(t))))
+
+        h = x.shape[2]
+        if self.training or h <= 2 * self.band:
+            return F.max_pool2d(block(x), 2)
+        out = []
+        for r in range(0, h, self.band):
+            lo, hi = max(r - 2, 0), min(r + self.band + 2, h)
+            y = block(x[:, :, lo:hi])
+            out.append(F.max_pool2d(y[:, :, r - lo : r - lo + min(self.band, h - r)], 2))
+        return torch.cat(out, dim=2)
+
+    def branch(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Logits for "which source is in focus".
+
+        Parameters
+        ----------
+        a, b : Tensor, float32, shape (N, 1, H, W), values in [0, 1], H, W ≥ 16
+            Grey patches (H = W = 16) or whole images.
+
+        Returns
+        -------
+        Tensor, shape (N, 2, h, w)
+            ``h = (H − 16) // stride + 1`` (same for w); class 1 means "a is in focus".
+        """
+        n = a.shape[0]
+        f = self.branch(torch.cat([a, b]) - 0.5)  # one pass through the shared branch
+        return self.head(torch.cat([f[:n], f[n:]], dim=1))
+
+
+class SiameseResidualCNN(_SiameseBase):
+    """The residual Siamese CNN of Yang, Zheng & Dai 2020 (module docstring); dense stride 4."""
+
+    stride = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
+        self.res = ResidualBottleneck(128, 64)
+        self.conv3 = nn.Conv2d(128, 256, 3, padding=1)
+        self.fc = nn.Conv2d(512, 2, 3)  # fully connected over the 3×3×512 features
+
+    def branch(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(self.res(self.early(x)), 2)
+        return F.relu(self.conv3(x))
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        return self.fc(features)
+
+
+class LiuCNN(_SiameseBase):
+    """The Siamese CNN of Liu et al. 2017 (module docstring); dense stride 2."""
+
+    stride = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 64, 3, padding=1)
+        self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
+        self.conv3 = nn.Conv2d(128, 256, 3, padding=1)
+        self.fc1 = nn.Conv2d(512, 256, 8)  # fully connected 8×8×512 → 256
+        self.fc2 = nn.Conv2d(256, 2, 1)
+
+    def branch(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.conv3(self.early(x)))
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        return self.fc2(F.relu(self.fc1(features)))

@@ -1,0 +1,174 @@
+"""Network weights: safetensors files with a JSON model card, the weights shipped in the package,
+and a registry of networks (one name → one network class, ``pretrained=True`` loads our weights).
+
+A weights file ``NAME.safetensors`` has a model card ``NAME.json`` beside it: the training data,
+epochs, final losses, validation metrics and the exact command that made it
+(:func:`imagefusion.train.loop.fit` writes both).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import UnknownNameError, WeightsError
+from ..io import write_bytes_atomic
+
+__all__ = [
+    "NETWORKS",
+    "create_network",
+    "shipped_weights_path",
+    "save_weights",
+    "load_weights",
+    "read_model_card",
+    "weights_hash",
+]
+
+#: Registry of networks: name → zero-argument constructor (filled by the modules that define them).
+NETWORKS: dict[str, Callable[[], torch.nn.Module]] = {}
+
+
+def _ensure_registered() -> None:
+    from .siamese import LiuCNN, SiameseResidualCNN
+
+    NETWORKS.setdefault("siamese-cnn", SiameseResidualCNN)
+    NETWORKS.setdefault("cnn-liu2017", LiuCNN)
+
+
+def shipped_weights_path(name: str) -> Path:
+    """Path of the weights the package ships for network ``name`` (``imagefusion/weights/NAME.safetensors``).
+
+    Raises
+    ------
+    WeightsError
+        The package has no weights for ``name``.
+    """
+    path = Path(str(resources.files("imagefusion") / "weights" / f"{name}.safetensors"))
+    if not path.is_file():
+        raise WeightsError(f"no shipped weights for {name!r}: {path} is missing; train them with "
+                           f"'imagefusion train {name}' and pass --weights")
+    return path
+
+
+def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str, Any],
+                 dtype: torch.dtype | None = None) -> Path:
+    """Write ``model``'s state dict as safetensors and ``card`` as JSON beside it, atomically.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    path : path
+        The ``.safetensors`` file; the card goes to the same path with ``.json``.
+    card : dict
+        JSON-serialisable model card.
+    dtype : torch.dtype, optional
+        Store floating tensors in this type (``torch.float16`` halves the file); loading casts back.
+
+    Returns
+    -------
+    Path of the weights file.
+    """
+    from safetensors.torch import save
+
+    path = Path(path)
+    tensors = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().cpu()
+        if dtype is not None and v.is_floating_point():
+            v = v.to(dtype)
+        tensors[k] = v.contiguous()
+    meta = {"format": "pt", "network": type(model).__name__}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(path, save(tensors, metadata=meta))
+    write_bytes_atomic(path.with_suffix(".json"), (json.dumps(card, indent=2, sort_keys=True) + "\n").encode())
+    return path
+
+
+def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Module:
+    """Load a safetensors file into ``model`` (strict: every tensor name and shape must match).
+
+    Tensors stored in another floating type (float16) are cast to the model's type.
+
+    Raises
+    ------
+    WeightsError
+        The file is missing or unreadable, or its tensors do not fit ``model`` (the message names
+        the file and the first missing, unexpected or mis-shaped tensors).
+    """
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"weights file not found: {path}")
+    try:
+        state = load_file(str(path))
+    except Exception as exc:  # safetensors raises several types for corrupt files
+        raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    shapes = [f"{k}: file {tuple(state[k].shape)} vs network {tuple(own[k].shape)}"
+              for k in own if k in state and state[k].shape != own[k].shape]
+    if missing or extra or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing[:5]}")
+        if extra:
+            parts.append(f"unexpected {extra[:5]}")
+        if shapes:
+            parts.append(f"wrong shapes {shapes[:5]}")
+        raise WeightsError(f"weights file {path} does not fit {type(model).__name__}: " + "; ".join(parts))
+    model.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()})
+    return model
+
+
+def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
+    """The JSON model card beside a weights file (``{}`` when there is none)."""
+    card = Path(path).with_suffix(".json")
+    return json.loads(card.read_text()) if card.is_file() else {}
+
+
+def weights_hash(path: str | os.PathLike) -> str:
+    """SHA-256 of a weights file (hex), used in benchmark cache keys."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def create_network(name: str, *, pretrained: bool = True, weights: str | os.PathLike | None = None) -> torch.nn.Module:
+    """Build network ``name`` in eval mode (timm-style registry).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`NETWORKS` (``"siamese-cnn"``, ``"cnn-liu2017"``).
+    pretrained : bool, default True
+        Load the weights shipped with the package (ignored when ``weights`` is given).
+    weights : path, optional
+        A safetensors file of one's own (from ``imagefusion train``).
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown network name.
+    WeightsError
+        See :func:`load_weights` and :func:`shipped_weights_path`.
+    """
+    _ensure_registered()
+    if name not in NETWORKS:
+        raise UnknownNameError(f"unknown network {name!r}; known: {', '.join(sorted(NETWORKS))}")
+    model = NETWORKS[name]()
+    if weights is not None:
+        load_weights(model, weights)
+    elif pretrained:
+        load_weights(model, shipped_weights_path(name))
+    return model.eval()
