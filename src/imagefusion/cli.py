@@ -52,6 +52,7 @@ def fuse(
     overwrite: Annotated[bool, typer.Option(help="With --pairs: re-fuse pairs whose output exists.")] = False,
     ext: Annotated[str, typer.Option(help="With --pairs: output format.")] = ".png",
     bit_depth: Annotated[int, typer.Option("--bit-depth", help="8 or 16 bits per channel.")] = 8,
+    weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
     from .batch import fuse_folder
@@ -60,6 +61,14 @@ def fuse(
 
     try:
         params = _params(method, param)
+        if weights is not None:
+            from .registry import get_method
+
+            if "weights" not in get_method(method).params:
+                raise ImageFusionError(f"method {method!r} has no trained weights; --weights applies to deep methods")
+            if not weights.is_file():
+                raise ImageFusionError(f"weights file not found: {weights}")
+            params["weights"] = str(weights)
         if pairs is not None:
             if sources:
                 raise ImageFusionError("give either source files or --pairs DIR, not both")
@@ -218,7 +227,6 @@ def train(
 
     Use the result with `imagefusion fuse ... --weights OUT/NAME.safetensors`."""
     import shlex
-    import sys
 
     from .train import load_config
     from .train import train as run_training
@@ -226,7 +234,10 @@ def train(
     try:
         cfg = load_config(method, config, epochs=epochs, steps_per_epoch=steps, batch_size=batch_size,
                           device=device, seed=seed)
-        command = "imagefusion " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        given = {"--config": config, "--epochs": epochs, "--steps": steps, "--batch-size": batch_size, "--out": out,
+                 "--data": data, "--device": device, "--seed": seed, "--max-images": max_images}
+        command = " ".join(["imagefusion", "train", method] + [f"{k} {shlex.quote(str(v))}" for k, v in given.items()
+                                                                 if v is not None])
         card = run_training(method, cfg, out, data_root=data or _default_data_root(), max_images=max_images,
                             resume=resume, command=command)
     except (ImageFusionError, ValueError) as exc:

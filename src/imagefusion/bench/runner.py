@@ -154,11 +154,14 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _weights_hash(method: str) -> str:
-    """Hash of the method's shipped weights ("" for methods without weights)."""
+def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
+    """Hash of the method's weights: the file given as its ``weights`` parameter, else the shipped
+    one ("" for methods without weights)."""
     spec = get_method(method)
     if not spec.needs_weights:
         return ""
+    if params and params.get("weights"):
+        return _file_hash(Path(params["weights"]))
     finder = getattr(spec.func, "weights_path", None)
     if finder is None:
         return "unknown"
@@ -329,7 +332,7 @@ def run_bench(
     for method in method_names:
         spec = get_method(method)
         mparams = spec.check_params(params.get(method, {}))
-        whash = _weights_hash(method)
+        whash = _weights_hash(method, mparams)
         for ds, ds_pairs in pairs.items():
             fdir = out / "fused" / ds / method
             fused_dirs[ds, method] = fdir

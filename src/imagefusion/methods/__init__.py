@@ -12,16 +12,19 @@ name                      function                                    module
 ``dwt``                   :func:`~.wavelet.dwt`                       :mod:`.wavelet`
 ``dtcwt``                 :func:`~.wavelet.dtcwt_fusion`              :mod:`.wavelet`
 ``gff``                   :func:`~.filtering.gff`                     :mod:`.filtering`
+``siamese-cnn``           :func:`~.siamese.siamese_cnn`               :mod:`.siamese`
+``cnn-liu2017``           :func:`~.siamese.cnn_liu2017`               :mod:`.siamese`
 ========================  ==========================================  =========================
 """
 
-from . import filtering, pixel, pyramid, wavelet  # noqa: F401
+from . import filtering, pixel, pyramid, siamese, wavelet  # noqa: F401
 from .filtering import gff, guided_filter
 from .pixel import average, max_abs
 from .pyramid import contrast, gaussian_pyramid, laplacian_pyramid, lp, lp_similarity, ratio, reconstruct_laplacian
+from .siamese import cnn_liu2017, siamese_cnn
 from .wavelet import dtcwt_fusion, dwt
 
 __all__ = [
     "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff",
-    "guided_filter", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
+    "guided_filter", "siamese_cnn", "cnn_liu2017", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
 ]

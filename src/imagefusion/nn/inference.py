@@ -224,6 +224,6 @@ def patch_average(scores: np.ndarray, shape: tuple[int, int], patch: int = 16, s
         cs = np.cumsum(np.cumsum(np.pad(x, ((1, 0), (1, 0))), axis=0), axis=1)
         return cs[k:, k:] - cs[:-k, k:] - cs[k:, :-k] + cs[:-k, :-k]
 
-    cells = window_sum(s) / window_sum(c)
+    cells = np.clip(window_sum(s) / window_sum(c), scores.min(), scores.max())  # running sums round off
     full = np.repeat(np.repeat(cells, stride, axis=0), stride, axis=1)
     return np.ascontiguousarray(full[: shape[0], : shape[1]], dtype=np.float32)

@@ -1,0 +1,261 @@
+"""Siamese-CNN multi-focus fusion: a focus weight map from a patch network, then pyramid blending
+or a refined decision map.
+
+* ``siamese-cnn``: Yang, Zheng & Dai, "Image fusion based on Siamese convolutional neural network",
+  Computer Systems & Applications 29(5), 2020 — the residual Siamese network
+  (:class:`~imagefusion.nn.siamese.SiameseResidualCNN`) and pyramid blending.
+* ``cnn-liu2017``: Liu, Chen, Peng & Wang, "Multi-focus image fusion with a deep convolutional
+  neural network", Information Fusion 36, 2017 — the original network
+  (:class:`~imagefusion.nn.siamese.LiuCNN`) and its decision-map path.
+
+Both run the same pipeline (:func:`focus_map`, then :func:`pyramid_blending` or
+:func:`decision_map_fusion`); ``rule`` picks the fusion step, so either network can be combined with
+either rule. torch is imported only when one of these methods runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from skimage.morphology import remove_small_holes, remove_small_objects
+
+from ..errors import ParameterError
+from ..registry import register_method
+from .filtering import guided_filter
+from .pyramid import lp_similarity
+
+__all__ = ["focus_map", "pyramid_blending", "decision_map", "decision_map_fusion", "siamese_cnn", "cnn_liu2017"]
+
+
+@lru_cache(maxsize=8)
+def _network(name: str, weights: str | None, mtime: float) -> Any:
+    from ..nn.weights import create_network
+
+    return create_network(name, pretrained=weights is None, weights=weights)
+
+
+def _load(name: str, weights: str | os.PathLike | None) -> Any:
+    if weights is None or weights == "":
+        return _network(name, None, 0.0)
+    path = Path(weights)
+    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0)
+
+
+def focus_map(
+    a: np.ndarray,
+    b: np.ndarray,
+    network: str = "siamese-cnn",
+    *,
+    weights: str | os.PathLike | None = None,
+    device: str | None = None,
+    precision: str = "auto",
+    tile: int = 1024,
+) -> np.ndarray:
+    """Weight map W of source ``a``: the network's "``a`` is in focus" probability per 16×16 patch,
+    averaged over the overlapping patches at each pixel (Liu et al. 2017, Section 3.3).
+
+    Parameters
+    ----------
+    a, b : ndarray, float32, shape (H, W), values in [0, 1]
+        Grey (luminance) sources, any size.
+    network : {"siamese-cnn", "cnn-liu2017"}
+    weights : path, optional
+        A safetensors file from ``imagefusion train``; default the shipped weights.
+    device, precision, tile
+        See :func:`imagefusion.nn.inference.dense_score_map`.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W), values in [0, 1]
+
+    Raises
+    ------
+    WeightsError
+        Unreadable or mismatched weights.
+    """
+    from ..nn.inference import cpu_threads, dense_score_map, patch_average
+
+    model = _load(network, weights)
+    with cpu_threads():
+        scores = dense_score_map(model, a, b, device=device, precision=precision, tile=tile)
+    return patch_average(scores, a.shape, model.patch_size, model.stride)
+
+
+def pyramid_blending(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, threshold: float = 0.6,
+                     levels: int | None = None) -> np.ndarray:
+    """Yang et al. 2020's pyramid blending of a weight map: Gaussian pyramid of W, Laplacian
+    pyramids of the sources, and at each pixel of each level the local-energy / match-measure rule
+    (:func:`imagefusion.methods.pyramid.similarity_rule`: weighted average where
+    ``S = 2ΣL_A L_B/(E_A+E_B) ≥ t``, else the coefficient with the larger 3×3 energy).
+
+    Parameters
+    ----------
+    a, b : ndarray, float32, shape (H, W), values in [0, 1]
+    weight : ndarray, float32, shape (H, W), values in [0, 1]
+        Weight of ``a`` (``b`` gets ``1 − W``).
+    threshold : float, default 0.6
+    levels : int or None
+        Detail levels; None decomposes until the coarsest level is about 8 pixels.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W)
+    """
+    return lp_similarity([a, b], weight_map=weight, threshold=threshold, levels=levels)
+
+
+def decision_map(weight: np.ndarray, *, min_region: float = 0.01) -> np.ndarray:
+    """Liu et al. 2017's initial decision map (Section 3.3, steps 2–3): ``W > 0.5``, then regions
+    (of either value) smaller than ``min_region`` of the image area are flipped.
+
+    Parameters
+    ----------
+    weight : ndarray, float, shape (H, W), values in [0, 1]
+    min_region : float, default 0.01
+        Area threshold as a fraction of H·W.
+
+    Returns
+    -------
+    ndarray, bool, shape (H, W): True where source ``a`` is chosen.
+    """
+    d = weight > 0.5
+    area = max(1, int(round(min_region * d.size)))
+    d = remove_small_objects(d, max_size=area - 1) if _SKIMAGE_MAX_SIZE else remove_small_objects(d, min_size=area)
+    return remove_small_holes(d, max_size=area - 1) if _SKIMAGE_MAX_SIZE else remove_small_holes(d, area_threshold=area)
+
+
+def _skimage_has_max_size() -> bool:
+    import inspect
+
+    return "max_size" in inspect.signature(remove_small_objects).parameters
+
+
+_SKIMAGE_MAX_SIZE = _skimage_has_max_size()
+
+
+def decision_map_fusion(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min_region: float = 0.01,
+                        radius: int = 8, eps: float = 0.1) -> np.ndarray:
+    """Liu et al. 2017's fusion step (Section 3.3, steps 2–4): :func:`decision_map`, refined by a
+    guided filter (r = 8, ε = 0.1) with the initial fused image as guide, then the pixel-wise
+    weighted average ``F = D·A + (1 − D)·B``.
+
+    Parameters
+    ----------
+    a, b : ndarray, float32, shape (H, W), values in [0, 1]
+    weight : ndarray, float32, shape (H, W), values in [0, 1]
+    min_region, radius, eps : float, int, float
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W)
+    """
+    d = decision_map(weight, min_region=min_region).astype(np.float32)
+    initial = d * a + (1 - d) * b
+    refined = np.clip(guided_filter(initial, d, radius, eps), 0.0, 1.0)
+    return (refined * a + (1 - refined) * b).astype(np.float32)
+
+
+def _fuse(network: str, images: Sequence[np.ndarray], rule: str, threshold: float, levels: int | None,
+          min_region: float, weights: Any, device: str | None, precision: str, tile: int) -> np.ndarray:
+    if rule not in ("pyramid", "decision"):
+        raise ParameterError(f"rule must be 'pyramid' or 'decision', got {rule!r}")
+    fused = np.asarray(images[0], np.float32)
+    # more than two sources: fuse one after another (Liu et al. 2017, Section 4.5)
+    for nxt in images[1:]:
+        b = np.asarray(nxt, np.float32)
+        w = focus_map(fused, b, network, weights=weights or None, device=device, precision=precision, tile=tile)
+        if rule == "pyramid":
+            fused = pyramid_blending(fused, b, w, threshold=threshold, levels=levels)
+        else:
+            fused = decision_map_fusion(fused, b, w, min_region=min_region)
+    return fused
+
+
+_DOC_PARAMS = """
+    Parameters
+    ----------
+    images : sequence of ndarray, float32, shape (H, W), values in [0, 1]
+        Two or more luminance images of any size (more than two are fused one after another).
+    rule : {{"pyramid", "decision"}}, default {rule!r}
+        ``"pyramid"``: :func:`pyramid_blending` of the weight map (Yang et al. 2020);
+        ``"decision"``: :func:`decision_map_fusion` (Liu et al. 2017).
+    threshold : float, default 0.6
+        Match-measure threshold t of the pyramid rule.
+    levels : int or None
+        Pyramid levels (None: until about 8 pixels).
+    min_region : float, default 0.01
+        Small-region removal of the decision rule, as a fraction of the image area.
+    weights : str, default "" (the shipped weights)
+        A safetensors file of one's own (``imagefusion fuse --weights``).
+    device : str or None
+        None/"cpu" (default), "cuda", "auto".
+    precision : {{"auto", "float32", "bfloat16"}}
+        "auto" uses bfloat16 where the CPU computes it natively.
+    tile : int, default 1024
+        Tile side for bounded memory on large images.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W)
+
+    Raises
+    ------
+    WeightsError
+        Missing, unreadable or mismatched weights.
+    ParameterError
+        An unknown rule.
+"""
+
+
+@register_method(
+    "siamese-cnn",
+    tasks=("mff", "mif"),
+    family="deep",
+    reference="Yang, Zheng & Dai, 'Image fusion based on Siamese convolutional neural network', "
+              "Computer Systems & Applications 29(5), 2020",
+    needs_weights=True,
+)
+def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshold: float = 0.6,
+                levels: int | None = None, min_region: float = 0.01, weights: str = "",
+                device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+    """Residual Siamese CNN focus map with pyramid blending (Yang, Zheng & Dai 2020).
+    """
+    return _fuse("siamese-cnn", images, rule, threshold, levels, min_region, weights, device, precision, tile)
+
+
+@register_method(
+    "cnn-liu2017",
+    tasks=("mff", "mif"),
+    family="deep",
+    reference="Liu, Chen, Peng & Wang, 'Multi-focus image fusion with a deep convolutional neural network', "
+              "Information Fusion 36, 2017",
+    needs_weights=True,
+)
+def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", threshold: float = 0.6,
+                levels: int | None = None, min_region: float = 0.01, weights: str = "",
+                device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+    """Liu et al. 2017's CNN focus map with the refined decision map.
+    """
+    return _fuse("cnn-liu2017", images, rule, threshold, levels, min_region, weights, device, precision, tile)
+
+
+siamese_cnn.__doc__ = (siamese_cnn.__doc__ or "") + _DOC_PARAMS.format(rule="pyramid")
+cnn_liu2017.__doc__ = (cnn_liu2017.__doc__ or "") + _DOC_PARAMS.format(rule="decision")
+
+
+def _shipped(name: str) -> Any:
+    def path() -> Path:
+        from ..nn.weights import shipped_weights_path
+
+        return shipped_weights_path(name)
+
+    return path
+
+
+siamese_cnn.weights_path = _shipped("siamese-cnn")  # type: ignore[attr-defined]
+cnn_liu2017.weights_path = _shipped("cnn-liu2017")  # type: ignore[attr-defined]
