@@ -10,6 +10,12 @@ Tables and the commands that make them:
 * "Benchmark" (per dataset): imagefusion bench --methods all --task <task> --datasets <set>
                                  --metrics <VIFB's 13> --convention vifb --out <out>/<set> --workers 2
   for ivif/tno, mff/lytro and medical/ct-mri (each table is the report.md of that run).
+* "Siamese CNN" (the paper's columns):
+                             imagefusion bench --methods gff,dwt,cnn-liu2017,siamese-cnn
+                                 --datasets mff/lytro,mff/mffw,medical/ct-mri --metrics mi,ag,qabf
+                                 --convention vifb --out <out>/siamese --workers 1
+  (one worker: the networks use both cores, so the seconds per pair are not shared with another job)
+* "Siamese CNN" speed and memory: python benchmarks/bench_deep.py
 
 The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
 fused again and only the reports are rebuilt).
@@ -49,6 +55,13 @@ def main() -> None:
              "--metrics", VIFB13, "--convention", "vifb", "--out", str(out), "--workers", str(args.workers)])
         report = (out / "report.md").read_text(encoding="utf-8")
         print(report.split("\n## ", 1)[1].join(["### ", "\n"]) if "\n## " in report else report)
+    print("## Siamese CNN\n")
+    out = args.out / "siamese"
+    run(["imagefusion", "bench", "--methods", "gff,dwt,cnn-liu2017,siamese-cnn", "--datasets",
+         ",".join(str(args.shared / "data" / r) for r in ("mff/lytro", "mff/mffw", "medical/ct-mri")),
+         "--metrics", "mi,ag,qabf", "--convention", "vifb", "--out", str(out), "--workers", "1"])
+    print((out / "report.md").read_text(encoding="utf-8"))
+    print(run([sys.executable, str(HERE / "bench_deep.py")]))
 
 
 if __name__ == "__main__":

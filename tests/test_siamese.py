@@ -89,7 +89,9 @@ def test_decision_map_removes_small_regions_and_fusion_follows_it():
     assert d[10:60, 10:60].all() and not d[80:85, 80:85].any() and d.sum() == 2500
     a, b = np.ones((100, 100), np.float32), np.zeros((100, 100), np.float32)
     fused = decision_map_fusion(a, b, w)
-    assert fused[20:50, 20:50].min() > 0.99 and fused[70:, 70:].max() < 0.01
+    # the guided filter (r = 8, eps = 0.1) softens the map's edges; the removed speck and the filled
+    # hole follow the cleaned map
+    assert fused[25:45, 25:45].min() > 0.9 and fused[31, 31] > 0.9 and fused[70:, 70:].max() < 0.1
 
 
 def test_unknown_rule_is_an_error():
