@@ -15,7 +15,8 @@ Tables and the commands that make them:
                                  --datasets mff/lytro,mff/mffw,medical/ct-mri --metrics mi,ag,qabf
                                  --convention vifb --out <out>/siamese --workers 1
   (one worker: the networks use both cores, so the seconds per pair are not shared with another job)
-* "Siamese CNN" speed and memory: python benchmarks/bench_deep.py
+* "Siamese CNN" speed and memory: python benchmarks/bench_deep.py --repeat 3
+* "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py
 
 The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
 fused again and only the reports are rebuilt).
@@ -61,7 +62,8 @@ def main() -> None:
          ",".join(str(args.shared / "data" / r) for r in ("mff/lytro", "mff/mffw", "medical/ct-mri")),
          "--metrics", "mi,ag,qabf", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
-    print(run([sys.executable, str(HERE / "bench_deep.py")]))
+    print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "3"]))
+    print(run([sys.executable, str(HERE / "siamese_rules.py"), "--data", str(args.shared / "data/mff/lytro")]))
 
 
 if __name__ == "__main__":
