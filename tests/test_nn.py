@@ -65,6 +65,17 @@ def test_tiled_score_map_equals_untiled(cls):
     assert (whole.shape[0] - 1) * cls.stride + 16 >= 131
 
 
+def test_inference_in_bfloat16_leaves_the_model_in_float32():
+    torch.manual_seed(5)
+    net = SiameseResidualCNN()
+    before = net.conv2.weight.clone()
+    a = np.random.default_rng(1).random((40, 40), dtype=np.float32)
+    first = dense_score_map(net, a, a[::-1].copy(), precision="float32")
+    dense_score_map(net, a, a[::-1].copy(), precision="bfloat16")
+    assert net.conv2.weight.dtype == torch.float32 and torch.equal(net.conv2.weight, before)
+    np.testing.assert_array_equal(dense_score_map(net, a, a[::-1].copy(), precision="float32"), first)
+
+
 def test_score_map_of_tiny_image_is_padded():
     net = SiameseResidualCNN()
     a = np.random.default_rng(0).random((7, 11), dtype=np.float32)

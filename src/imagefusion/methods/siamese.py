@@ -33,17 +33,21 @@ __all__ = ["focus_map", "pyramid_blending", "decision_map", "decision_map_fusion
 
 
 @lru_cache(maxsize=8)
-def _network(name: str, weights: str | None, mtime: float) -> Any:
+def _network(name: str, weights: str | None, mtime: float, device: str | None, precision: str) -> Any:
+    """The network with its weights, converted once for the device and precision (cached)."""
+    from ..nn.inference import prepare_model, select_device, select_dtype
     from ..nn.weights import create_network
 
-    return create_network(name, pretrained=weights is None, weights=weights)
+    dev = select_device(device)
+    model = create_network(name, pretrained=weights is None, weights=weights)
+    return prepare_model(model, dev, select_dtype(dev, precision))
 
 
-def _load(name: str, weights: str | os.PathLike | None) -> Any:
+def _load(name: str, weights: str | os.PathLike | None, device: str | None, precision: str) -> Any:
     if weights is None or weights == "":
-        return _network(name, None, 0.0)
+        return _network(name, None, 0.0, device, precision)
     path = Path(weights)
-    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0)
+    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
 
 
 def focus_map(
@@ -80,7 +84,7 @@ def focus_map(
     """
     from ..nn.inference import cpu_threads, dense_score_map, patch_average
 
-    model = _load(network, weights)
+    model = _load(network, weights, device, precision)
     with cpu_threads():
         scores = dense_score_map(model, a, b, device=device, precision=precision, tile=tile)
     return patch_average(scores, a.shape, model.patch_size, model.stride)

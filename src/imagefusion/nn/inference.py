@@ -23,6 +23,7 @@ __all__ = [
     "select_device",
     "select_dtype",
     "cpu_threads",
+    "prepare_model",
     "dense_score_map",
     "patch_average",
 ]
@@ -103,6 +104,23 @@ def cpu_threads(n: int | None = None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
+def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
+    """``model`` in eval mode on ``device`` in ``dtype`` (channels-last on the CPU).
+
+    The model is returned as it is when it already has that device and type; otherwise a converted
+    copy is returned, so the caller's model (and a cached one) never loses precision to a bfloat16
+    round trip.
+    """
+    p = next(model.parameters())
+    if p.device != device or p.dtype != dtype:
+        import copy
+
+        model = copy.deepcopy(model).to(device=device, dtype=dtype)
+        if device.type == "cpu":
+            model = model.to(memory_format=torch.channels_last)
+    return model.eval()
+
+
 def _pad_amount(size: int, patch: int, stride: int) -> int:
     """Rows to add so that ``size ≥ patch`` and ``(size − patch) % stride == 0``."""
     size_p = max(size, patch)
@@ -168,9 +186,7 @@ def dense_score_map(
     nh, nw = (Hp - patch) // stride + 1, (Wp - patch) // stride + 1
     # scores per tile side: a tile covers the input of `step` scores plus the halo on each side
     step = max(1, (max(tile, patch + 2 * halo) - patch - 2 * halo) // stride + 1)
-    model = model.to(device=dev, dtype=dtype).eval()
-    if dev.type == "cpu":
-        model = model.to(memory_format=torch.channels_last)
+    model = prepare_model(model, dev, dtype)
     out = np.empty((nh, nw), np.float32)
     with torch.inference_mode():
         for i0 in range(0, nh, step):
