@@ -8,7 +8,6 @@ epochs, final losses, validation metrics and the exact command that made it
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -28,7 +27,6 @@ __all__ = [
     "save_weights",
     "load_weights",
     "read_model_card",
-    "weights_hash",
 ]
 
 #: Registry of networks: name → zero-argument constructor (filled by the modules that define them).
@@ -133,15 +131,6 @@ def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
     """The JSON model card beside a weights file (``{}`` when there is none)."""
     card = Path(path).with_suffix(".json")
     return json.loads(card.read_text()) if card.is_file() else {}
-
-
-def weights_hash(path: str | os.PathLike) -> str:
-    """SHA-256 of a weights file (hex), used in benchmark cache keys."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def create_network(name: str, *, pretrained: bool = True, weights: str | os.PathLike | None = None) -> torch.nn.Module:
