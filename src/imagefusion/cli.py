@@ -244,8 +244,8 @@ def train(
         _fail(exc)
     final = card["final"]
     console.print(f"{method}: {card['epochs']} epochs, {card['steps']} steps, {card['training_seconds']} s; "
-                  f"final training loss {final['train_loss']:.4f}, validation loss {final['val_loss']:.4f}, "
-                  f"validation accuracy {final['val_acc']:.4f}")
+                  f"final training loss {final['train_loss']:.4f}, validation loss {final['val_loss']:.4f}"
+                  + (f", validation accuracy {final['val_acc']:.4f}" if final.get("val_acc") is not None else ""))
     console.print(f"wrote {out / (method + '.safetensors')} and its model card; log {out / 'log.csv'}, curve {out / 'loss.png'}")
 
 

@@ -156,16 +156,22 @@ def _file_hash(path: Path) -> str:
 
 def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     """Hash of the method's weights: the file given as its ``weights`` parameter, else the shipped
-    one ("" for methods without weights)."""
+    one, plus any further files it uses (the method's ``weights_path()`` may list several, and a
+    ``classifier`` parameter names one more); "" for methods without weights."""
     spec = get_method(method)
     if not spec.needs_weights:
         return ""
-    if params and params.get("weights"):
-        return _file_hash(Path(params["weights"]))
+    params = params or {}
     finder = getattr(spec.func, "weights_path", None)
-    if finder is None:
+    shipped = finder() if finder is not None else []
+    shipped = [shipped] if isinstance(shipped, (str, Path)) else list(shipped)
+    if params.get("weights"):
+        shipped[:1] = [params["weights"]]
+    extra = [params[k] for k in ("classifier",) if params.get(k)]
+    files = [Path(p) for p in [*shipped, *extra]]
+    if not files:
         return "unknown"
-    return _file_hash(Path(finder()))
+    return "+".join(_file_hash(f) for f in files)
 
 
 def cache_key(method: str, weights_hash: str, params: dict[str, Any], source_hashes: Sequence[str]) -> str:

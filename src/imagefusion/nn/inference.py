@@ -4,7 +4,8 @@ A patch network (such as :class:`~imagefusion.nn.siamese.SiameseResidualCNN`) ap
 image gives a dense score map with one entry per ``patch × patch`` window at a fixed ``stride``.
 :func:`dense_score_map` pads any image size to fit the stride, cuts large images into overlapping
 tiles so that memory stays bounded, and stitches the tiles so that the result equals one pass
-over the whole image. :func:`patch_average` turns the score map into a per-pixel weight map by
+over the whole image. :func:`tiled_apply` does the same for image-to-image networks
+(autoencoder fusion). :func:`patch_average` turns the score map into a per-pixel weight map by
 giving each score to every pixel of its patch and averaging where patches overlap (Liu et al.,
 Information Fusion 36, 2017, Section 3.3).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from functools import lru_cache
+from collections.abc import Callable, Sequence
 from typing import Iterator
 
 import numpy as np
@@ -26,6 +28,7 @@ __all__ = [
     "prepare_model",
     "dense_score_map",
     "patch_average",
+    "tiled_apply",
 ]
 
 
@@ -243,3 +246,74 @@ def patch_average(scores: np.ndarray, shape: tuple[int, int], patch: int = 16, s
     cells = np.clip(window_sum(s) / window_sum(c), scores.min(), scores.max())  # running sums round off
     full = np.repeat(np.repeat(cells, stride, axis=0), stride, axis=1)
     return np.ascontiguousarray(full[: shape[0], : shape[1]], dtype=np.float32)
+
+
+def tiled_apply(
+    fn: Callable[[list[torch.Tensor]], torch.Tensor],
+    images: Sequence[np.ndarray],
+    *,
+    stride: int = 1,
+    halo: int = 32,
+    tile: int = 1024,
+    device: str | torch.device | None = None,
+    precision: str = "auto",
+) -> np.ndarray:
+    """Apply an image-to-image network function to whole images in overlapping tiles.
+
+    ``fn`` gets the co-located tiles of all sources, each a tensor (1, 1, h, w) on the device in
+    the chosen precision with h and w multiples of ``stride``, and returns one map (1, 1, h, w).
+    Images are first padded by reflection on the bottom and right to a multiple of ``stride``;
+    images larger than ``tile`` are cut into tiles that overlap by ``halo`` pixels (rounded up to a
+    multiple of ``stride``) on each side, and only each tile's centre is kept. When ``halo`` covers
+    the receptive field of ``fn`` the stitched map equals one pass over the whole image (up to
+    floating-point round-off), while memory grows with the tile, not the image.
+
+    Parameters
+    ----------
+    fn : callable
+        Runs under ``torch.inference_mode``.
+    images : sequence of ndarray, float32, shape (H, W)
+        Sources of one shape, any size.
+    stride : int, default 1
+        The network's total down-sampling factor.
+    halo : int, default 32
+        Overlap in pixels; at least the receptive-field radius of ``fn``.
+    tile : int, default 1024
+        Largest tile side in pixels, halo included.
+    device, precision
+        See :func:`select_device` and :func:`select_dtype`.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W)
+
+    Raises
+    ------
+    ValueError
+        Sources of different shapes, or no source.
+    """
+    if not images or any(im.shape != images[0].shape or im.ndim != 2 for im in images):
+        raise ValueError(f"grey images of one size are needed, got shapes {[im.shape for im in images]}")
+    dev = select_device(device)
+    dtype = select_dtype(dev, precision)
+    H, W = images[0].shape
+    ph, pw = (-H) % stride, (-W) % stride
+    ts = [_to_tensor(im, ph, pw) for im in images]
+    Hp, Wp = ts[0].shape[2:]
+    halo = -(-halo // stride) * stride
+    core = max(stride, (max(tile, 2 * halo + stride) - 2 * halo) // stride * stride)
+    out = np.empty((Hp, Wp), np.float32)
+    with torch.inference_mode():
+        for y0 in range(0, Hp, core):
+            y1 = min(y0 + core, Hp)
+            ya, yb = max(y0 - halo, 0), min(y1 + halo, Hp)
+            for x0 in range(0, Wp, core):
+                x1 = min(x0 + core, Wp)
+                xa, xb = max(x0 - halo, 0), min(x1 + halo, Wp)
+                parts = []
+                for t in ts:
+                    p = t[:, :, ya:yb, xa:xb].to(device=dev, dtype=dtype)
+                    parts.append(p.contiguous(memory_format=torch.channels_last) if dev.type == "cpu" else p)
+                res = fn(parts).float()[0, 0]
+                out[y0:y1, x0:x1] = res[y0 - ya : y1 - ya, x0 - xa : x1 - xa].cpu().numpy()
+    return out[:H, :W]

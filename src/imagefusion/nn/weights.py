@@ -34,10 +34,15 @@ NETWORKS: dict[str, Callable[[], torch.nn.Module]] = {}
 
 
 def _ensure_registered() -> None:
+    from .autoencoder import CamAutoencoder, DenseFuseNet, FWANet
     from .siamese import LiuCNN, SiameseResidualCNN
 
     NETWORKS.setdefault("siamese-cnn", SiameseResidualCNN)
     NETWORKS.setdefault("cnn-liu2017", LiuCNN)
+    NETWORKS.setdefault("densefuse", DenseFuseNet)
+    NETWORKS.setdefault("cam-ae", CamAutoencoder)
+    NETWORKS.setdefault("cam-fwa", FWANet)
+    NETWORKS.setdefault("cam-fwa-noldf", FWANet)
 
 
 def shipped_weights_path(name: str) -> Path:

@@ -17,7 +17,7 @@ from .loop import TrainConfig
 __all__ = ["TRAINABLE", "load_config", "train"]
 
 #: Networks that ``imagefusion train`` can train.
-TRAINABLE = ("siamese-cnn", "cnn-liu2017")
+TRAINABLE = ("siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf")
 
 
 def load_config(method: str, path: str | os.PathLike | None = None, **overrides: Any) -> TrainConfig:
@@ -33,9 +33,10 @@ def load_config(method: str, path: str | os.PathLike | None = None, **overrides:
     """
     if method not in TRAINABLE:
         raise UnknownNameError(f"no trainer for {method!r}; trainable: {', '.join(TRAINABLE)}")
+    from .autoencoder import DEFAULTS as AE_DEFAULTS
     from .siamese import DEFAULTS
 
-    values: dict[str, Any] = dict(DEFAULTS[method])
+    values: dict[str, Any] = dict({**DEFAULTS, **AE_DEFAULTS}[method])
     if path is not None:
         p = Path(path)
         try:
@@ -51,11 +52,19 @@ def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root
           max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
     """Train network ``method`` and write its weights and model card to ``out``.
 
-    See :func:`imagefusion.train.siamese.train_siamese`; returns the model card.
+    See :func:`imagefusion.train.siamese.train_siamese`,
+    :func:`imagefusion.train.autoencoder.train_autoencoder` and
+    :func:`imagefusion.train.autoencoder.train_fwa`; returns the model card.
     """
     if method not in TRAINABLE:
         raise UnknownNameError(f"no trainer for {method!r}; trainable: {', '.join(TRAINABLE)}")
+    from .autoencoder import train_autoencoder, train_fwa
     from .siamese import train_siamese
 
+    trainer = {"densefuse": train_autoencoder, "cam-ae": train_autoencoder, "cam-fwa": train_fwa,
+               "cam-fwa-noldf": train_fwa}.get(method)
+    if trainer is not None:
+        return trainer(method, config, out, data_root=data_root, max_images=max_images, resume=resume,
+                       command=command, progress=progress)
     return train_siamese(method, config, out, data_root=data_root, max_images=max_images, resume=resume,
                          command=command, progress=progress)

@@ -29,6 +29,7 @@ __all__ = [
     "list_images",
     "split_train_val",
     "bsds500_images",
+    "roadscene_training_names",
     "load_grey",
     "random_patches",
     "SingleImageDataset",
@@ -107,6 +108,30 @@ def bsds500_images(data_root: str | os.PathLike) -> tuple[list[Path], list[Path]
     train = [p for p in files if p.parent.name in ("train", "test")]
     val = [p for p in files if p.parent.name == "val"]
     return train, val
+
+
+def roadscene_training_names(data_root: str | os.PathLike) -> list[str]:
+    """File names of the RoadScene pairs that may be used for training: ``ivif/roadscene-full``
+    without the 50 pairs of the ``ivif/roadscene`` test set (shared/data README).
+
+    Returns
+    -------
+    list of str, sorted (171 names for the full set)
+
+    Raises
+    ------
+    InvalidImageError
+        ``ivif/roadscene-full`` is missing or not a paired folder.
+    """
+    root = Path(data_root) / "ivif"
+    full = find_pairs(root / "roadscene-full").pairs
+    test_dir = root / "roadscene"
+    test = set(find_pairs(test_dir).pairs) if test_dir.is_dir() else set()
+    if not test_dir.is_dir():
+        import warnings
+
+        warnings.warn(f"{test_dir} not found: cannot remove the RoadScene test pairs from training", stacklevel=2)
+    return [Path(full[n][0]).name for n in sorted(full) if n not in test]
 
 
 def load_grey(path: str | os.PathLike) -> np.ndarray:

@@ -151,6 +151,9 @@ def fit(
     command: str = "",
     card: dict[str, Any] | None = None,
     progress: bool = True,
+    on_epoch: Callable[[int], None] | None = None,
+    trainable: Any = None,
+    loss_name: str | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` and export its weights.
 
@@ -177,6 +180,13 @@ def fit(
         More model-card fields (training data, ...).
     progress : bool, default True
         Show a progress bar (tqdm; hidden when stderr is not a terminal).
+    on_epoch : callable (epoch) -> None, optional
+        Called before each epoch (0-based) — for schedules such as a loss weight that switches on
+        after some epochs; it is also called on resume, so schedules survive an interruption.
+    trainable : iterable of parameters, optional
+        The parameters to optimise (default all of ``model``'s; pass a subset to freeze the rest).
+    loss_name : str, optional
+        Title of the loss-curve plot.
 
     Returns
     -------
@@ -193,7 +203,8 @@ def fit(
     if device.type == "cpu":
         model.to(memory_format=torch.channels_last)
     amp_dtype = select_dtype(device, config.precision)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    params = list(model.parameters()) if trainable is None else list(trainable)
+    opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
     rows: list[dict[str, Any]] = []
     start_epoch = 0
     elapsed = 0.0
@@ -217,6 +228,8 @@ def fit(
         model.train()
         for epoch in range(start_epoch, config.epochs):
             t0 = time.perf_counter()
+            if on_epoch is not None:
+                on_epoch(epoch)
             rng = np.random.default_rng([config.seed, epoch])
             tot_loss, tot_correct, tot_count, has_acc = 0.0, 0, 0, False
             bar = tqdm(range(config.steps_per_epoch), desc=f"{name} epoch {epoch + 1}/{config.epochs}",
@@ -253,7 +266,7 @@ def fit(
                         "rows": rows, "seconds": elapsed, "config": asdict(config)}, buf)
             write_bytes_atomic(ckpt_path, buf.getvalue())
             _write_log(rows, out / "log.csv")
-            plot_losses(rows, out / "loss.png", f"{name}: cross-entropy" if has_acc else name)
+            plot_losses(rows, out / "loss.png", loss_name or (f"{name}: cross-entropy" if has_acc else name))
     model.eval()
     last = rows[-1] if rows else {}
     full_card = {

@@ -1,0 +1,375 @@
+"""Autoencoder fusion: encode every source, fuse the feature maps with a fusion rule, decode.
+
+* ``densefuse``: Li & Wu, "DenseFuse: a fusion approach to infrared and visible images", IEEE TIP
+  28(5), 2019 (:class:`~imagefusion.nn.autoencoder.DenseFuseNet`), with the addition rule
+  (Section III-C-1, eq. 4) or the l1-norm rule (Section III-C-2, eqs. 5–7).
+* ``cam-fusion``: Wan, Qin & Zeng, "Method for infrared and visible image fusion based on class
+  activation mapping", Journal of North University of China 46(5), 2025: the CAM autoencoder
+  (:class:`~imagefusion.nn.autoencoder.CamAutoencoder`) whose features are weighted channel by
+  channel with ``Ŵ_c = 0.5·tanh(W_c) + 0.5`` from the infrared/visible classifier
+  (:class:`~imagefusion.nn.autoencoder.FWANet`), ``φ_f = Σ_c Ŵ_c ⊗ φ_c`` (IVF-Net).
+  :func:`cam_explanation` gives the class activation maps and channel weights behind a result.
+
+torch is imported only when one of these methods runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..registry import register_method
+
+__all__ = ["l1_norm_weights", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
+           "write_cam_explanation"]
+
+#: Network weights each cam-fusion variant uses: (autoencoder, classifier or None).
+CAM_VARIANTS = {"cam": ("cam-ae", "cam-fwa"), "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None)}
+
+
+@lru_cache(maxsize=8)
+def _network(name: str, weights: str | None, mtime: float, device: str | None, precision: str) -> Any:
+    from ..nn.inference import prepare_model, select_device, select_dtype
+    from ..nn.weights import create_network
+
+    dev = select_device(device)
+    model = create_network(name, pretrained=weights is None, weights=weights)
+    return prepare_model(model, dev, select_dtype(dev, precision))
+
+
+def _load(name: str, weights: str | os.PathLike | None, device: str | None, precision: str) -> Any:
+    if not weights:
+        return _network(name, None, 0.0, device, precision)
+    path = Path(weights)
+    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
+
+
+def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
+    """DenseFuse's l1-norm fusion weights (Li & Wu 2019, eqs. 5–7).
+
+    Activity ``C_i(x, y) = ‖φ_i(x, y)‖_1`` over the channels, block-averaged over a
+    ``(2r + 1) × (2r + 1)`` window (``Ĉ_i``), then ``w_i = Ĉ_i / Σ_j Ĉ_j`` (the paper's "soft-max";
+    equal weights where all activities are zero).
+
+    Parameters
+    ----------
+    features : sequence of torch.Tensor, shape (N, C, h, w)
+        Encoder features of each source (non-negative after ReLU).
+    radius : int, default 1
+        r of the block average (the paper's r = 1).
+
+    Returns
+    -------
+    list of torch.Tensor, shape (N, 1, h, w), values in [0, 1], summing to 1 over the sources.
+    """
+    from torch.nn import functional as F
+
+    k = 2 * radius + 1
+    acts = [F.avg_pool2d(f.float().abs().sum(1, keepdim=True), k, stride=1, padding=radius, count_include_pad=False)
+            for f in features]
+    eps = 1e-12
+    total = sum(acts) + eps * len(acts)
+    return [(a + eps) / total for a in acts]
+
+
+@register_method(
+    "densefuse",
+    tasks=("ivif", "mif", "mef", "mff"),
+    family="deep",
+    reference="Li & Wu, 'DenseFuse: a fusion approach to infrared and visible images', IEEE TIP 28(5), 2019",
+    needs_weights=True,
+)
+def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 1, weights: str = "",
+              device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+    """DenseFuse: dense-block encoder, addition or l1-norm fusion rule, decoder (Li & Wu 2019).
+
+    Parameters
+    ----------
+    images : sequence of ndarray, float32, shape (H, W), values in [0, 1]
+        Two or more luminance sources of any size.
+    rule : {"add", "l1"}, default "add"
+        ``"add"``: ``φ_f = Σ_i φ_i`` (eq. 4); ``"l1"``: ``φ_f = Σ_i w_i φ_i`` with
+        :func:`l1_norm_weights` (eqs. 5–8).
+    radius : int, default 1
+        Block-average radius r of the l1-norm rule.
+    weights : str, default "" (the shipped weights)
+        A ``densefuse`` safetensors file from ``imagefusion train densefuse``.
+    device : str or None
+        None/"cpu" (default), "cuda", "auto".
+    precision : {"auto", "float32", "bfloat16"}
+        "auto" uses bfloat16 where the CPU computes it natively.
+    tile : int, default 1024
+        Tile side for bounded memory on large images (the result does not depend on it).
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W), values in [0, 1] (the decoder's output clipped)
+
+    Raises
+    ------
+    ParameterError
+        An unknown rule.
+    WeightsError
+        Missing, unreadable or mismatched weights.
+    """
+    if rule not in ("add", "l1"):
+        raise ParameterError(f"rule must be 'add' or 'l1', got {rule!r}")
+    from ..nn.inference import cpu_threads, tiled_apply
+
+    model = _load("densefuse", weights, device, precision)
+
+    def run(parts: list[Any]) -> Any:
+        feats = [model.encoder(p) for p in parts]
+        if rule == "add":
+            fused = sum(feats)
+        else:
+            ws = l1_norm_weights(feats, radius)
+            fused = sum(w.to(f.dtype) * f for w, f in zip(ws, feats))
+        return model.decoder(fused)
+
+    with cpu_threads():
+        out = tiled_apply(run, [np.asarray(im, np.float32) for im in images], stride=1,
+                          halo=model.radius + radius + 8, tile=tile, device=device, precision=precision)
+    return np.clip(out, 0.0, 1.0)
+
+
+def cam_channel_weights(variant: str = "cam", classifier: str | os.PathLike | None = None) -> np.ndarray:
+    """Channel weights ``Ŵ_ir = 0.5·tanh(W_ir) + 0.5`` of the infrared features (Wan et al. 2025,
+    IVF-Net); the visible features get ``Ŵ_vi = 0.5·tanh(−W_ir) + 0.5 = 1 − Ŵ_ir``.
+
+    Parameters
+    ----------
+    variant : {"cam", "no-ldf"}
+        Which shipped classifier: trained with L_df (``cam-fwa``) or without (``cam-fwa-noldf``).
+    classifier : path, optional
+        A classifier safetensors file of one's own (overrides ``variant``).
+
+    Returns
+    -------
+    ndarray, float32, shape (128,), values in (0, 1)
+
+    Raises
+    ------
+    ParameterError
+        A variant without a classifier.
+    """
+    net = CAM_VARIANTS.get(variant, (None, None))[1]
+    if net is None:
+        raise ParameterError(f"variant must be 'cam' or 'no-ldf' for channel weights, got {variant!r}")
+    fwa = _load(net, classifier, None, "float32")
+    w_ir, _ = fwa.class_weights()
+    return (0.5 * np.tanh(w_ir.numpy().astype(np.float64)) + 0.5).astype(np.float32)
+
+
+def _check_cam(images: Sequence[np.ndarray], variant: str) -> None:
+    if variant not in CAM_VARIANTS:
+        raise ParameterError(f"variant must be one of {', '.join(CAM_VARIANTS)}, got {variant!r}")
+    if len(images) != 2:
+        raise ParameterError(f"cam-fusion fuses one infrared and one visible image, got {len(images)} sources")
+
+
+@register_method(
+    "cam-fusion",
+    tasks=("ivif",),
+    family="deep",
+    reference="Wan, Qin & Zeng, 'Method for infrared and visible image fusion based on class activation mapping', "
+              "Journal of North University of China 46(5), 2025",
+    needs_weights=True,
+    max_sources=2,
+)
+def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: str = "", classifier: str = "",
+               device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+    """Class-activation-map weighted infrared–visible fusion (Wan, Qin & Zeng 2025).
+
+    Parameters
+    ----------
+    images : (ir, vi), each ndarray, float32, shape (H, W), values in [0, 1]
+        The infrared source first, then the visible luminance (the ``ir``/``vi`` order of the
+        ``shared/data`` layout); any size.
+    variant : {"cam", "l1", "no-ldf"}, default "cam"
+        ``"cam"``: channel weights of the classifier trained with ``BCE + α·L_df``;
+        ``"no-ldf"``: of the classifier trained with BCE only (the paper's ablation);
+        ``"l1"``: DenseFuse's l1-norm rule on the same features instead of channel weights (ablation).
+    weights : str, default "" (shipped)
+        A ``cam-ae`` safetensors file of one's own.
+    classifier : str, default "" (shipped)
+        A ``cam-fwa`` safetensors file of one's own.
+    device, precision, tile
+        See :func:`densefuse`.
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W), values in [0, 1]
+
+    Raises
+    ------
+    ParameterError
+        An unknown variant, or not exactly two sources.
+    WeightsError
+        Missing, unreadable or mismatched weights.
+    """
+    _check_cam(images, variant)
+    import torch
+
+    from ..nn.inference import cpu_threads, tiled_apply
+
+    ae = _load("cam-ae", weights, device, precision)
+    w_ir = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
+
+    def run(parts: list[Any]) -> Any:
+        fi, fv = (ae.encoder(2 * p - 1) for p in parts)
+        if w_ir is None:
+            wi, wv = l1_norm_weights([fi, fv], 1)
+            fused = wi.to(fi.dtype) * fi + wv.to(fv.dtype) * fv
+        else:
+            w = w_ir.to(device=fi.device, dtype=fi.dtype).view(1, -1, 1, 1)
+            fused = w * fi + (1 - w) * fv
+        return (ae.decoder(fused) + 1) / 2
+
+    with cpu_threads():
+        out = tiled_apply(run, [np.asarray(im, np.float32) for im in images], stride=ae.stride, halo=ae.radius,
+                          tile=tile, device=device, precision=precision)
+    return np.clip(out, 0.0, 1.0)
+
+
+def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", classifier: str = "",
+                    device: str | None = None, precision: str = "auto", tile: int = 1024) -> dict[str, np.ndarray]:
+    """What ``cam-fusion`` based its weights on: the class activation maps of both sources and the
+    per-channel weights (Wan et al. 2025, Section 2.2; Zhou et al., "Learning deep features for
+    discriminative localization", CVPR 2016, eq. 2).
+
+    Parameters
+    ----------
+    ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
+    variant : {"cam", "no-ldf"}
+    classifier : str, optional
+        A ``cam-fwa`` safetensors file of one's own.
+    device, precision, tile
+        See :func:`densefuse`.
+
+    Returns
+    -------
+    dict with
+        ``cam_ir``, ``cam_vi``: ndarray float32 (H, W) in [0, 1] — ``Σ_k W_c^k φ_k`` of the source's
+        own class (infrared weights on the infrared image, visible weights on the visible image),
+        bilinearly up-sampled and min–max normalised;
+        ``weights_ir``: ndarray float32 (C,) in (0, 1), :func:`cam_channel_weights`;
+        ``probability_ir``: ndarray float32 (2,), P(infrared) of the infrared and of the visible image.
+
+    Raises
+    ------
+    ParameterError
+        ``variant`` has no classifier (``"l1"``).
+    """
+    import torch
+    from torch.nn import functional as F
+
+    from ..nn.inference import cpu_threads, tiled_apply
+
+    net = CAM_VARIANTS.get(variant, (None, None))[1]
+    if net is None:
+        raise ParameterError(f"variant must be 'cam' or 'no-ldf' to explain, got {variant!r}")
+    fwa = _load(net, classifier or None, device, precision)
+    w_ir, w_vi = fwa.class_weights()
+    out: dict[str, np.ndarray] = {}
+    probs = []
+    with cpu_threads():
+        for key, im, w in (("cam_ir", ir, w_ir), ("cam_vi", vi, w_vi)):
+            def run(parts: list[Any], w: Any = w) -> Any:
+                x = 2 * parts[0] - 1
+                cam = fwa.cam(x, w.to(x.device))[:, None]
+                return F.interpolate(cam.float(), size=x.shape[2:], mode="bilinear", align_corners=False)
+
+            cam = tiled_apply(run, [np.asarray(im, np.float32)], stride=4, halo=64, tile=tile, device=device,
+                              precision=precision)
+            lo, hi = float(cam.min()), float(cam.max())
+            out[key] = ((cam - lo) / (hi - lo) if hi > lo else np.zeros_like(cam)).astype(np.float32)
+            # image-level class probability: the linear layer on the mean of the CAM features
+            with torch.inference_mode():
+                x = torch.from_numpy(2 * np.asarray(im, np.float32) - 1)[None, None]
+                x = F.interpolate(x, scale_factor=min(1.0, 512 / max(im.shape)), mode="area")
+                x = x[:, :, : x.shape[2] // 4 * 4, : x.shape[3] // 4 * 4]
+                p = next(fwa.parameters())
+                probs.append(float(torch.sigmoid(fwa(x.to(p.device, p.dtype)).float())[0]))
+    out["weights_ir"] = (0.5 * np.tanh(w_ir.numpy().astype(np.float64)) + 0.5).astype(np.float32)
+    out["probability_ir"] = np.asarray(probs, np.float32)
+    return out
+
+
+def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndarray, **kwargs: Any) -> list[Path]:
+    """Write :func:`cam_explanation` as pictures: ``cam_ir.png`` and ``cam_vi.png`` (heat map over
+    the source), ``channel_weights.png`` (bar chart of Ŵ_ir and Ŵ_vi per channel) and
+    ``channel_weights.csv``. Files are written atomically; the folder is created.
+
+    Parameters
+    ----------
+    folder : path
+    ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
+    **kwargs
+        Passed to :func:`cam_explanation`.
+
+    Returns
+    -------
+    list of Path: the files written.
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ..io import write_bytes_atomic, write_image
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    ex = cam_explanation(ir, vi, **kwargs)
+    written = []
+    cmap = plt.get_cmap("jet")
+    for key, src in (("cam_ir", ir), ("cam_vi", vi)):
+        heat = cmap(ex[key])[..., :3].astype(np.float32)
+        overlay = 0.5 * heat + 0.5 * np.repeat(np.asarray(src, np.float32)[..., None], 3, axis=2)
+        path = folder / f"{key}.png"
+        write_image(path, np.clip(overlay, 0, 1))
+        written.append(path)
+    w = ex["weights_ir"]
+    fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
+    k = np.arange(len(w))
+    ax.bar(k, w, width=1.0, color="tab:red", label="infrared Ŵ_ir")
+    ax.bar(k, 1 - w, width=1.0, bottom=w, color="tab:blue", alpha=0.6, label="visible Ŵ_vi = 1 − Ŵ_ir")
+    ax.set_xlabel("feature channel k")
+    ax.set_ylabel("weight")
+    ax.set_xlim(-0.5, len(w) - 0.5)
+    ax.set_ylim(0, 1)
+    p = ex["probability_ir"]
+    ax.set_title(f"cam-fusion channel weights (P(ir): infrared image {p[0]:.2f}, visible image {p[1]:.2f})",
+                 fontsize=9)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    write_bytes_atomic(folder / "channel_weights.png", buf.getvalue())
+    rows = "channel,weight_ir,weight_vi\n" + "".join(f"{i},{v:.6f},{1 - v:.6f}\n" for i, v in enumerate(w))
+    write_bytes_atomic(folder / "channel_weights.csv", rows.encode())
+    written += [folder / "channel_weights.png", folder / "channel_weights.csv"]
+    return written
+
+
+def _shipped(*names: str) -> Any:
+    def paths() -> list[Path]:
+        from ..nn.weights import shipped_weights_path
+
+        return [shipped_weights_path(n) for n in names]
+
+    return paths
+
+
+densefuse.weights_path = _shipped("densefuse")  # type: ignore[attr-defined]
+cam_fusion.weights_path = _shipped("cam-ae", "cam-fwa", "cam-fwa-noldf")  # type: ignore[attr-defined]
