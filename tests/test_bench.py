@@ -93,6 +93,25 @@ def test_bench_selection_and_errors(small_set, tmp_path):
         run_bench(["average"], [small_set], tmp_path / "o", workers=0)
 
 
+def test_bench_method_variants_side_by_side(small_set, tmp_path):
+    from imagefusion.bench.runner import label_dirname, parse_method_label
+
+    assert parse_method_label("lp:levels=2") == ("lp", {"levels": 2})
+    assert label_dirname("cam-fusion:variant=no-ldf") == "cam-fusion_variant-no-ldf"
+    with pytest.raises(ParameterError, match="no parameter"):
+        parse_method_label("lp:depth=2")
+    res = run_bench(["lp", "lp:levels=2"], [small_set], tmp_path / "o", metrics=["en"], report=False)
+    assert res.methods == ["lp", "lp:levels=2"]
+    one = res.fused_dirs["ct-mri", "lp:levels=2"]
+    assert one.name == "lp_levels-2"
+    name = sorted(p.stem for p in one.glob("*.png"))[0]
+    files = res.pairs["ct-mri"][name]
+    expected = fuse([str(f) for f in files], "lp", levels=2)
+    assert np.abs(read_image(one / f"{name}.png") - expected).max() <= 1 / 255 + 1e-6
+    default = read_image(res.fused_dirs["ct-mri", "lp"] / f"{name}.png")
+    assert np.abs(default - expected).max() > 1 / 255  # the variant really changed the parameters
+
+
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)

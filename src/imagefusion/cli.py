@@ -53,6 +53,7 @@ def fuse(
     ext: Annotated[str, typer.Option(help="With --pairs: output format.")] = ".png",
     bit_depth: Annotated[int, typer.Option("--bit-depth", help="8 or 16 bits per channel.")] = 8,
     weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
+    explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
     from .batch import fuse_folder
@@ -61,6 +62,13 @@ def fuse(
 
     try:
         params = _params(method, param)
+        if explain is not None:
+            if method != "cam-fusion":
+                raise ImageFusionError(f"--explain needs --method cam-fusion (class activation maps), not {method!r}")
+            if pairs is not None:
+                raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
+            if params.get("variant", "cam") == "l1":
+                raise ImageFusionError("--explain needs variant cam or no-ldf: variant l1 uses no class weights")
         if weights is not None:
             from .registry import get_method
 
@@ -98,6 +106,15 @@ def fuse(
         fused = fuse_images([str(s) for s in sources], method=method, **params)
         write_image(out, fused, bit_depth=bit_depth, protect=sources)
         console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
+        if explain is not None:
+            from .color import split_luminance
+            from .fusion import load_sources
+            from .methods.autoencoder import write_cam_explanation
+
+            lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
+            opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
+            files = write_cam_explanation(explain, lums[0], lums[1], **opts)
+            console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
     except ImageFusionError as exc:
         _fail(exc)
 

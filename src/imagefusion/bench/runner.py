@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import ImageFusionError, InvalidImageError, ParameterError
 from ..io import find_pairs, write_bytes_atomic, write_image
 from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
-from ..registry import TASKS, get_method, list_methods
+from ..registry import TASKS, get_method, list_methods, parse_param
 
 __all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
 
@@ -122,6 +122,29 @@ def machine_description(gpu: str | None = None) -> str:
     return f"{text}; GPU: {gpu}" if gpu else f"{text}; no GPU"
 
 
+def parse_method_label(label: str) -> tuple[str, dict[str, Any]]:
+    """Split a benchmark method label ``NAME[:KEY=VALUE[:KEY=VALUE...]]`` into the registry name
+    and its parameters (values parsed as by ``imagefusion fuse --param``), so that variants of one
+    method are benchmarked side by side: ``densefuse:rule=l1``, ``cam-fusion:variant=no-ldf``.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown method.
+    ParameterError
+        A malformed ``KEY=VALUE`` or a parameter the method does not have.
+    """
+    name, *parts = label.split(":")
+    spec = get_method(name)
+    return name, dict(parse_param(spec, p) for p in parts)
+
+
+def label_dirname(label: str) -> str:
+    """A file-system and URL safe folder name for a method label (``densefuse:rule=l1`` →
+    ``densefuse_rule-l1``)."""
+    return label.replace(":", "_").replace("=", "-").replace("/", "-")
+
+
 def select_methods(methods: str | Sequence[str], task: str | None = None) -> list[str]:
     """Resolve ``"all"`` or a list of names (optionally restricted to a task) to registry names.
 
@@ -138,9 +161,9 @@ def select_methods(methods: str | Sequence[str], task: str | None = None) -> lis
         names = [m.name for m in list_methods(task)]
     else:
         names = [methods] if isinstance(methods, str) else list(methods)
-        specs = [get_method(n) for n in names]
+        specs = [get_method(parse_method_label(n)[0]) for n in names]
         if task is not None:
-            names = [s.name for s in specs if task in s.tasks]
+            names = [n for n, s in zip(names, specs) if task in s.tasks]
     if not names:
         raise ParameterError(f"no method selected (methods={methods!r}, task={task!r})")
     return names
@@ -277,7 +300,9 @@ def run_bench(
     Parameters
     ----------
     methods : "all" or list of str
-        Registry names (with ``task``, only the task's methods are kept).
+        Registry names (with ``task``, only the task's methods are kept), or labels
+        ``NAME:KEY=VALUE[:...]`` for a method with non-default parameters
+        (:func:`parse_method_label`); a label names its column in the reports.
     datasets : list of path
         Paired folders in the ``shared/data`` layout (one sub-folder per source, matching names).
     out : path
@@ -336,15 +361,16 @@ def run_bench(
     fused_dirs: dict[tuple[str, str], Path] = {}
     keys: dict[tuple[str, str, str], str] = {}
     for method in method_names:
-        spec = get_method(method)
-        mparams = spec.check_params(params.get(method, {}))
-        whash = _weights_hash(method, mparams)
+        base, label_params = parse_method_label(method)
+        spec = get_method(base)
+        mparams = spec.check_params({**label_params, **params.get(method, {})})
+        whash = _weights_hash(base, mparams)
         for ds, ds_pairs in pairs.items():
-            fdir = out / "fused" / ds / method
+            fdir = out / "fused" / ds / label_dirname(method)
             fused_dirs[ds, method] = fdir
             todo = []
             for name, files in ds_pairs.items():
-                key = cache_key(method, whash, mparams, hashes[ds][name])
+                key = cache_key(base, whash, mparams, hashes[ds][name])
                 keys[ds, method, name] = key
                 rec = _read_record(_record_path(out, key))
                 complete = (rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
@@ -352,7 +378,7 @@ def run_bench(
                 if not complete:
                     todo.append((name, files, key))
             if todo:
-                jobs.append(_Job(method, mparams, ds, out, fdir, todo, metric_names, convention))
+                jobs.append(_Job(base, mparams, ds, out, fdir, todo, metric_names, convention))
 
     fusions = 0
     failures: list[str] = []

@@ -120,12 +120,14 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 
     """
     if rule not in ("add", "l1"):
         raise ParameterError(f"rule must be 'add' or 'l1', got {rule!r}")
+    import torch
+
     from ..nn.inference import cpu_threads, tiled_apply
 
     model = _load("densefuse", weights, device, precision)
 
     def run(parts: list[Any]) -> Any:
-        feats = [model.encoder(p) for p in parts]
+        feats = list(model.encoder(torch.cat(parts)).split(1))  # all sources in one batch
         if rule == "add":
             fused = sum(feats)
         else:
@@ -223,7 +225,7 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: s
     w_ir = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
 
     def run(parts: list[Any]) -> Any:
-        fi, fv = (ae.encoder(2 * p - 1) for p in parts)
+        fi, fv = ae.encoder(2 * torch.cat(parts) - 1).split(1)  # both sources in one batch
         if w_ir is None:
             wi, wv = l1_norm_weights([fi, fv], 1)
             fused = wi.to(fi.dtype) * fi + wv.to(fv.dtype) * fv
