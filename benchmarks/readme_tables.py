@@ -17,6 +17,12 @@ Tables and the commands that make them:
   (one worker: the networks use both cores, so the seconds per pair are not shared with another job)
 * "Siamese CNN" speed and memory: python benchmarks/bench_deep.py --repeat 3
 * "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py
+* "Autoencoder fusion" (the CAM paper's columns plus Q^AB/F and MI):
+                             imagefusion bench --methods densefuse,densefuse:rule=l1,cam-fusion,
+                                 cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp
+                                 --datasets ivif/tno,ivif/roadscene --metrics en,ag,scd,ssim,viff,qabf,mi
+                                 --convention vifb --out <out>/autoencoder --workers 1
+* "Autoencoder fusion" speed:    python benchmarks/bench_ivif.py
 
 The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
 fused again and only the reports are rebuilt).
@@ -31,6 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VIFB13 = "ag,ce,ei,en,mi,psnr,qabf,qcb,qcv,rmse,sf,ssim,sd"
+AE_METHODS = "densefuse,densefuse:rule=l1,cam-fusion,cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp"
 SETS = [("ivif", "ivif/tno"), ("mff", "mff/lytro"), ("mif", "medical/ct-mri")]
 
 
@@ -64,6 +71,13 @@ def main() -> None:
     print((out / "report.md").read_text(encoding="utf-8"))
     print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "3"]))
     print(run([sys.executable, str(HERE / "siamese_rules.py"), "--data", str(args.shared / "data/mff/lytro")]))
+    print("## Autoencoder fusion (DenseFuse, CAM)\n")
+    out = args.out / "autoencoder"
+    run(["imagefusion", "bench", "--methods", AE_METHODS, "--datasets",
+         ",".join(str(args.shared / "data" / r) for r in ("ivif/tno", "ivif/roadscene")),
+         "--metrics", "en,ag,scd,ssim,viff,qabf,mi", "--convention", "vifb", "--out", str(out), "--workers", "1"])
+    print((out / "report.md").read_text(encoding="utf-8"))
+    print(run([sys.executable, str(HERE / "bench_ivif.py"), "--data", str(args.shared / "data/ivif/tno")]))
 
 
 if __name__ == "__main__":

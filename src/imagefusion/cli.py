@@ -63,7 +63,9 @@ def fuse(
     try:
         params = _params(method, param)
         if explain is not None:
-            if method != "cam-fusion":
+            from .registry import get_method
+
+            if get_method(method).name != "cam-fusion":
                 raise ImageFusionError(f"--explain needs --method cam-fusion (class activation maps), not {method!r}")
             if pairs is not None:
                 raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")

@@ -117,8 +117,12 @@ def _ensure_loaded() -> None:
     from . import methods  # noqa: F401  (importing registers the methods)
 
 
+#: Short names accepted wherever a method name is (``--method cam``); they resolve to one method.
+ALIASES = {"cam": "cam-fusion"}
+
+
 def get_method(name: str) -> MethodSpec:
-    """Return the :class:`MethodSpec` registered as ``name``.
+    """Return the :class:`MethodSpec` registered as ``name`` (or an alias of it, :data:`ALIASES`).
 
     Raises
     ------
@@ -127,7 +131,7 @@ def get_method(name: str) -> MethodSpec:
     """
     _ensure_loaded()
     try:
-        return _REGISTRY[name]
+        return _REGISTRY[ALIASES.get(name, name)]
     except KeyError:
         raise UnknownNameError(f"unknown method {name!r}; registered: {', '.join(sorted(_REGISTRY))}") from None
 

@@ -36,8 +36,8 @@ _FWA = {"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_m
 
 #: Default configuration per network (override with a config file or CLI options).
 DEFAULTS: dict[str, dict[str, Any]] = {
-    "densefuse": {"epochs": 10, "steps_per_epoch": 150, **_AE},
-    "cam-ae": {"epochs": 20, "steps_per_epoch": 200, **_AE},
+    "densefuse": {"epochs": 6, "steps_per_epoch": 150, **_AE},
+    "cam-ae": {"epochs": 28, "steps_per_epoch": 200, **_AE},
     "cam-fwa": dict(_FWA),
     "cam-fwa-noldf": {**_FWA, "ldf_weight": 0.0},
 }
