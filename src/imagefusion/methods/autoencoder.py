@@ -299,7 +299,7 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
                 x = x[:, :, : x.shape[2] // 4 * 4, : x.shape[3] // 4 * 4]
                 p = next(fwa.parameters())
                 probs.append(float(torch.sigmoid(fwa(x.to(p.device, p.dtype)).float())[0]))
-    out["weights_ir"] = (0.5 * np.tanh(w_ir.numpy().astype(np.float64)) + 0.5).astype(np.float32)
+    out["weights_ir"] = cam_channel_weights(variant, classifier or None)  # from the float32 weights
     out["probability_ir"] = np.asarray(probs, np.float32)
     return out
 
