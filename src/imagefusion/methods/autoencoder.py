@@ -68,11 +68,13 @@ def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
     -------
     list of torch.Tensor, shape (N, 1, h, w), values in [0, 1], summing to 1 over the sources.
     """
+    import torch
     from torch.nn import functional as F
 
     k = 2 * radius + 1
-    acts = [F.avg_pool2d(f.float().abs().sum(1, keepdim=True), k, stride=1, padding=radius, count_include_pad=False)
-            for f in features]
+    # the channel sum accumulates in float32 without converting the whole feature map
+    acts = [F.avg_pool2d(f.abs().sum(1, keepdim=True, dtype=torch.float32), k, stride=1, padding=radius,
+                         count_include_pad=False) for f in features]
     eps = 1e-12
     total = sum(acts) + eps * len(acts)
     return [(a + eps) / total for a in acts]
