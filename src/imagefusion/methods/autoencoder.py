@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +30,6 @@ __all__ = ["l1_norm_weights", "densefuse", "cam_channel_weights", "cam_fusion", 
 
 #: Network weights each cam-fusion variant uses: (autoencoder, classifier or None).
 CAM_VARIANTS = {"cam": ("cam-ae", "cam-fwa"), "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None)}
-
-
-@lru_cache(maxsize=8)
-def _network(name: str, weights: str | None, mtime: float, device: str | None, precision: str) -> Any:
-    from ..nn.inference import prepare_model, select_device, select_dtype
-    from ..nn.weights import create_network
-
-    dev = select_device(device)
-    model = create_network(name, pretrained=weights is None, weights=weights)
-    return prepare_model(model, dev, select_dtype(dev, precision))
-
-
-def _load(name: str, weights: str | os.PathLike | None, device: str | None, precision: str) -> Any:
-    if not weights:
-        return _network(name, None, 0.0, device, precision)
-    path = Path(weights)
-    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
 
 
 def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
@@ -125,8 +107,9 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 
     import torch
 
     from ..nn.inference import cpu_threads, tiled_apply
+    from ..nn.weights import inference_network
 
-    model = _load("densefuse", weights, device, precision)
+    model = inference_network("densefuse", weights, device, precision)
 
     def run(parts: list[Any]) -> Any:
         feats = list(model.encoder(torch.cat(parts)).split(1))  # all sources in one batch
@@ -163,10 +146,12 @@ def cam_channel_weights(variant: str = "cam", classifier: str | os.PathLike | No
     ParameterError
         A variant without a classifier.
     """
+    from ..nn.weights import inference_network
+
     net = CAM_VARIANTS.get(variant, (None, None))[1]
     if net is None:
         raise ParameterError(f"variant must be 'cam' or 'no-ldf' for channel weights, got {variant!r}")
-    fwa = _load(net, classifier, None, "float32")
+    fwa = inference_network(net, classifier, None, "float32")
     w_ir, _ = fwa.class_weights()
     return (0.5 * np.tanh(w_ir.numpy().astype(np.float64)) + 0.5).astype(np.float32)
 
@@ -222,8 +207,9 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: s
     import torch
 
     from ..nn.inference import cpu_threads, tiled_apply
+    from ..nn.weights import inference_network
 
-    ae = _load("cam-ae", weights, device, precision)
+    ae = inference_network("cam-ae", weights, device, precision)
     w_ir = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
 
     def run(parts: list[Any]) -> Any:
@@ -275,11 +261,12 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
     from torch.nn import functional as F
 
     from ..nn.inference import cpu_threads, tiled_apply
+    from ..nn.weights import inference_network
 
     net = CAM_VARIANTS.get(variant, (None, None))[1]
     if net is None:
         raise ParameterError(f"variant must be 'cam' or 'no-ldf' to explain, got {variant!r}")
-    fwa = _load(net, classifier or None, device, precision)
+    fwa = inference_network(net, classifier or None, device, precision)
     w_ir, w_vi = fwa.class_weights()
     out: dict[str, np.ndarray] = {}
     probs = []
@@ -367,22 +354,10 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
 
 
 def _shipped(*names: str) -> Any:
-    """The shipped weights files a method reads (for the bench's cache key); the first must exist,
-    later ones (a variant's classifier) are listed when present — a variant whose file is missing
-    fails when it runs, with a WeightsError naming the file."""
-
     def paths() -> list[Path]:
-        from ..nn.weights import shipped_weights_path
+        from ..nn.weights import shipped_weights_finder
 
-        from ..errors import WeightsError
-
-        found = [shipped_weights_path(names[0])]
-        for n in names[1:]:
-            try:
-                found.append(shipped_weights_path(n))
-            except WeightsError:
-                pass
-        return found
+        return shipped_weights_finder(*names)()
 
     return paths
 

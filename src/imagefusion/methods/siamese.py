@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +29,6 @@ from .filtering import guided_filter
 from .pyramid import lp_similarity
 
 __all__ = ["focus_map", "pyramid_blending", "decision_map", "decision_map_fusion", "siamese_cnn", "cnn_liu2017"]
-
-
-@lru_cache(maxsize=8)
-def _network(name: str, weights: str | None, mtime: float, device: str | None, precision: str) -> Any:
-    """The network with its weights, converted once for the device and precision (cached)."""
-    from ..nn.inference import prepare_model, select_device, select_dtype
-    from ..nn.weights import create_network
-
-    dev = select_device(device)
-    model = create_network(name, pretrained=weights is None, weights=weights)
-    return prepare_model(model, dev, select_dtype(dev, precision))
-
-
-def _load(name: str, weights: str | os.PathLike | None, device: str | None, precision: str) -> Any:
-    if weights is None or weights == "":
-        return _network(name, None, 0.0, device, precision)
-    path = Path(weights)
-    return _network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
 
 
 def focus_map(
@@ -83,8 +64,9 @@ def focus_map(
         Unreadable or mismatched weights.
     """
     from ..nn.inference import cpu_threads, dense_score_map, patch_average
+    from ..nn.weights import inference_network
 
-    model = _load(network, weights, device, precision)
+    model = inference_network(network, weights, device, precision)
     with cpu_threads():
         scores = dense_score_map(model, a, b, device=device, precision=precision, tile=tile)
     return patch_average(scores, a.shape, model.patch_size, model.stride)
@@ -253,12 +235,12 @@ cnn_liu2017.__doc__ = (cnn_liu2017.__doc__ or "") + _DOC_PARAMS.format(rule="dec
 
 
 def _shipped(name: str) -> Any:
-    def path() -> Path:
-        from ..nn.weights import shipped_weights_path
+    def paths() -> list[Path]:
+        from ..nn.weights import shipped_weights_finder
 
-        return shipped_weights_path(name)
+        return shipped_weights_finder(name)()
 
-    return path
+    return paths
 
 
 siamese_cnn.weights_path = _shipped("siamese-cnn")  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ __all__ = [
     "save_weights",
     "load_weights",
     "read_model_card",
+    "inference_network",
+    "shipped_weights_finder",
 ]
 
 #: Registry of networks: name → zero-argument constructor (filled by the modules that define them).
@@ -166,3 +169,46 @@ def create_network(name: str, *, pretrained: bool = True, weights: str | os.Path
     elif pretrained:
         load_weights(model, shipped_weights_path(name))
     return model.eval()
+
+
+@lru_cache(maxsize=16)
+def _inference_network(name: str, weights: str | None, mtime: float, device: str | None, precision: str) -> torch.nn.Module:
+    from .inference import prepare_model, select_device, select_dtype
+
+    dev = select_device(device)
+    model = create_network(name, pretrained=weights is None, weights=weights)
+    return prepare_model(model, dev, select_dtype(dev, precision))
+
+
+def inference_network(name: str, weights: str | os.PathLike | None = None, device: str | None = None,
+                      precision: str = "auto") -> torch.nn.Module:
+    """Network ``name`` with the shipped weights (or the ``weights`` file), in eval mode, converted
+    once for the device and precision and cached (the cache notices a rewritten weights file by its
+    modification time). What the deep fusion methods call; do not modify the returned network.
+
+    Raises
+    ------
+    UnknownNameError, WeightsError
+        See :func:`create_network`.
+    """
+    if not weights:
+        return _inference_network(name, None, 0.0, device, precision)
+    path = Path(weights)
+    return _inference_network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
+
+
+def shipped_weights_finder(*names: str) -> Callable[[], list[Path]]:
+    """A ``weights_path()`` callable for a fusion method (read by the bench's cache key): the shipped
+    files of ``names``; the first must exist, later ones (a variant's extra network) are listed
+    when present — a variant whose file is missing fails when it runs, naming the file."""
+
+    def paths() -> list[Path]:
+        found = [shipped_weights_path(names[0])]
+        for n in names[1:]:
+            try:
+                found.append(shipped_weights_path(n))
+            except WeightsError:
+                pass
+        return found
+
+    return paths
