@@ -186,8 +186,7 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
         return ""
     params = params or {}
     finder = getattr(spec.func, "weights_path", None)
-    shipped = finder() if finder is not None else []
-    shipped = [shipped] if isinstance(shipped, (str, Path)) else list(shipped)
+    shipped = list(finder()) if finder is not None else []
     if params.get("weights"):
         shipped[:1] = [params["weights"]]
     extra = [params[k] for k in ("classifier",) if params.get(k)]

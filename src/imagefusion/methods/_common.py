@@ -1,4 +1,4 @@
-"""Small helpers shared by the classical methods (not part of the public API)."""
+"""Small helpers shared by the methods (not part of the public API)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextvars
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import cv2
@@ -138,3 +139,24 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     pool = _POOLS[depth]
     futures = [pool.submit(_run_in_worker, contextvars.copy_context(), depth, func, x) for x in items]
     return [f.result() for f in futures]
+
+
+def shipped_weights(*names: str) -> Callable[[], list[Path]]:
+    """A deep method's ``weights_path()`` (read by the bench's cache key): the shipped weights files
+    of networks ``names``; the first must exist, later ones (a variant's extra network) are listed
+    when present — a variant whose file is missing fails when it runs, naming the file. torch is
+    imported only when it is called."""
+
+    def paths() -> list[Path]:
+        from ..errors import WeightsError
+        from ..nn.weights import shipped_weights_path
+
+        found = [shipped_weights_path(names[0])]
+        for n in names[1:]:
+            try:
+                found.append(shipped_weights_path(n))
+            except WeightsError:
+                pass
+        return found
+
+    return paths

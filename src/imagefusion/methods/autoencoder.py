@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..registry import register_method
+from ._common import shipped_weights
 
 __all__ = ["l1_norm_weights", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
            "write_cam_explanation"]
@@ -353,14 +354,5 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     return written
 
 
-def _shipped(*names: str) -> Any:
-    def paths() -> list[Path]:
-        from ..nn.weights import shipped_weights_finder
-
-        return shipped_weights_finder(*names)()
-
-    return paths
-
-
-densefuse.weights_path = _shipped("densefuse")  # type: ignore[attr-defined]
-cam_fusion.weights_path = _shipped("cam-ae", "cam-fwa", "cam-fwa-noldf")  # type: ignore[attr-defined]
+densefuse.weights_path = shipped_weights("densefuse")  # type: ignore[attr-defined]
+cam_fusion.weights_path = shipped_weights("cam-ae", "cam-fwa", "cam-fwa-noldf")  # type: ignore[attr-defined]

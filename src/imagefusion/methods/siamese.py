@@ -25,6 +25,7 @@ from skimage.morphology import remove_small_holes, remove_small_objects
 
 from ..errors import ParameterError
 from ..registry import register_method
+from ._common import shipped_weights
 from .filtering import guided_filter
 from .pyramid import lp_similarity
 
@@ -234,14 +235,5 @@ siamese_cnn.__doc__ = (siamese_cnn.__doc__ or "") + _DOC_PARAMS.format(rule="pyr
 cnn_liu2017.__doc__ = (cnn_liu2017.__doc__ or "") + _DOC_PARAMS.format(rule="decision")
 
 
-def _shipped(name: str) -> Any:
-    def paths() -> list[Path]:
-        from ..nn.weights import shipped_weights_finder
-
-        return shipped_weights_finder(name)()
-
-    return paths
-
-
-siamese_cnn.weights_path = _shipped("siamese-cnn")  # type: ignore[attr-defined]
-cnn_liu2017.weights_path = _shipped("cnn-liu2017")  # type: ignore[attr-defined]
+siamese_cnn.weights_path = shipped_weights("siamese-cnn")  # type: ignore[attr-defined]
+cnn_liu2017.weights_path = shipped_weights("cnn-liu2017")  # type: ignore[attr-defined]

@@ -29,7 +29,6 @@ __all__ = [
     "load_weights",
     "read_model_card",
     "inference_network",
-    "shipped_weights_finder",
 ]
 
 #: Registry of networks: name → zero-argument constructor (filled by the modules that define them).
@@ -196,19 +195,3 @@ def inference_network(name: str, weights: str | os.PathLike | None = None, devic
     path = Path(weights)
     return _inference_network(name, str(path), path.stat().st_mtime if path.exists() else 0.0, device, precision)
 
-
-def shipped_weights_finder(*names: str) -> Callable[[], list[Path]]:
-    """A ``weights_path()`` callable for a fusion method (read by the bench's cache key): the shipped
-    files of ``names``; the first must exist, later ones (a variant's extra network) are listed
-    when present — a variant whose file is missing fails when it runs, naming the file."""
-
-    def paths() -> list[Path]:
-        found = [shipped_weights_path(names[0])]
-        for n in names[1:]:
-            try:
-                found.append(shipped_weights_path(n))
-            except WeightsError:
-                pass
-        return found
-
-    return paths
