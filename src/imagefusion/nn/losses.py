@@ -3,7 +3,8 @@
 * :func:`ssim_map` / :func:`ssim_loss`: SSIM of Wang, Bovik, Sheikh & Simoncelli, IEEE TIP 13(4),
   2004, eq. (13), with an 11×11 Gaussian window (σ = 1.5), K1 = 0.01, K2 = 0.03 — the same
   constants as :func:`imagefusion.metrics.ssim_index`, here differentiable and batched.
-* :func:`gradient_loss`: mean squared difference of forward-difference gradients.
+* :func:`gradient_loss`: squared difference of forward-difference gradients per pixel — the
+  ``‖∇x − ∇y‖_F² / (W·H)`` term of MFEnet's loss.
 """
 
 from __future__ import annotations
@@ -59,8 +60,18 @@ def ssim_loss(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0) -> t
 
 
 def gradient_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean of ``(∂x − ∂y)²`` over horizontal and vertical forward differences; scalar tensor."""
+    """``‖∇x − ∇y‖² / (W·H)`` averaged over the batch, with ∇ the forward differences
+    ``(∂_h, ∂_v)``: the mean of ``(∂_h x − ∂_h y)²`` plus the mean of ``(∂_v x − ∂_v y)²``.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor, shape (N, C, H, W), H, W ≥ 2
+
+    Returns
+    -------
+    Scalar float32 tensor, ≥ 0; 0 when x − y is constant.
+    """
     x, y = x.float(), y.float()
     dx = (x[..., :, 1:] - x[..., :, :-1]) - (y[..., :, 1:] - y[..., :, :-1])
     dy = (x[..., 1:, :] - x[..., :-1, :]) - (y[..., 1:, :] - y[..., :-1, :])
-    return 0.5 * ((dx**2).mean() + (dy**2).mean())
+    return (dx**2).mean() + (dy**2).mean()

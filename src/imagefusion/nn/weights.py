@@ -37,6 +37,7 @@ NETWORKS: dict[str, Callable[[], torch.nn.Module]] = {}
 
 def _ensure_registered() -> None:
     from .autoencoder import CamAutoencoder, DenseFuseNet, FWANet
+    from .mfenet import MFEnet
     from .siamese import LiuCNN, SiameseResidualCNN
 
     NETWORKS.setdefault("siamese-cnn", SiameseResidualCNN)
@@ -45,6 +46,7 @@ def _ensure_registered() -> None:
     NETWORKS.setdefault("cam-ae", CamAutoencoder)
     NETWORKS.setdefault("cam-fwa", FWANet)
     NETWORKS.setdefault("cam-fwa-noldf", FWANet)
+    NETWORKS.setdefault("mfenet", MFEnet)
 
 
 def shipped_weights_path(name: str) -> Path:

@@ -17,7 +17,7 @@ from .loop import TrainConfig
 __all__ = ["TRAINABLE", "load_config", "train"]
 
 #: Networks that ``imagefusion train`` can train.
-TRAINABLE = ("siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf")
+TRAINABLE = ("siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf", "mfenet")
 
 
 def load_config(method: str, path: str | os.PathLike | None = None, **overrides: Any) -> TrainConfig:
@@ -53,16 +53,17 @@ def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root
     """Train network ``method`` and write its weights and model card to ``out``.
 
     See :func:`imagefusion.train.siamese.train_siamese`,
-    :func:`imagefusion.train.autoencoder.train_autoencoder` and
-    :func:`imagefusion.train.autoencoder.train_fwa`; returns the model card.
+    :func:`imagefusion.train.autoencoder.train_autoencoder`,
+    :func:`imagefusion.train.autoencoder.train_fwa` and
+    :func:`imagefusion.train.autoencoder.train_mfenet`; returns the model card.
     """
     if method not in TRAINABLE:
         raise UnknownNameError(f"no trainer for {method!r}; trainable: {', '.join(TRAINABLE)}")
-    from .autoencoder import train_autoencoder, train_fwa
+    from .autoencoder import train_autoencoder, train_fwa, train_mfenet
     from .siamese import train_siamese
 
     trainer = {"densefuse": train_autoencoder, "cam-ae": train_autoencoder, "cam-fwa": train_fwa,
-               "cam-fwa-noldf": train_fwa}.get(method)
+               "cam-fwa-noldf": train_fwa, "mfenet": train_mfenet}.get(method)
     if trainer is not None:
         return trainer(method, config, out, data_root=data_root, max_images=max_images, resume=resume,
                        command=command, progress=progress)

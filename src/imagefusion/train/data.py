@@ -30,6 +30,8 @@ __all__ = [
     "split_train_val",
     "bsds500_images",
     "roadscene_training_names",
+    "MEDICAL_TRAINING_SETS",
+    "medical_training_images",
     "load_grey",
     "random_patches",
     "SingleImageDataset",
@@ -132,6 +134,44 @@ def roadscene_training_names(data_root: str | os.PathLike) -> list[str]:
 
         warnings.warn(f"{test_dir} not found: cannot remove the RoadScene test pairs from training", stacklevel=2)
     return [Path(full[n][0]).name for n in sorted(full) if n not in test]
+
+
+#: Medical sets whose slices may be used for training (``medical/ct-mri`` is the evaluation set).
+MEDICAL_TRAINING_SETS = ("medical/pet-mri", "medical/spect-mri")
+
+
+def medical_training_images(data_root: str | os.PathLike, val_fraction: float = 0.1,
+                            seed: int = 0) -> tuple[list[Path], list[Path]]:
+    """Single slices of :data:`MEDICAL_TRAINING_SETS` (both members of every pair: MRI and the
+    PET/SPECT image), split by pair so that both slices of a pair fall on the same side.
+
+    Parameters
+    ----------
+    data_root : path
+        The ``shared/data`` folder.
+    val_fraction : float, default 0.1
+        Share of the pairs held out for validation (hash split on the pair's name,
+        :func:`split_train_val`).
+    seed : int
+
+    Returns
+    -------
+    train, val : list of Path (216 and 14 files for the shared sets with seed 0)
+
+    Raises
+    ------
+    InvalidImageError
+        A set is missing or is not a paired folder.
+    """
+    train: list[Path] = []
+    val: list[Path] = []
+    for rel in MEDICAL_TRAINING_SETS:
+        pairs = find_pairs(Path(data_root) / rel)
+        names = [Path(n) for n in sorted(pairs.pairs)]
+        tr, va = split_train_val(names, val_fraction, seed)
+        train += [Path(p) for n in tr for p in pairs.pairs[n.name]]
+        val += [Path(p) for n in va for p in pairs.pairs[n.name]]
+    return train, val
 
 
 def load_grey(path: str | os.PathLike) -> np.ndarray:

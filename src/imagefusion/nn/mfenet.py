@@ -1,0 +1,99 @@
+"""MFEnet: the multi-scale dilated-convolution autoencoder for medical image fusion, in plain torch.
+
+Source: "Medical image fusion based on multi-scale feature learning and edge enhancement" (MFEnet),
+Laser & Optoelectronics Progress, Table 1.
+
+Feature extraction (:meth:`MFEnet.encoder`):
+
+====  ==============================  ===========  ========
+layer  operation                      channels     dilation
+====  ==============================  ===========  ========
+C1    conv 3×3 + ReLU                 1 → 64       1
+C2    conv 3×3 + ReLU  (parallel)     64 → 64      1
+C3    conv 3×3 + ReLU  (parallel)     64 → 64      3
+C4    conv 3×3 + ReLU  (parallel)     64 → 64      5
+C5    conv 1×1 + ReLU on [C2, C3, C4] 192 → 64     —
+      + C1 (skip connection of the shallow features)
+C6    conv 3×3 + ReLU                 64 → 64      1
+C7    conv 3×3 + ReLU                 64 → 64      1
+====  ==============================  ===========  ========
+
+Reconstruction (:meth:`MFEnet.decoder`): C8–C11, conv 3×3 64 → 64 → 32 → 16 → 1, ReLU after C8–C10.
+
+Output activation: C11 is linear, and the fusion method clips its output to [0, 1]. A ReLU there
+(the table's "ReLU after each") has zero gradient wherever the output undershoots, and one dead
+output unit stops all learning; a sigmoid never reaches the exact 0 of the black background that
+covers about half of every brain slice, and saturates there. A linear layer keeps the gradient
+everywhere in training, and clipping at inference gives exactly the [0, 1] range of the input.
+
+The skip connection is an addition (C5's output and C1's are both 64 channels, and C6 takes 64).
+C5 on the concatenation equals the sum of three 1×1 convs on the branches; :meth:`encoder` computes
+it that way (the same weights, the same result) because concatenating channels-last tensors is
+slower on the CPU than the 1×1 convs themselves.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+__all__ = ["MFEnet", "MULTI_SCALE_DILATIONS"]
+
+#: Dilations of the three parallel 3×3 convs of the multi-scale layer (C2, C3, C4).
+MULTI_SCALE_DILATIONS = (1, 3, 5)
+
+
+def _conv(cin: int, cout: int, k: int = 3, dilation: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, k, padding=dilation * (k // 2), dilation=dilation)
+
+
+class MFEnet(nn.Module):
+    """MFEnet autoencoder (Table 1 of the MFEnet paper; see the module docstring).
+
+    ``encoder(x)``: (N, 1, H, W) float in [0, 1] → (N, 64, H, W) features (after ReLU, ≥ 0);
+    ``decoder(f)``: (N, 64, H, W) → (N, 1, H, W), linear output (about [0, 1]; clip it);
+    ``forward(x) = decoder(encoder(x))``. Any H, W ≥ 1: every conv has stride 1 and zero padding
+    ``dilation·(k // 2)``, so the spatial size is kept.
+    """
+
+    stride = 1
+    #: Receptive-field radius of encoder + decoder in pixels: C1 1, multi-scale layer 5, C6, C7 1
+    #: each, C8–C11 1 each.
+    radius = 1 + max(MULTI_SCALE_DILATIONS) + 2 + 4
+    features = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = _conv(1, 64)
+        self.c2, self.c3, self.c4 = (_conv(64, 64, 3, d) for d in MULTI_SCALE_DILATIONS)
+        self.c5 = _conv(192, 64, k=1)
+        self.c6 = _conv(64, 64)
+        self.c7 = _conv(64, 64)
+        self.c8 = _conv(64, 64)
+        self.c9 = _conv(64, 32)
+        self.c10 = _conv(32, 16)
+        self.c11 = _conv(16, 1)
+
+    def multi_scale(self, shallow: torch.Tensor) -> list[torch.Tensor]:
+        """The three dilated branches C2–C4 on C1's features: a list of three (N, 64, H, W) maps."""
+        return [F.relu(c(shallow)) for c in (self.c2, self.c3, self.c4)]
+
+    def encoder(self, x: torch.Tensor) -> torch.Tensor:
+        shallow = F.relu(self.c1(x))
+        w = self.c5.weight
+        # C5 on the concatenation [C2, C3, C4], written as the sum of its three 64-channel slices
+        z = sum(F.conv2d(b, w[:, 64 * i : 64 * (i + 1)], self.c5.bias if i == 0 else None)
+                for i, b in enumerate(self.multi_scale(shallow)))
+        x = F.relu(z) + shallow
+        x = F.relu(self.c6(x))
+        return F.relu(self.c7(x))
+
+    def decoder(self, f: torch.Tensor) -> torch.Tensor:
+        f = F.relu(self.c8(f))
+        f = F.relu(self.c9(f))
+        f = F.relu(self.c10(f))
+        return self.c11(f)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
