@@ -16,12 +16,14 @@ name                      function                                    module
 ``cnn-liu2017``           :func:`~.siamese.cnn_liu2017`               :mod:`.siamese`
 ``densefuse``             :func:`~.autoencoder.densefuse`             :mod:`.autoencoder`
 ``cam-fusion``            :func:`~.autoencoder.cam_fusion`            :mod:`.autoencoder`
+``mfenet``                :func:`~.mfenet.mfenet_fusion`              :mod:`.mfenet`
 ========================  ==========================================  =========================
 """
 
-from . import autoencoder, filtering, pixel, pyramid, siamese, wavelet  # noqa: F401
+from . import autoencoder, filtering, mfenet, pixel, pyramid, siamese, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .filtering import gff, guided_filter
+from .mfenet import mfenet_fusion
 from .pixel import average, max_abs
 from .pyramid import contrast, gaussian_pyramid, laplacian_pyramid, lp, lp_similarity, ratio, reconstruct_laplacian
 from .siamese import cnn_liu2017, siamese_cnn
@@ -29,5 +31,5 @@ from .wavelet import dtcwt_fusion, dwt
 
 __all__ = [
     "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff",
-    "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
+    "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "mfenet_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
 ]

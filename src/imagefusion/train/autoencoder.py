@@ -332,6 +332,8 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     train_paths, val_paths = medical_training_images(data_root, seed=config.seed)
     if max_images:
         train_paths, val_paths = train_paths[:max_images], val_paths[:max(2, max_images // 4)]
+    if not val_paths:  # a handful of pairs may all hash to the training side
+        val_paths = train_paths[-2:]
     train = [load_grey(p) for p in train_paths]
     val = [load_grey(p) for p in val_paths]
     val_batch = random_patches(val, config.val_size, size, np.random.default_rng([config.seed, 10**6]))
