@@ -22,7 +22,13 @@ Tables and the commands that make them:
                                  cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp
                                  --datasets ivif/tno,ivif/roadscene --metrics en,ag,scd,ssim,viff,qabf,mi
                                  --convention vifb --out <out>/autoencoder --workers 1
-* "Autoencoder fusion" speed:    python benchmarks/bench_ivif.py
+* "Autoencoder fusion" speed:    python benchmarks/bench_pair.py ivif
+* "MFEnet" (the paper's columns plus Q^AB/F):
+                             imagefusion bench --methods mfenet,mfenet:edges=false,mfenet:rule=add,
+                                 mfenet:rule=average,mfenet:rule=softmax,gff,dwt,lp,siamese-cnn
+                                 --datasets medical/ct-mri --metrics fmi_pixel,scd,ssim,qy,qabf
+                                 --convention vifb --out <out>/mfenet --workers 1
+* "MFEnet" speed:                python benchmarks/bench_pair.py mif
 
 The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
 fused again and only the reports are rebuilt).
@@ -38,6 +44,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 VIFB13 = "ag,ce,ei,en,mi,psnr,qabf,qcb,qcv,rmse,sf,ssim,sd"
 AE_METHODS = "densefuse,densefuse:rule=l1,cam-fusion,cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp"
+MFENET_METHODS = "mfenet,mfenet:edges=false,mfenet:rule=add,mfenet:rule=average,mfenet:rule=softmax,gff,dwt,lp,siamese-cnn"
 SETS = [("ivif", "ivif/tno"), ("mff", "mff/lytro"), ("mif", "medical/ct-mri")]
 
 
@@ -77,7 +84,13 @@ def main() -> None:
          ",".join(str(args.shared / "data" / r) for r in ("ivif/tno", "ivif/roadscene")),
          "--metrics", "en,ag,scd,ssim,viff,qabf,mi", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
-    print(run([sys.executable, str(HERE / "bench_ivif.py"), "--data", str(args.shared / "data/ivif/tno")]))
+    print(run([sys.executable, str(HERE / "bench_pair.py"), "ivif", "--data", str(args.shared / "data")]))
+    print("## MFEnet\n")
+    out = args.out / "mfenet"
+    run(["imagefusion", "bench", "--methods", MFENET_METHODS, "--datasets", str(args.shared / "data/medical/ct-mri"),
+         "--metrics", "fmi_pixel,scd,ssim,qy,qabf", "--convention", "vifb", "--out", str(out), "--workers", "1"])
+    print((out / "report.md").read_text(encoding="utf-8"))
+    print(run([sys.executable, str(HERE / "bench_pair.py"), "mif", "--data", str(args.shared / "data")]))
 
 
 if __name__ == "__main__":
