@@ -48,7 +48,8 @@ def test_layer_shapes_and_dilations():
         with torch.no_grad():
             f = net.encoder(x)
             assert f.shape == (2, 64, *shape) and float(f.min()) >= 0
-            assert net.decoder(f).shape == (2, 1, *shape)
+            y = net.decoder(f)
+            assert y.shape == (2, 1, *shape) and float(y.min()) >= 0  # ReLU output (module docstring)
     # the encoder's C5-as-three-slices equals C5 on the concatenation, plus the C1 skip
     x = torch.rand(1, 1, 40, 40)
     with torch.no_grad():
