@@ -30,8 +30,8 @@ SETTINGS = [
     ("gain 0.1, Canny 50/150", "mfenet", {"edge_gain": 0.1}),
     ("gain 0.2, Canny 50/150", "mfenet", {"edge_gain": 0.2}),
     ("gain 1, Canny 50/150", "mfenet", {"edge_gain": 1.0}),
-    ("gain 0.1, Canny 100/200", "mfenet", {"edge_gain": 0.1, "canny_low": 100.0, "canny_high": 200.0}),
-    ("gain 0.1, Canny 25/75", "mfenet", {"edge_gain": 0.1, "canny_low": 25.0, "canny_high": 75.0}),
+    ("gain 0.02, Canny 100/200", "mfenet", {"edge_gain": 0.02, "canny_low": 100.0, "canny_high": 200.0}),
+    ("gain 0.02, Canny 25/75", "mfenet", {"edge_gain": 0.02, "canny_low": 25.0, "canny_high": 75.0}),
     ("gff", "gff", {}),
     ("lp", "lp", {}),
 ]

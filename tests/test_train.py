@@ -149,3 +149,11 @@ def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
     res = runner.invoke(app, ["fuse", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "-m", "gff",
                               "--weights", str(weights), "-o", str(tmp_path / "g.png")])
     assert res.exit_code != 0 and "no trained weights" in res.output
+
+
+def test_train_help_names_every_trainable_network():
+    from imagefusion.train import TRAINABLE
+
+    res = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "300"})
+    assert res.exit_code == 0
+    assert all(name in res.output for name in TRAINABLE), res.output
