@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-import pytest
 
 from imagefusion.metrics import evaluate
 
