@@ -23,12 +23,14 @@ Tables and the commands that make them:
                                  --datasets ivif/tno,ivif/roadscene --metrics en,ag,scd,ssim,viff,qabf,mi
                                  --convention vifb --out <out>/autoencoder --workers 1
 * "Autoencoder fusion" speed:    python benchmarks/bench_pair.py ivif
+* "Autoencoder fusion", the weight-sum figures: python benchmarks/cam_weight_sum.py
 * "MFEnet" (the paper's columns plus Q^AB/F):
                              imagefusion bench --methods mfenet,mfenet:edges=false,mfenet:rule=add,
                                  mfenet:rule=average,mfenet:rule=softmax,gff,dwt,lp,siamese-cnn
                                  --datasets medical/ct-mri --metrics fmi_pixel,scd,ssim,qy,qabf
                                  --convention vifb --out <out>/mfenet --workers 1
 * "MFEnet" speed:                python benchmarks/bench_pair.py mif
+* "MFEnet" edge sweep:           python benchmarks/mfenet_edges.py --pairs 8
 
 The bench runs use a fresh output folder unless ``--out`` already holds a cache (then nothing is
 fused again and only the reports are rebuilt).
@@ -85,12 +87,14 @@ def main() -> None:
          "--metrics", "en,ag,scd,ssim,viff,qabf,mi", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
     print(run([sys.executable, str(HERE / "bench_pair.py"), "ivif", "--data", str(args.shared / "data")]))
+    print(run([sys.executable, str(HERE / "cam_weight_sum.py"), "--data", str(args.shared / "data/ivif/tno")]))
     print("## MFEnet\n")
     out = args.out / "mfenet"
     run(["imagefusion", "bench", "--methods", MFENET_METHODS, "--datasets", str(args.shared / "data/medical/ct-mri"),
          "--metrics", "fmi_pixel,scd,ssim,qy,qabf", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
     print(run([sys.executable, str(HERE / "bench_pair.py"), "mif", "--data", str(args.shared / "data")]))
+    print(run([sys.executable, str(HERE / "mfenet_edges.py"), "--pairs", "8", "--data", str(args.shared / "data")]))
 
 
 if __name__ == "__main__":
