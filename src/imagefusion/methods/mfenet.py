@@ -154,12 +154,9 @@ def mfenet_fusion(images: Sequence[np.ndarray], *, rule: str = "max", edges: boo
         Canny hysteresis thresholds in 8-bit grey levels.
     weights : str, default "" (the shipped weights)
         An ``mfenet`` safetensors file from ``imagefusion train mfenet``.
-    device : str or None
-        None/"cpu" (default), "cuda", "auto".
-    precision : {"auto", "float32", "bfloat16"}
-        "auto" uses bfloat16 where the CPU computes it natively.
-    tile : int, default 1024
-        Tile side for bounded memory on large images (the result does not depend on it).
+    device, precision, tile
+        See :func:`imagefusion.methods.autoencoder.densefuse` (CPU by default, bfloat16 where the
+        CPU computes it natively, 1024-pixel tiles that do not change the result).
 
     Returns
     -------

@@ -42,14 +42,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .autoencoder import _conv
+
 __all__ = ["MFEnet", "MULTI_SCALE_DILATIONS"]
 
 #: Dilations of the three parallel 3×3 convs of the multi-scale layer (C2, C3, C4).
 MULTI_SCALE_DILATIONS = (1, 3, 5)
-
-
-def _conv(cin: int, cout: int, k: int = 3, dilation: int = 1) -> nn.Conv2d:
-    return nn.Conv2d(cin, cout, k, padding=dilation * (k // 2), dilation=dilation)
 
 
 class MFEnet(nn.Module):
@@ -70,7 +68,7 @@ class MFEnet(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.c1 = _conv(1, 64)
-        self.c2, self.c3, self.c4 = (_conv(64, 64, 3, d) for d in MULTI_SCALE_DILATIONS)
+        self.c2, self.c3, self.c4 = (_conv(64, 64, dilation=d) for d in MULTI_SCALE_DILATIONS)
         self.c5 = _conv(192, 64, k=1)
         self.c6 = _conv(64, 64)
         self.c7 = _conv(64, 64)

@@ -310,11 +310,8 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     name : {"mfenet"}
     config : TrainConfig
         ``extra``: ``patch`` (128), ``gradient_weight`` α (6).
-    out : path
-    data_root : path
-        The ``shared/data`` folder.
-    max_images : int, optional
-        Use only the first slices (smoke runs).
+    out, data_root, max_images, resume, command, progress
+        See :func:`train_autoencoder` (``max_images`` counts slices).
 
     Returns
     -------
