@@ -230,7 +230,7 @@ def _default_data_root() -> Path:
 
 @app.command()
 def train(
-    method: Annotated[str, typer.Argument(help="Network to train: siamese-cnn, cnn-liu2017, densefuse, cam-ae, cam-fwa, cam-fwa-noldf, cam-fwa2 or mfenet.")],
+    method: Annotated[str, typer.Argument(help="Network to train: siamese-cnn, cnn-liu2017, densefuse, cam-ae, cam-fwa, cam-fwa-noldf or mfenet.")],
     config: Annotated[Optional[Path], typer.Option(help="JSON or TOML file overriding the defaults.")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs (a finished run trains on to this many).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="Optimiser steps per epoch.")] = None,

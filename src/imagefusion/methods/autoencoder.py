@@ -30,8 +30,7 @@ __all__ = ["l1_norm_weights", "densefuse", "cam_channel_weights", "cam_fusion", 
            "write_cam_explanation"]
 
 #: Network weights each cam-fusion variant uses: (autoencoder, classifier or None).
-CAM_VARIANTS = {"cam": ("cam-ae", "cam-fwa"), "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None),
-                "cam2": ("cam-ae", "cam-fwa2")}
+CAM_VARIANTS = {"cam": ("cam-ae", "cam-fwa"), "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None)}
 
 
 def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
@@ -129,22 +128,19 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 
 
 
 def cam_channel_weights(variant: str = "cam", classifier: str | os.PathLike | None = None) -> np.ndarray:
-    """Channel weights ``Ŵ_c = 0.5·tanh(W_c) + 0.5`` of the infrared and the visible features (Wan
-    et al. 2025, IVF-Net). With the one-logit classifiers (``cam``, ``no-ldf``) ``W_vi = −W_ir``, so
-    ``Ŵ_vi = 1 − Ŵ_ir``; the two-logit classifier (``cam2``) has independent rows.
+    """Channel weights ``Ŵ_ir = 0.5·tanh(W_ir) + 0.5`` of the infrared features (Wan et al. 2025,
+    IVF-Net); the visible features get ``Ŵ_vi = 0.5·tanh(−W_ir) + 0.5 = 1 − Ŵ_ir``.
 
     Parameters
     ----------
-    variant : {"cam", "no-ldf", "cam2"}
-        Which shipped classifier: trained with L_df (``cam-fwa``), without (``cam-fwa-noldf``), or
-        with two independent class logits and L_df (``cam-fwa2``).
+    variant : {"cam", "no-ldf"}
+        Which shipped classifier: trained with L_df (``cam-fwa``) or without (``cam-fwa-noldf``).
     classifier : path, optional
-        A classifier safetensors file of one's own (overrides the variant's shipped file; it must
-        be of the variant's kind).
+        A classifier safetensors file of one's own (overrides ``variant``).
 
     Returns
     -------
-    ndarray, float32, shape (2, 128): rows Ŵ_ir and Ŵ_vi, values in (0, 1)
+    ndarray, float32, shape (128,), values in (0, 1)
 
     Raises
     ------
@@ -155,10 +151,10 @@ def cam_channel_weights(variant: str = "cam", classifier: str | os.PathLike | No
 
     net = CAM_VARIANTS.get(variant, (None, None))[1]
     if net is None:
-        raise ParameterError(f"variant must be 'cam', 'no-ldf' or 'cam2' for channel weights, got {variant!r}")
+        raise ParameterError(f"variant must be 'cam' or 'no-ldf' for channel weights, got {variant!r}")
     fwa = inference_network(net, classifier, None, "float32")
-    w = np.stack([r.numpy().astype(np.float64) for r in fwa.class_weights()])
-    return (0.5 * np.tanh(w) + 0.5).astype(np.float32)
+    w_ir, _ = fwa.class_weights()
+    return (0.5 * np.tanh(w_ir.numpy().astype(np.float64)) + 0.5).astype(np.float32)
 
 
 def _check_cam(images: Sequence[np.ndarray], variant: str) -> None:
@@ -186,11 +182,10 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: s
     images : (ir, vi), each ndarray, float32, shape (H, W), values in [0, 1]
         The infrared source first, then the visible luminance (the ``ir``/``vi`` order of the
         ``shared/data`` layout); any size.
-    variant : {"cam", "l1", "no-ldf", "cam2"}, default "cam"
+    variant : {"cam", "l1", "no-ldf"}, default "cam"
         ``"cam"``: channel weights of the classifier trained with ``BCE + α·L_df``;
         ``"no-ldf"``: of the classifier trained with BCE only (the paper's ablation);
-        ``"l1"``: DenseFuse's l1-norm rule on the same features instead of channel weights (ablation);
-        ``"cam2"``: of the classifier with two independent class logits (``Ŵ_ir + Ŵ_vi`` need not be 1).
+        ``"l1"``: DenseFuse's l1-norm rule on the same features instead of channel weights (ablation).
     weights : str, default "" (shipped)
         A ``cam-ae`` safetensors file of one's own.
     classifier : str, default "" (shipped)
@@ -216,15 +211,16 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: s
     from ..nn.weights import inference_network
 
     ae = inference_network("cam-ae", weights, device, precision)
-    w = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
+    w_ir = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
 
     def run(parts: list[Any]) -> Any:
         fi, fv = ae.encoder(2 * torch.cat(parts) - 1).split(1)  # both sources in one batch
-        if w is None:
+        if w_ir is None:
             wi, wv = l1_norm_weights([fi, fv], 1)
+            fused = wi.to(fi.dtype) * fi + wv.to(fv.dtype) * fv
         else:
-            wi, wv = w.to(device=fi.device, dtype=fi.dtype).view(2, 1, -1, 1, 1)
-        fused = wi.to(fi.dtype) * fi + wv.to(fv.dtype) * fv
+            w = w_ir.to(device=fi.device, dtype=fi.dtype).view(1, -1, 1, 1)
+            fused = w * fi + (1 - w) * fv
         return (ae.decoder(fused) + 1) / 2
 
     with cpu_threads():
@@ -242,7 +238,7 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
     Parameters
     ----------
     ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
-    variant : {"cam", "no-ldf", "cam2"}
+    variant : {"cam", "no-ldf"}
     classifier : str, optional
         A ``cam-fwa`` safetensors file of one's own.
     device, precision, tile
@@ -254,7 +250,7 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
         ``cam_ir``, ``cam_vi``: ndarray float32 (H, W) in [0, 1] — ``Σ_k W_c^k φ_k`` of the source's
         own class (infrared weights on the infrared image, visible weights on the visible image),
         bilinearly up-sampled and min–max normalised;
-        ``weights_ir``, ``weights_vi``: ndarray float32 (C,) in (0, 1), :func:`cam_channel_weights`;
+        ``weights_ir``: ndarray float32 (C,) in (0, 1), :func:`cam_channel_weights`;
         ``probability_ir``: ndarray float32 (2,), P(infrared) of the infrared and of the visible image.
 
     Raises
@@ -270,7 +266,7 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
 
     net = CAM_VARIANTS.get(variant, (None, None))[1]
     if net is None:
-        raise ParameterError(f"variant must be 'cam', 'no-ldf' or 'cam2' to explain, got {variant!r}")
+        raise ParameterError(f"variant must be 'cam' or 'no-ldf' to explain, got {variant!r}")
     fwa = inference_network(net, classifier or None, device, precision)
     w_ir, w_vi = fwa.class_weights()
     out: dict[str, np.ndarray] = {}
@@ -292,9 +288,8 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "cam", cla
                 x = F.interpolate(x, scale_factor=min(1.0, 512 / max(im.shape)), mode="area")
                 x = x[:, :, : x.shape[2] // 4 * 4, : x.shape[3] // 4 * 4]
                 p = next(fwa.parameters())
-                z = fwa(x.to(p.device, p.dtype)).float()
-                probs.append(float(torch.sigmoid(z if z.ndim == 1 else z[:, 0])[0]))
-    out["weights_ir"], out["weights_vi"] = cam_channel_weights(variant, classifier or None)  # float32 weights
+                probs.append(float(torch.sigmoid(fwa(x.to(p.device, p.dtype)).float())[0]))
+    out["weights_ir"] = cam_channel_weights(variant, classifier or None)  # from the float32 weights
     out["probability_ir"] = np.asarray(probs, np.float32)
     return out
 
@@ -335,15 +330,15 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
         path = folder / f"{key}.png"
         write_image(path, np.clip(overlay, 0, 1))
         written.append(path)
-    w, wv = ex["weights_ir"], ex["weights_vi"]
+    w = ex["weights_ir"]
     fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
     k = np.arange(len(w))
     ax.bar(k, w, width=1.0, color="tab:red", label="infrared Ŵ_ir")
-    ax.bar(k, wv, width=1.0, bottom=w, color="tab:blue", alpha=0.6, label="visible Ŵ_vi (stacked)")
+    ax.bar(k, 1 - w, width=1.0, bottom=w, color="tab:blue", alpha=0.6, label="visible Ŵ_vi = 1 − Ŵ_ir")
     ax.set_xlabel("feature channel k")
     ax.set_ylabel("weight")
     ax.set_xlim(-0.5, len(w) - 0.5)
-    ax.set_ylim(0, max(1.0, float((w + wv).max())))
+    ax.set_ylim(0, 1)
     p = ex["probability_ir"]
     ax.set_title(f"cam-fusion channel weights (P(ir): infrared image {p[0]:.2f}, visible image {p[1]:.2f})",
                  fontsize=9)
@@ -353,11 +348,11 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     fig.savefig(buf, format="png")
     plt.close(fig)
     write_bytes_atomic(folder / "channel_weights.png", buf.getvalue())
-    rows = "channel,weight_ir,weight_vi\n" + "".join(f"{i},{a:.6f},{b:.6f}\n" for i, (a, b) in enumerate(zip(w, wv)))
+    rows = "channel,weight_ir,weight_vi\n" + "".join(f"{i},{v:.6f},{1 - v:.6f}\n" for i, v in enumerate(w))
     write_bytes_atomic(folder / "channel_weights.csv", rows.encode())
     written += [folder / "channel_weights.png", folder / "channel_weights.csv"]
     return written
 
 
 densefuse.weights_path = shipped_weights("densefuse")  # type: ignore[attr-defined]
-cam_fusion.weights_path = shipped_weights("cam-ae", "cam-fwa", "cam-fwa-noldf", "cam-fwa2")  # type: ignore[attr-defined]
+cam_fusion.weights_path = shipped_weights("cam-ae", "cam-fwa", "cam-fwa-noldf")  # type: ignore[attr-defined]

@@ -22,8 +22,6 @@
 Class weights: with one logit ``z = Σ_k w_k·GAP(φ_k) + b`` and ``P(ir) = σ(z)``, the visible class
 has logit ``−z``, so its weights are ``W_vi = −w`` and ``W_ir = w``. The fusion weights
 ``Ŵ_c = 0.5·tanh(W_c) + 0.5`` (paper, IVF-Net) then satisfy ``Ŵ_ir + Ŵ_vi = 1`` channel by channel.
-``FWANet(classes=2)`` (registry ``cam-fwa2``) reads the paper the other way: two logits with their
-own sigmoids, so ``W_ir`` and ``W_vi`` are independent rows and their Ŵ need not sum to 1.
 """
 
 from __future__ import annotations
@@ -166,42 +164,30 @@ class DepthwiseClassBlock(nn.Module):
 
 class FWANet(nn.Module):
     """Feature-weight-allocation network: frozen :class:`CamEncoder` → :class:`DepthwiseClassBlock`
-    → global average pooling → linear → sigmoid.
+    → global average pooling → linear (C → 1) → sigmoid = P(infrared).
 
-    ``classes=1`` (registry ``cam-fwa``): one logit ``z``, P(infrared) = σ(z); the visible class is
-    ``−z``, so the class weights are tied: ``(W_ir, W_vi) = (w, −w)``. ``classes=2`` (registry
-    ``cam-fwa2``): two independent logits ``(z_ir, z_vi)``, each with its own sigmoid (trained with
-    BCE on one-hot targets), and two independent rows of class weights.
-
-    ``forward(x)`` returns the logits, shape (N,) for one class and (N, 2) for two, for input
-    (N, 1, H, W) in [−1, 1]; ``features(x)`` the block's output φ (N, C, H/4, W/4);
-    :meth:`class_weights` the per-channel class weights (W_ir, W_vi), each shape (C,).
+    ``forward(x)`` returns the logit ``z``, shape (N,), for input (N, 1, H, W) in [−1, 1];
+    ``features(x)`` the block's output φ (N, C, H/4, W/4); :meth:`class_weights` the per-channel
+    class weights (W_ir, W_vi), each shape (C,).
     """
 
-    def __init__(self, classes: int = 1) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        if classes not in (1, 2):
-            raise ValueError(f"FWANet has 1 or 2 outputs, got {classes}")
         self.encoder = CamEncoder()
         self.block = DepthwiseClassBlock(self.encoder.channels)
-        self.fc = nn.Linear(self.encoder.channels, classes)
-
-    @property
-    def classes(self) -> int:
-        return self.fc.out_features
+        self.fc = nn.Linear(self.encoder.channels, 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.block(self.encoder(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.fc(self.features(x).mean((2, 3)))
-        return z[:, 0] if self.classes == 1 else z
+        return self.fc(self.features(x).mean((2, 3)))[:, 0]
 
     def class_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(W_ir, W_vi)``: the linear layer's rows of the infrared and the visible logit (with one
-        logit, ``(w, −w)``); float32, shape (C,)."""
-        w = self.fc.weight.detach().float()
-        return (w[0], -w[0]) if self.classes == 1 else (w[0], w[1])
+        """``(W_ir, W_vi) = (w, −w)``: the linear layer's weights of the infrared logit and of the
+        visible logit ``−z``; float32, shape (C,)."""
+        w = self.fc.weight.detach()[0].float()
+        return w, -w
 
     def cam(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Class activation map ``Σ_k W_c^k φ_k`` for class weights ``weights`` (C,): (N, h, w)."""

@@ -46,7 +46,6 @@ def _ensure_registered() -> None:
     NETWORKS.setdefault("cam-ae", CamAutoencoder)
     NETWORKS.setdefault("cam-fwa", FWANet)
     NETWORKS.setdefault("cam-fwa-noldf", FWANet)
-    NETWORKS.setdefault("cam-fwa2", lambda: FWANet(classes=2))
     NETWORKS.setdefault("mfenet", MFEnet)
 
 

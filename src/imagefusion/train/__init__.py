@@ -17,7 +17,7 @@ from .loop import TrainConfig
 __all__ = ["TRAINABLE", "load_config", "train"]
 
 #: Networks that ``imagefusion train`` can train.
-TRAINABLE = ("siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf", "cam-fwa2", "mfenet")
+TRAINABLE = ("siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf", "mfenet")
 
 
 def load_config(method: str, path: str | os.PathLike | None = None, **overrides: Any) -> TrainConfig:
@@ -63,7 +63,7 @@ def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root
     from .siamese import train_siamese
 
     trainer = {"densefuse": train_autoencoder, "cam-ae": train_autoencoder, "cam-fwa": train_fwa,
-               "cam-fwa-noldf": train_fwa, "cam-fwa2": train_fwa, "mfenet": train_mfenet}.get(method)
+               "cam-fwa-noldf": train_fwa, "mfenet": train_mfenet}.get(method)
     if trainer is not None:
         return trainer(method, config, out, data_root=data_root, max_images=max_images, resume=resume,
                        command=command, progress=progress)

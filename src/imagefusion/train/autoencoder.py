@@ -52,7 +52,6 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "cam-ae": {"epochs": 28, "steps_per_epoch": 200, **_AE},
     "cam-fwa": dict(_FWA),
     "cam-fwa-noldf": {**_FWA, "ldf_weight": 0.0},
-    "cam-fwa2": dict(_FWA),
     "mfenet": {"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4, "patch": 128,
                "gradient_weight": 6.0, "val_size": 56},
 }
@@ -169,15 +168,11 @@ class _WindowPatches:
 def _minmax(t: torch.Tensor) -> torch.Tensor:
     flat = t.flatten(1)
     lo, hi = flat.min(1, keepdim=True)[0], flat.max(1, keepdim=True)[0]
-    return ((flat - lo) / (hi - lo + 1e-6)).view_as(t)
+    return ((flat - lo) / (hi - lo + 1e-8)).view_as(t)
 
 
 def fwa_loss(model: torch.nn.Module, x: torch.Tensor, label: torch.Tensor, alpha: float) -> tuple[torch.Tensor, torch.Tensor]:
     """``L_class = BCE + α·L_df`` of the FWA classifier on a batch (Wan et al. 2025).
-
-    With one logit, BCE on P(ir); with two (``cam-fwa2``), BCE of each logit's sigmoid against the
-    one-hot target. L_df uses the weights of each sample's true class (``W_ir`` = row 0, ``W_vi`` =
-    row 1, or ``−w`` with one logit).
 
     Parameters
     ----------
@@ -189,38 +184,29 @@ def fwa_loss(model: torch.nn.Module, x: torch.Tensor, label: torch.Tensor, alpha
     Returns
     -------
     loss : scalar tensor
-    correct : (N,) bool tensor, whether each sample is classified right
+    logits : (N,) tensor
     """
     phi = model.features(x).float()
-    z = model.fc(phi.mean((2, 3)))
-    w = model.fc.weight.float()
-    is_ir = label[:, None] > 0.5
-    if z.shape[1] == 1:
-        loss = F.binary_cross_entropy_with_logits(z[:, 0], label)
-        correct = (z[:, 0] > 0) == is_ir[:, 0]
-        rows = torch.where(is_ir, w[0][None], -w[0][None])  # W_ir = w, W_vi = -w
-    else:
-        loss = F.binary_cross_entropy_with_logits(z, torch.stack([label, 1 - label], 1))
-        correct = (z[:, 0] > z[:, 1]) == is_ir[:, 0]
-        rows = torch.where(is_ir, w[0][None], w[1][None])
+    logits = model.fc(phi.mean((2, 3)))[:, 0]
+    loss = F.binary_cross_entropy_with_logits(logits, label)
     if alpha > 0:
-        with torch.autocast(x.device.type, enabled=False):  # float32: a bfloat16 CAM gave NaN losses
-            cam = torch.einsum("nchw,nc->nhw", phi, rows.float())
-            agnostic = phi.sum(1)
-            loss = loss + alpha * (_minmax(agnostic) - _minmax(cam)).abs().mean()
-    return loss, correct
+        w = model.fc.weight[0].float()
+        sign = (2 * label - 1)[:, None]  # W_ir = w, W_vi = -w
+        cam = torch.einsum("nchw,nc->nhw", phi, sign * w[None])
+        agnostic = phi.sum(1)
+        loss = loss + alpha * (_minmax(agnostic) - _minmax(cam)).abs().mean()
+    return loss, logits
 
 
 def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
               max_images: int | None = None, resume: bool = True, command: str = "",
               progress: bool = True) -> dict[str, Any]:
-    """Train the FWA classifier (``cam-fwa``; ``cam-fwa-noldf`` has ``ldf_weight`` 0; ``cam-fwa2``
-    has two independent class logits) on RoadScene training windows with the ``cam-ae`` encoder
-    frozen.
+    """Train the FWA classifier (``cam-fwa``; ``cam-fwa-noldf`` has ``ldf_weight`` 0) on RoadScene
+    training windows with the ``cam-ae`` encoder frozen.
 
     Parameters
     ----------
-    name : {"cam-fwa", "cam-fwa-noldf", "cam-fwa2"}
+    name : {"cam-fwa", "cam-fwa-noldf"}
     config : TrainConfig
         ``extra``: ``patch`` (256), ``window_stride`` (128), ``ldf_start`` (20), ``ldf_weight`` α (3),
         ``autoencoder`` (a ``cam-ae`` safetensors file; default the shipped one).
@@ -271,8 +257,8 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
         if device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         y = torch.from_numpy(batch[1]).to(device)
-        loss, correct = fwa_loss(m, x, y, state["alpha"])
-        return StepOutput(loss=loss, correct=int(correct.sum()), count=len(y))
+        loss, logits = fwa_loss(m, x, y, state["alpha"])
+        return StepOutput(loss=loss, correct=int(((logits > 0).float() == y).sum()), count=len(y))
 
     card = {
         "task": "ivif",
