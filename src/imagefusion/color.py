@@ -6,20 +6,32 @@ Y channels are fused by the method, and colour is rebuilt from chroma chosen her
 
 * exactly one colour source (infrared + RGB visible, MRI + PET/SPECT pseudo-colour): the chroma of
   that source, unchanged;
-* two or more colour sources (multi-focus, multi-exposure): per pixel and per chroma channel, the
-  average of the sources' chroma weighted by its distance from neutral,
+* every source in colour, and a method that decides per pixel which source to take (a focus weight
+  map, a decision map, GFF's weight maps; registered with ``channel_rule=True``): Cb and Cr fused by
+  the method's own rule with the same maps as Y, as the papers fuse each colour channel (e.g. Liu et
+  al., Information Fusion 2017, Section 3.3; Li, Kang & Hu, IEEE TIP 2013, Section III). Otherwise the
+  chroma of a blurred or badly exposed source is mixed into the in-focus one;
+* otherwise, two or more colour sources (multi-focus, multi-exposure): per pixel and per chroma
+  channel, the average of the sources' chroma weighted by its distance from neutral,
   ``C = Σ_n C_n |C_n − 0.5| / Σ_n |C_n − 0.5|`` (0.5 where every source is neutral) — the rule used by
   e.g. Prabhakar et al., "DeepFuse", ICCV 2017, eq. (5), for Cb/Cr fusion.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
 
-__all__ = ["rgb_to_ycbcr", "ycbcr_to_rgb", "split_luminance", "fuse_chroma", "merge_luminance"]
+__all__ = [
+    "ChannelRule", "rgb_to_ycbcr", "ycbcr_to_rgb", "split_colour", "split_luminance", "fuse_chroma",
+    "weighted_rule", "merge_luminance",
+]
+
+#: A method's rule for fusing one more channel of the sources with the maps it computed on their
+#: luminance: ``rule(planes) -> plane``, N planes of shape (H, W), float32, in, one (H, W) out.
+ChannelRule = Callable[[Sequence[np.ndarray]], np.ndarray]
 
 
 # ITU-R BT.601 luma coefficients; Cb and Cr scaled to [-0.5, 0.5] and offset by 0.5 (JFIF full range).
@@ -68,27 +80,80 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     return np.clip(cv2.transform(np.ascontiguousarray(ycbcr, dtype=np.float32), _TO_RGB), 0.0, 1.0)
 
 
-def fuse_chroma(chromas: Sequence[np.ndarray]) -> np.ndarray:
+def weighted_rule(weights: np.ndarray) -> ChannelRule:
+    """The channel rule of a per-pixel weighted average, ``F = Σ_n W_n I_n``.
+
+    Parameters
+    ----------
+    weights : ndarray, float, shape (N, H, W), values in [0, 1], summing to 1 over the N sources
+
+    Returns
+    -------
+    ChannelRule
+        Takes N planes of shape (H, W) and returns their weighted average, float32, shape (H, W).
+    """
+    w = np.asarray(weights, np.float32)
+
+    def rule(planes: Sequence[np.ndarray]) -> np.ndarray:
+        if len(planes) != len(w):
+            raise ValueError(f"the rule was made for {len(w)} sources, got {len(planes)} planes")
+        return np.einsum("nhw,nhw->hw", w, np.stack(planes).astype(np.float32))
+
+    return rule
+
+
+def fuse_chroma(chromas: Sequence[np.ndarray], rule: ChannelRule | None = None) -> np.ndarray:
     """Fuse the chroma (Cb, Cr) of the colour sources.
 
     Parameters
     ----------
     chromas : sequence of ndarray, float32, shape (H, W, 2), values in [0, 1]
         Cb and Cr of each colour source (grey sources are left out).
+    rule : ChannelRule, optional
+        The fusion method's own rule (module docstring); only for chroma of every source.
 
     Returns
     -------
-    ndarray, float32, shape (H, W, 2)
-        The one source's chroma if there is one; otherwise the average weighted by
-        ``|C − 0.5|`` (module docstring).
+    ndarray, float32, shape (H, W, 2), values in [0, 1]
+        The one source's chroma if there is one; else Cb and Cr each fused by ``rule``; else the
+        average weighted by ``|C − 0.5|`` (module docstring).
     """
     if len(chromas) == 1:
         return chromas[0]
+    if rule is not None:
+        planes = [np.clip(rule([np.ascontiguousarray(c[..., k]) for c in chromas]), 0.0, 1.0) for k in (0, 1)]
+        return np.stack(planes, axis=-1).astype(np.float32)
     stack = np.stack(chromas)  # (N, H, W, 2)
     weight = np.abs(stack - 0.5)
     total = weight.sum(axis=0)
     fused = (stack * weight).sum(axis=0) / np.maximum(total, 1e-12)
     return np.where(total > 1e-12, fused, 0.5).astype(np.float32)
+
+
+def split_colour(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Split the sources into luminance and chroma.
+
+    Parameters
+    ----------
+    sources : sequence of ndarray, float32, shape (H, W) or (H, W, 3), values in [0, 1]
+        Grey sources are 2-D; colour sources are RGB.
+
+    Returns
+    -------
+    luminances : list of ndarray, float32, shape (H, W)
+        Y of each colour source, the grey source itself otherwise.
+    chromas : list of ndarray, float32, shape (H, W, 2)
+        Cb and Cr of each colour source, in source order (empty when every source is grey).
+    """
+    lums, chromas = [], []
+    for s in sources:
+        if s.ndim == 2:
+            lums.append(s)
+        else:
+            ycc = rgb_to_ycbcr(s)
+            lums.append(np.ascontiguousarray(ycc[..., 0]))
+            chromas.append(ycc[..., 1:])
+    return lums, chromas
 
 
 def split_luminance(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray | None]:
@@ -104,16 +169,10 @@ def split_luminance(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np
     luminances : list of ndarray, float32, shape (H, W)
         Y of each colour source, the grey source itself otherwise.
     chroma : ndarray, float32, shape (H, W, 2), or None
-        The fused Cb/Cr (see :func:`fuse_chroma`); None when every source is grey.
+        The fused Cb/Cr by the neutral-distance rule (see :func:`fuse_chroma`); None when every
+        source is grey.
     """
-    lums, chromas = [], []
-    for s in sources:
-        if s.ndim == 2:
-            lums.append(s)
-        else:
-            ycc = rgb_to_ycbcr(s)
-            lums.append(np.ascontiguousarray(ycc[..., 0]))
-            chromas.append(ycc[..., 1:])
+    lums, chromas = split_colour(sources)
     return lums, (fuse_chroma(chromas) if chromas else None)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .color import merge_luminance, split_luminance
+from .color import fuse_chroma, merge_luminance, split_colour
 from .errors import InvalidImageError
 from .io import check_same_size, read_image, to_float
 from .registry import get_method
@@ -58,8 +58,9 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     """Fuse registered source images of one scene into one image.
 
     Colour sources go through the shared YCbCr path (:mod:`imagefusion.color`): the method fuses
-    luminance, and the output takes the chroma of the one colour source, or the
-    neutral-distance-weighted chroma of several.
+    luminance, and the output takes the chroma of the one colour source; when every source is in
+    colour, the chroma fused by the method's own weight or decision maps if it has them
+    (``MethodSpec.channel_rule``), else the neutral-distance-weighted chroma.
 
     Parameters
     ----------
@@ -92,7 +93,10 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     if n < spec.min_sources or (spec.max_sources is not None and n > spec.max_sources):
         most = "any number" if spec.max_sources is None else str(spec.max_sources)
         raise InvalidImageError(f"method {method!r} fuses {spec.min_sources} to {most} sources, got {n}")
-    lums, chroma = split_luminance(images)
-    fused = spec.func(lums, **full)
+    lums, chromas = split_colour(images)
+    if spec.channel_rule and len(chromas) == n:
+        fused, rule = spec.func(lums, channel_rule=True, **full)
+    else:
+        fused, rule = spec.func(lums, **full), None
     fused = np.clip(np.asarray(fused, dtype=np.float32), 0.0, 1.0)
-    return merge_luminance(fused, chroma)
+    return merge_luminance(fused, fuse_chroma(chromas, rule) if chromas else None)

@@ -48,6 +48,11 @@ class MethodSpec:
         The paper the implementation follows.
     summary : str
         First line of the function's docstring.
+    channel_rule : bool
+        Whether ``func(images, channel_rule=True, **params)`` also returns the method's own rule for
+        fusing further channels, ``(luminance, rule)``: the colour path then fuses the sources'
+        chroma with the same weight or decision map as the luminance
+        (:func:`imagefusion.color.fuse_chroma`).
     """
 
     name: str
@@ -60,6 +65,7 @@ class MethodSpec:
     max_sources: int | None = None
     reference: str = ""
     summary: str = ""
+    channel_rule: bool = False
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults; raise :class:`ParameterError` on an unknown name."""
@@ -79,10 +85,12 @@ def register_method(
     needs_weights: bool = False,
     min_sources: int = 2,
     max_sources: int | None = None,
+    channel_rule: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
-    The function's keyword-only parameters and their defaults become the method's parameters.
+    The function's keyword-only parameters and their defaults become the method's parameters, except
+    ``channel_rule``, which the colour path sets (see :attr:`MethodSpec.channel_rule`).
 
     Raises
     ------
@@ -101,12 +109,15 @@ def register_method(
             p.name: p.default
             for p in sig.parameters.values()
             if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty
+            and p.name != "channel_rule"
         }
+        if channel_rule and "channel_rule" not in sig.parameters:
+            raise ValueError(f"method {name!r} is registered with channel_rule but has no such parameter")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MethodSpec(
             name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=needs_weights,
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
-            summary=doc.splitlines()[0] if doc else "",
+            summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule,
         )
         return func
 

@@ -32,7 +32,7 @@ from ..registry import TASKS, get_method, list_methods, parse_param
 
 __all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # bumped when a method's output changes (2: the chroma of channel-rule methods)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import cv2
 import numpy as np
@@ -45,6 +46,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     "gff",
     tasks=("ivif", "mif", "mff", "mef"),
     family="filtering",
+    channel_rule=True,
     reference="Li, Kang & Hu, 'Image fusion with guided filtering', IEEE TIP 22(7), 2013",
 )
 def gff(
@@ -57,7 +59,8 @@ def gff(
     average_size: int = 31,
     gauss_radius: int = 5,
     gauss_sigma: float = 5.0,
-) -> np.ndarray:
+    channel_rule: bool = False,
+) -> Any:
     """Guided filtering fusion (GFF).
 
     Li, Kang & Hu 2013, Section III:
@@ -83,10 +86,15 @@ def gff(
         Side of the average filter of the two-scale decomposition.
     gauss_radius, gauss_sigma : int, float, default 5, 5.0
         The saliency's Gaussian low-pass filter.
+    channel_rule : bool, default False
+        Also return the rule that fuses further channels (the chroma) with the same weight maps, as
+        the paper fuses each colour channel with the weights of the grey images
+        (:func:`imagefusion.color.fuse_chroma`).
 
     Returns
     -------
     ndarray, float32, shape (H, W)
+        With ``channel_rule``: ``(fused, rule)``.
     """
     stack = [np.ascontiguousarray(im, dtype=np.float32) for im in images]
     k = 2 * gauss_radius + 1
@@ -104,7 +112,16 @@ def gff(
     refined = parallel_map(lambda j: guided_filter(stack[j[0]], (winner == j[0]).astype(np.float32), j[1], j[2]), jobs)
     wb = normalise_weights(np.stack(refined[0::2]))
     wd = normalise_weights(np.stack(refined[1::2]))
-    fused = np.zeros_like(stack[0])
-    for n, im in enumerate(stack):
-        fused += wb[n] * base[n] + wd[n] * (im - base[n])
-    return fused
+
+    def two_scale(planes: Sequence[np.ndarray], bases: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        if len(planes) != len(wb):
+            raise ValueError(f"the rule was made for {len(wb)} sources, got {len(planes)} planes")
+        out = np.zeros(planes[0].shape, np.float32)
+        for n, im in enumerate(planes):
+            im = np.ascontiguousarray(im, dtype=np.float32)
+            b = cv2.blur(im, (average_size, average_size), borderType=reflect) if bases is None else bases[n]
+            out += wb[n] * b + wd[n] * (im - b)
+        return out
+
+    fused = two_scale(stack, base)
+    return (fused, two_scale) if channel_rule else fused

@@ -10,7 +10,9 @@ or a refined decision map.
 
 Both run the same pipeline (:func:`focus_map`, then :func:`pyramid_blending` or
 :func:`decision_map_fusion`); ``rule`` picks the fusion step, so either network can be combined with
-either rule. torch is imported only when one of these methods runs.
+either rule. Colour sources: the weight map (pyramid) or the refined decision map (decision) also
+fuses Cb and Cr, as Liu et al. apply the decision map to every colour channel
+(:func:`imagefusion.color.fuse_chroma`). torch is imported only when one of these methods runs.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from typing import Any
 import numpy as np
 from skimage.morphology import remove_small_holes, remove_small_objects
 
+from ..color import weighted_rule
 from ..errors import ParameterError
 from ..registry import register_method
 from ._common import shipped_weights
 from .filtering import guided_filter
 from .pyramid import lp_similarity
 
-__all__ = ["focus_map", "pyramid_blending", "decision_map", "decision_map_fusion", "siamese_cnn", "cnn_liu2017"]
+__all__ = ["focus_map", "pyramid_blending", "decision_map", "refined_decision_map", "decision_map_fusion", "siamese_cnn", "cnn_liu2017"]
 
 
 def focus_map(
@@ -124,11 +127,30 @@ def _skimage_has_max_size() -> bool:
 _SKIMAGE_MAX_SIZE = _skimage_has_max_size()
 
 
+def refined_decision_map(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min_region: float = 0.01,
+                         radius: int = 8, eps: float = 0.1) -> np.ndarray:
+    """Liu et al. 2017's final decision map (Section 3.3, steps 2–4): :func:`decision_map`, refined
+    by a guided filter (r = 8, ε = 0.1) with the initial fused image ``D·A + (1 − D)·B`` as guide.
+
+    Parameters
+    ----------
+    a, b : ndarray, float32, shape (H, W), values in [0, 1]
+    weight : ndarray, float32, shape (H, W), values in [0, 1]
+    min_region, radius, eps : float, int, float
+
+    Returns
+    -------
+    ndarray, float32, shape (H, W), values in [0, 1]: the weight of ``a``.
+    """
+    d = decision_map(weight, min_region=min_region).astype(np.float32)
+    initial = d * a + (1 - d) * b
+    return np.clip(guided_filter(initial, d, radius, eps), 0.0, 1.0)
+
+
 def decision_map_fusion(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min_region: float = 0.01,
                         radius: int = 8, eps: float = 0.1) -> np.ndarray:
-    """Liu et al. 2017's fusion step (Section 3.3, steps 2–4): :func:`decision_map`, refined by a
-    guided filter (r = 8, ε = 0.1) with the initial fused image as guide, then the pixel-wise
-    weighted average ``F = D·A + (1 − D)·B``.
+    """Liu et al. 2017's fusion step (Section 3.3, step 4): the pixel-wise weighted average
+    ``F = D·A + (1 − D)·B`` with the :func:`refined_decision_map` D.
 
     Parameters
     ----------
@@ -140,17 +162,17 @@ def decision_map_fusion(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min
     -------
     ndarray, float32, shape (H, W)
     """
-    d = decision_map(weight, min_region=min_region).astype(np.float32)
-    initial = d * a + (1 - d) * b
-    refined = np.clip(guided_filter(initial, d, radius, eps), 0.0, 1.0)
+    refined = refined_decision_map(a, b, weight, min_region=min_region, radius=radius, eps=eps)
     return (refined * a + (1 - refined) * b).astype(np.float32)
 
 
 def _fuse(network: str, images: Sequence[np.ndarray], rule: str, threshold: float, levels: int | None,
-          min_region: float, weights: Any, device: str | None, precision: str, tile: int) -> np.ndarray:
+          min_region: float, weights: Any, device: str | None, precision: str, tile: int,
+          channel_rule: bool) -> Any:
     if rule not in ("pyramid", "decision"):
         raise ParameterError(f"rule must be 'pyramid' or 'decision', got {rule!r}")
     fused = np.asarray(images[0], np.float32)
+    steps = []  # the weight of the running result at each step, for the chroma
     # more than two sources: fuse one after another (Liu et al. 2017, Section 4.5)
     for nxt in images[1:]:
         b = np.asarray(nxt, np.float32)
@@ -158,8 +180,19 @@ def _fuse(network: str, images: Sequence[np.ndarray], rule: str, threshold: floa
         if rule == "pyramid":
             fused = pyramid_blending(fused, b, w, threshold=threshold, levels=levels)
         else:
-            fused = decision_map_fusion(fused, b, w, min_region=min_region)
-    return fused
+            w = refined_decision_map(fused, b, w, min_region=min_region)
+            fused = (w * fused + (1 - w) * b).astype(np.float32)
+        steps.append(weighted_rule(np.stack([w, 1 - w])))
+    if not channel_rule:
+        return fused
+
+    def chain(planes: Sequence[np.ndarray]) -> np.ndarray:
+        acc = planes[0]
+        for step, plane in zip(steps, planes[1:]):
+            acc = step([acc, plane])
+        return acc
+
+    return fused, chain
 
 
 _DOC_PARAMS = """
@@ -185,9 +218,15 @@ _DOC_PARAMS = """
     tile : int, default 1024
         Tile side for bounded memory on large images.
 
+    channel_rule : bool, default False
+        Also return the rule that fuses further channels (the chroma) with the same maps:
+        the focus weight map W for ``"pyramid"`` (the pyramid's weighted-average branch), the refined
+        decision map for ``"decision"``; see :func:`imagefusion.color.fuse_chroma`.
+
     Returns
     -------
     ndarray, float32, shape (H, W)
+        With ``channel_rule``: ``(fused, rule)``.
 
     Raises
     ------
@@ -205,13 +244,16 @@ _DOC_PARAMS = """
     reference="Yang, Zheng & Dai, 'Image fusion based on Siamese convolutional neural network', "
               "Computer Systems & Applications 29(5), 2020",
     needs_weights=True,
+    channel_rule=True,
 )
 def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",
-                device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+                device: str | None = None, precision: str = "auto", tile: int = 1024,
+                channel_rule: bool = False) -> Any:
     """Residual Siamese CNN focus map with pyramid blending (Yang, Zheng & Dai 2020).
     """
-    return _fuse("siamese-cnn", images, rule, threshold, levels, min_region, weights, device, precision, tile)
+    return _fuse("siamese-cnn", images, rule, threshold, levels, min_region, weights, device, precision, tile,
+                 channel_rule)
 
 
 @register_method(
@@ -221,13 +263,16 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
     reference="Liu, Chen, Peng & Wang, 'Multi-focus image fusion with a deep convolutional neural network', "
               "Information Fusion 36, 2017",
     needs_weights=True,
+    channel_rule=True,
 )
 def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",
-                device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
+                device: str | None = None, precision: str = "auto", tile: int = 1024,
+                channel_rule: bool = False) -> Any:
     """Liu et al. 2017's CNN focus map with the refined decision map.
     """
-    return _fuse("cnn-liu2017", images, rule, threshold, levels, min_region, weights, device, precision, tile)
+    return _fuse("cnn-liu2017", images, rule, threshold, levels, min_region, weights, device, precision, tile,
+                 channel_rule)
 
 
 siamese_cnn.__doc__ = (siamese_cnn.__doc__ or "") + _DOC_PARAMS.format(rule="pyramid")
