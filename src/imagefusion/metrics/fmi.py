@@ -3,95 +3,206 @@ Razian 2014) on pixels, wavelet, DCT and edge features."""
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 import pywt
 import scipy.fft
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ._conventions import DEFAULT_CONVENTION, per_channel
 from ._prep import prepare
 
 __all__ = ["fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge", "fmi", "fmi_features", "octave_sobel_edges"]
 
-_CHUNK = 16384  # windows per vectorised block (memory ~ CHUNK * 81 * 8 bytes per array)
+_INV_LN2 = 1.0 / math.log(2.0)
 
 
-def _windows(x: np.ndarray, w: int) -> np.ndarray:
-    """All w×w windows as rows, each flattened in MATLAB's column-major order: (n_windows, w*w)."""
-    v = sliding_window_view(x, (w, w))  # (H-w+1, W-w+1, w, w)
-    return v.transpose(0, 1, 3, 2).reshape(-1, w * w)
+# The window loop of Haghighat's fmi.m (MEFB's metricsFMI.m), compiled. Sums are accumulated one term
+# after another in the reference's order (MATLAB/Octave ``sum`` and ``mean`` on a vector): on a flat
+# window the pdf is uniform, and whether its centred values are exactly 0 is decided by that rounding
+# (``mean(ones(9, 1) / 9)`` is 1/9 + 1.4e-17 in Octave), which decides the correlation c, and with it
+# the window's FMI (about 0 or about 1).
 
 
-def _normalise(p: np.ndarray) -> np.ndarray:
-    lo = p.min(axis=1, keepdims=True)
-    hi = p.max(axis=1, keepdims=True)
-    flat = hi == lo
-    out = (p - lo) / np.where(flat, 1.0, hi - lo)
-    return np.where(flat, 1.0, out)
+@numba.njit(cache=True, nogil=True)
+def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
+    """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
+    Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
+    lo = win[0]
+    hi = win[0]
+    for k in range(1, l):
+        lo = min(lo, win[k])
+        hi = max(hi, win[k])
+    for k in range(l):
+        pdf[k] = 1.0 if hi == lo else (win[k] - lo) / (hi - lo)
+    total = 0.0  # sum(sum(sub)): the column sums, then their sum
+    for col in range(w):
+        cs = 0.0
+        for row in range(w):
+            cs += pdf[col * w + row]
+        total += cs
+    h = 0.0
+    acc = 0.0
+    m1 = 0.0
+    m2 = 0.0
+    for k in range(l):
+        p = pdf[k] / total
+        pdf[k] = p
+        acc += p
+        cdf[k] = acc
+        if p != 0.0:
+            lg = math.log(p) * _INV_LN2
+            logp[k] = lg
+            h -= p * lg
+        else:
+            logp[k] = 0.0
+        m1 += (k + 1) * p
+        m2 += (k + 1) * (k + 1) * p
+    return h, acc, math.sqrt(max(m2 - m1 * m1, 0.0))
 
 
-def _entropy_rows(p: np.ndarray) -> np.ndarray:
-    safe = np.where(p != 0, p, 1.0)
-    return -(np.where(p != 0, p * np.log2(safe), 0.0)).sum(axis=1)
-
-
-def _fmi_pair(src: np.ndarray, fus: np.ndarray) -> np.ndarray:
-    """Normalised FMI of each window pair (rows: normalised windows of the source and the fused image)."""
-    n, l = src.shape
-    a = src / src.sum(axis=1, keepdims=True)
-    f = fus / fus.sum(axis=1, keepdims=True)
-    ac, fc = np.cumsum(a, axis=1), np.cumsum(f, axis=1)
-    at = a - a.mean(axis=1, keepdims=True)
-    ft = f - f.mean(axis=1, keepdims=True)
-    num = (at * ft).sum(axis=1)
-    den = np.sqrt((at * at).sum(axis=1) * (ft * ft).sum(axis=1))
-    c = np.where(num == 0, 0.0, num / np.where(den > 0, den, 1.0))
-    idx = np.arange(1, l + 1, dtype=np.float64)
-    sd_a = np.sqrt(np.maximum((idx * idx * a).sum(axis=1) - (idx * a).sum(axis=1) ** 2, 0))
-    sd_f = np.sqrt(np.maximum((idx * idx * f).sum(axis=1) - (idx * f).sum(axis=1) ** 2, 0))
-    prod_cdf = fc[:, :, None] * ac[:, None, :]                # (n, l_f, l_a)
-    upper = np.minimum(fc[:, :, None], ac[:, None, :])        # Fréchet upper bound copula
-    lower = np.maximum(fc[:, :, None] + ac[:, None, :] - 1, 0)  # Fréchet lower bound
-    positive = c >= 0
-    bound = np.where(positive[:, None, None], upper, lower)
-    cov = (bound - prod_cdf).sum(axis=(1, 2))
-    sds = sd_a * sd_f
-    ok = (sds > 0) & ~(positive & (c == 0))
-    corr = cov / np.where(sds > 0, sds, 1.0)
-    weight = np.where(ok, c / np.where(corr != 0, corr, 1.0), 0.0)
-    # Joint pdf of the bound: 2-D differences of the bound's cdf (zero before the first bin).
-    padded = np.zeros((n, l + 1, l + 1))
-    padded[:, 1:, 1:] = bound
-    jb = padded[:, 1:, 1:] - padded[:, :-1, 1:] - padded[:, 1:, :-1] + padded[:, :-1, :-1]
-    jpdf = weight[:, None, None] * jb + (1 - weight[:, None, None]) * (f[:, :, None] * a[:, None, :])
-    mag = np.abs(jpdf)
-    joint = -(np.where(jpdf != 0, jpdf * np.log2(np.where(mag > 0, mag, 1.0)), 0.0)).sum(axis=(1, 2))
-    ha, hf = _entropy_rows(a), _entropy_rows(f)
+@numba.njit(cache=True, nogil=True)
+def _fmi_pair(a, la, ca, ha, sa, sda, f, lf, cf, hf, sf, sdf, l, bound):  # pragma: no cover - compiled
+    """Normalised FMI ``2 I / (H_a + H_f)`` of one window pair, from their marginals."""
+    ma = 0.0
+    mf = 0.0
+    for k in range(l):
+        ma += a[k]
+        mf += f[k]
+    ma /= l
+    mf /= l
+    num = 0.0
+    va = 0.0
+    vf = 0.0
+    for k in range(l):
+        x = a[k] - ma
+        y = f[k] - mf
+        num += x * y
+        va += x * x
+        vf += y * y
+    c = 0.0 if num == 0.0 else num / math.sqrt(va * vf)
+    positive = c >= 0.0
+    # Fréchet upper (c >= 0) or lower bound copula of the two cdfs, and its covariance
+    bsum = 0.0
+    for i in range(l):
+        for j in range(l):
+            b = min(cf[i], ca[j]) if positive else max(cf[i] + ca[j] - 1.0, 0.0)
+            bound[i, j] = b
+            bsum += b
+    scf = 0.0
+    sca = 0.0
+    for k in range(l):
+        scf += cf[k]
+        sca += ca[k]
+    weight = 0.0
+    if sda * sdf > 0.0 and c != 0.0:
+        corr = (bsum - scf * sca) / (sdf * sda)
+        weight = c / (corr if corr != 0.0 else 1.0)
+    u = 1.0 - weight
+    # Joint entropy of weight * jb + u * (f a^T), jb the bound's pdf (its 2-D differences). The
+    # product part is summed in closed form, then corrected on the cells where jb is not 0 (about
+    # 2l of the l*l), which saves most of the logarithms.
+    joint = 0.0
+    lu = 0.0
+    if u != 0.0:
+        lu = math.log(abs(u)) * _INV_LN2
+        joint = -u * lu * sf * sa + u * (hf * sa + ha * sf)
+    for i in range(l):
+        for j in range(l):
+            jb = bound[i, j]
+            if i > 0:
+                jb -= bound[i - 1, j]
+            if j > 0:
+                jb -= bound[i, j - 1]
+            if i > 0 and j > 0:
+                jb += bound[i - 1, j - 1]
+            if jb != 0.0:
+                prod = f[i] * a[j]
+                x = weight * jb + u * prod
+                if x != 0.0:
+                    joint -= x * math.log(abs(x)) * _INV_LN2
+                if u != 0.0 and prod != 0.0:
+                    joint += u * prod * (lu + lf[i] + la[j])
     mi = ha + hf - joint
-    return np.where(mi == 0, 0.0, 2 * mi / np.where(ha + hf != 0, ha + hf, 1.0))
+    if mi == 0.0:
+        return 0.0
+    hs = ha + hf
+    return 2.0 * mi / (hs if hs != 0.0 else 1.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
+    """Sum over all w×w windows of (FMI(A, F) + FMI(B, F)) / 2."""
+    rows = fa.shape[0] - w + 1
+    cols = fa.shape[1] - w + 1
+    l = w * w
+    wa = np.empty(l)
+    wb = np.empty(l)
+    wf = np.empty(l)
+    pa = np.empty(l)
+    pb = np.empty(l)
+    pf = np.empty(l)
+    la = np.empty(l)
+    lb = np.empty(l)
+    lf = np.empty(l)
+    ca = np.empty(l)
+    cb = np.empty(l)
+    cf = np.empty(l)
+    bound = np.empty((l, l))
+    total = 0.0
+    hf = sf = sdf = 0.0
+    for y in range(rows):
+        for x in range(cols):
+            k = 0
+            for dx in range(w):  # column-major order inside the window, as MATLAB's sub(:)
+                for dy in range(w):
+                    wa[k] = fa[y + dy, x + dx]
+                    wb[k] = fb[y + dy, x + dx]
+                    wf[k] = ff[y + dy, x + dx]
+                    k += 1
+            eq_a = True
+            for k in range(l):
+                if wa[k] != wf[k]:
+                    eq_a = False
+                    break
+            if eq_a:
+                va = 1.0
+            else:
+                hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
+                ha, sa, sda = _marginal(wa, l, w, pa, la, ca)
+                va = _fmi_pair(pa, la, ca, ha, sa, sda, pf, lf, cf, hf, sf, sdf, l, bound)
+                # the reference overwrites the fused window with its stretched version while scoring
+                # A, so B is compared (for the equality shortcut and the stretch) with that window
+                lo = wf[0]
+                hi = wf[0]
+                for k in range(1, l):
+                    lo = min(lo, wf[k])
+                    hi = max(hi, wf[k])
+                for k in range(l):
+                    wf[k] = 1.0 if hi == lo else (wf[k] - lo) / (hi - lo)
+            eq_b = True
+            for k in range(l):
+                if wb[k] != wf[k]:
+                    eq_b = False
+                    break
+            if eq_b:
+                vb = 1.0
+            else:
+                if eq_a:  # else the marginals of the stretched window are those computed for A
+                    hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
+                hb, sb, sdb = _marginal(wb, l, w, pb, lb, cb)
+                vb = _fmi_pair(pb, lb, cb, hb, sb, sdb, pf, lf, cf, hf, sf, sdf, l, bound)
+            total += (va + vb) / 2.0
+    return total
 
 
 def _fmi_map_mean(fa: np.ndarray, fb: np.ndarray, ff: np.ndarray, w: int) -> float:
     """Fast-FMI of two source feature images and the fused one: mean over w×w windows of
     (FMI(A, F) + FMI(B, F)) / 2, as Haghighat's ``fmi.m`` (MEFB's ``metricsFMI.m``)."""
-    wa, wb, wf = _windows(fa, w), _windows(fb, w), _windows(ff, w)
-    total = 0.0
-    for s in range(0, wa.shape[0], _CHUNK):
-        pa, pb, pf = wa[s:s + _CHUNK], wb[s:s + _CHUNK], wf[s:s + _CHUNK]
-        eq_a = np.all(pa == pf, axis=1)
-        vals_a = np.ones(pa.shape[0])
-        fn = _normalise(pf)
-        if (~eq_a).any():
-            vals_a[~eq_a] = _fmi_pair(_normalise(pa[~eq_a]), fn[~eq_a])
-        # The reference overwrites the fused window with its normalised version while scoring A,
-        # so B is compared (for the equality shortcut) with that normalised window.
-        f_seen = np.where(eq_a[:, None], pf, fn)
-        eq_b = np.all(pb == f_seen, axis=1)
-        vals_b = np.ones(pb.shape[0])
-        if (~eq_b).any():
-            vals_b[~eq_b] = _fmi_pair(_normalise(pb[~eq_b]), fn[~eq_b])
-        total += float(((vals_a + vals_b) / 2).sum())
-    return total / wa.shape[0]
+    fa, fb, ff = (np.ascontiguousarray(x, dtype=np.float64) for x in (fa, fb, ff))
+    n = (fa.shape[0] - w + 1) * (fa.shape[1] - w + 1)
+    return float(_fmi_window_sum(fa, fb, ff, w)) / n
 
 
 def octave_sobel_edges(image: np.ndarray) -> np.ndarray:
