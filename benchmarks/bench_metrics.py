@@ -1,6 +1,7 @@
-"""Seconds per image for the VIFB metric set (13 metrics) and CDDFuse's set (12 metrics).
+"""Seconds per image for the VIFB metric set (13 metrics), CDDFuse's set (12 metrics), every metric
+(``all``, mefb convention; once per image unless --all-repeat), and FMI alone per feature.
 
-Run:  python benchmarks/bench_metrics.py [--golden ../shared/golden] [--repeat 3]
+Run:  python benchmarks/bench_metrics.py [--golden ../shared/golden] [--repeat 3] [--all-repeat 1]
 
 Images: the 6 fused VIFB images in ../shared/golden/vifb (real VIFB infrared-visible pairs, RGB,
 about 630x460, fused by ADF and MSVD) with their sources, i.e. the images the golden values were
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from imagefusion.io import read_image_raw
-from imagefusion.metrics import evaluate
+from imagefusion.metrics import evaluate, list_metrics
 
 VIFB13 = ["ag", "ce", "ei", "en", "mi", "psnr", "qabf", "qcb", "qcv", "rmse", "sf", "ssim", "sd"]
 CDDFUSE12 = ["en", "sd", "sf", "mi", "scd", "vif", "qabf", "ssim", "ag", "mse", "cc", "psnr"]
@@ -27,6 +28,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--golden", type=Path, default=here.parent.parent / "shared/golden")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--all-repeat", type=int, default=1, help="repeats for the 'all' and FMI rows")
     args = ap.parse_args()
     g = args.golden / "vifb"
     cases = []
@@ -38,11 +40,15 @@ def main() -> None:
     print()
     print("| metric set | convention | median s / image | min | max |")
     print("|---|---|---:|---:|---:|")
-    for label, names, conv in (("VIFB 13", VIFB13, "vifb"), ("CDDFuse 12", CDDFUSE12, "cddfuse")):
+    every = [m.name for m in list_metrics()]
+    sets = [("VIFB 13", VIFB13, "vifb", args.repeat), ("CDDFuse 12", CDDFUSE12, "cddfuse", args.repeat),
+            (f"all {len(every)}", every, "mefb", args.all_repeat)]
+    sets += [(name, [name], "mefb", args.all_repeat) for name in every if name.startswith("fmi")]
+    for label, names, conv, repeat in sets:
         evaluate(cases[0][0], cases[0][1], names, convention=conv)  # warm-up
         times = []
         for fused, srcs in cases:
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 t0 = time.perf_counter()
                 evaluate(fused, srcs, names, convention=conv)
                 times.append(time.perf_counter() - t0)

@@ -139,3 +139,25 @@ def test_evaluate_shares_work_without_changing_values():
             args = (ir, vi, f) if spec.uses_sources else (f,)
             want = spec.func(*args, convention=convention)
             assert got[spec.name] == pytest.approx(want, rel=1e-12, abs=1e-12), (convention, spec.name)
+
+
+def test_evaluations_sharing_sources_keep_only_the_sources_work():
+    """Several evaluate() calls in one shared block (as the bench scores every method's result of a
+    pair) give the values of separate calls; between calls only what the sources' planes need stays."""
+    from imagefusion.metrics._cache import _CACHE, shared_features
+
+    ir = np.repeat(_textured(1)[..., None], 3, axis=2)
+    vi = np.stack([_textured(k) for k in (2, 3, 4)], axis=2)
+    fused = [((ir.astype(int) + vi) // 2).astype(np.uint8), np.maximum(ir, vi), vi.copy()]
+    names = ["qp", "fmi_dct", "fmi_pixel", "ssim", "qabf", "qcb", "qcv", "mi"]
+    separate = [evaluate(f, [ir, vi], names) for f in fused]
+    with shared_features():
+        shared = []
+        for i, f in enumerate(fused):
+            shared.append(evaluate(f, [ir, vi], names))
+            pointers = {v[0].__array_interface__["data"][0] for k, v in _CACHE.get().items() if isinstance(k, tuple)}
+            if i:  # the previous fused image's entries are dropped at the end of this evaluation
+                assert fused[i - 1].__array_interface__["data"][0] not in pointers
+        tags = {k[0] for k in _CACHE.get() if isinstance(k, tuple)}
+        assert {"phase_congruency", "fmi_dct", "ssim_moments"} <= tags  # the sources' stay
+    assert shared == separate

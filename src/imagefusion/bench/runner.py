@@ -1,7 +1,10 @@
 """Running a benchmark: fuse every pair of every dataset with every method, time it, score it.
 
-Work is split into jobs, one per (method, dataset). Each job runs in a fresh worker process, so the
-peak resident memory recorded for it is that method's own. Every (method, image) result is cached
+Fusion is split into jobs, one per (method, dataset). Each job runs in a fresh worker process, so the
+peak resident memory recorded for it is that method's own. Scoring is split into jobs, one per
+(dataset, image): every method's fused image of one pair is scored in one block that keeps what
+depends only on the sources (their gradients, local moments, phase congruency, FMI features), so
+that work is done once per pair and not once per method. Every (method, image) result is cached
 under a key made of the method's name, its weights' hash, its parameters and the source files'
 contents; the fused image and a JSON record (time, memory, metric values) are written atomically,
 so an interrupted run resumes where it stopped and a repeated run does no fusion work.
@@ -223,8 +226,6 @@ class _Job:
     out: Path
     fused_dir: Path
     items: list[tuple[str, list[Path], str]]  # (image name, source paths, cache key)
-    metrics: list[str]
-    convention: str
 
 
 def _peak_rss_mib() -> float:
@@ -232,23 +233,18 @@ def _peak_rss_mib() -> float:
 
 
 def _run_job(job: _Job) -> tuple[int, list[str]]:
-    """Worker: fuse and score the job's images that lack a complete cached record.
-
-    All fusions run first, then the metrics, so the peak resident memory recorded with each fused
-    image (the process's peak so far) is the method's and not the metrics'.
+    """Worker: fuse the job's images that lack a cached fused image, in a fresh process, so the peak
+    resident memory recorded with each fused image (the process's peak so far) is the method's.
 
     Returns (fusions performed, messages about failed pairs)."""
     from ..fusion import fuse, load_sources
-    from ..metrics import evaluate
 
     fusions = 0
     failures = []
-    records: dict[str, dict[str, Any]] = {}
     for name, files, key in job.items:
         record = _read_record(_record_path(job.out, key)) or {}
         target = job.fused_dir / f"{name}.png"
         if "ms" in record and target.exists():
-            records[name] = record
             continue
         try:
             images, _ = load_sources(files)  # decoding is not timed
@@ -262,23 +258,49 @@ def _run_job(job: _Job) -> tuple[int, list[str]]:
         fusions += 1
         record = {"method": job.method, "image": name, "ms": ms, "rss_mib": _peak_rss_mib(), "metrics": {}}
         write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
-        records[name] = record
-    for name, files, key in job.items:
-        record = records.get(name)
-        if record is None:
-            continue
-        have = record.setdefault("metrics", {}).setdefault(job.convention, {})
-        missing = [m for m in job.metrics if m not in have]
-        if not missing:
-            continue
-        try:
-            values = evaluate(job.fused_dir / f"{name}.png", files, missing, convention=job.convention)
-        except ImageFusionError as exc:
-            failures.append(f"{job.dataset}/{name} with {job.method} (metrics): {exc}")
-            continue
-        have.update({k: (v if math.isfinite(v) else repr(v)) for k, v in values.items()})
-        write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
     return fusions, failures
+
+
+@dataclass
+class _ScoreJob:
+    dataset: str
+    image: str
+    files: list[Path]
+    items: list[tuple[str, Path, str]]  # (method label, fused image, cache key)
+    out: Path
+    metrics: list[str]
+    convention: str
+
+
+def _score_job(job: _ScoreJob) -> list[str]:
+    """Worker: score every method's fused image of one pair, sharing the sources' intermediate
+    results between the methods (:mod:`imagefusion.metrics._cache`). Returns messages about
+    failures."""
+    from ..metrics import _load, evaluate
+    from ..metrics._cache import shared_features
+
+    failures = []
+    try:
+        sources = [_load(f, str(f)) for f in job.files]
+    except ImageFusionError as exc:
+        return [f"{job.dataset}/{job.image} (metrics): {exc}"]
+    with shared_features():
+        for method, fused, key in job.items:
+            record = _read_record(_record_path(job.out, key))
+            if record is None or "ms" not in record:
+                continue  # the fusion failed (reported by its job)
+            have = record.setdefault("metrics", {}).setdefault(job.convention, {})
+            missing = [m for m in job.metrics if m not in have]
+            if not missing:
+                continue
+            try:
+                values = evaluate(fused, sources, missing, convention=job.convention)
+            except ImageFusionError as exc:
+                failures.append(f"{job.dataset}/{job.image} with {method} (metrics): {exc}")
+                continue
+            have.update({k: (v if math.isfinite(v) else repr(v)) for k, v in values.items()})
+            write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
+    return failures
 
 
 def run_bench(
@@ -359,6 +381,7 @@ def run_bench(
     jobs: list[_Job] = []
     fused_dirs: dict[tuple[str, str], Path] = {}
     keys: dict[tuple[str, str, str], str] = {}
+    to_score: set[tuple[str, str]] = set()  # (dataset, image) with a result lacking a metric
     for method in method_names:
         base, label_params = parse_method_label(method)
         spec = get_method(base)
@@ -372,28 +395,42 @@ def run_bench(
                 key = cache_key(base, whash, mparams, hashes[ds][name])
                 keys[ds, method, name] = key
                 rec = _read_record(_record_path(out, key))
-                complete = (rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
-                            and all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names))
-                if not complete:
+                fused_ok = rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
+                if not fused_ok:
                     todo.append((name, files, key))
+                if not fused_ok or not all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names):
+                    to_score.add((ds, name))
             if todo:
-                jobs.append(_Job(base, mparams, ds, out, fdir, todo, metric_names, convention))
+                jobs.append(_Job(base, mparams, ds, out, fdir, todo))
 
     fusions = 0
     failures: list[str] = []
-    total = len(jobs)
+    total = len(jobs) + len(to_score)
     if progress is not None:
         progress(0, total)
-    if jobs:
-        import multiprocessing as mp
+    import multiprocessing as mp
 
-        ctx = mp.get_context("spawn")
+    ctx = mp.get_context("spawn")
+    if jobs:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, max_tasks_per_child=1) as pool:
             futures = [pool.submit(_run_job, j) for j in jobs]
             for done, fut in enumerate(futures, 1):
                 n, fails = fut.result()
                 fusions += n
                 failures.extend(fails)
+                if progress is not None:
+                    progress(done, total)
+    score_jobs = [
+        _ScoreJob(ds, name, pairs[ds][name],
+                  [(m, fused_dirs[ds, m] / f"{name}.png", keys[ds, m, name]) for m in method_names],
+                  out, metric_names, convention)
+        for ds, name in sorted(to_score)
+    ]
+    if score_jobs:
+        with ProcessPoolExecutor(max_workers=min(workers, len(score_jobs)), mp_context=ctx) as pool:
+            futures = [pool.submit(_score_job, j) for j in score_jobs]
+            for done, fut in enumerate(futures, len(jobs) + 1):
+                failures.extend(fut.result())
                 if progress is not None:
                     progress(done, total)
 

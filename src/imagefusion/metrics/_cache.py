@@ -8,6 +8,11 @@ it, it just computes. The cache keeps a reference to each key array, so its memo
 by another array while the entry lives, and it is dropped when the outermost ``shared_features``
 exits, and it stops storing new entries past :data:`BUDGET_BYTES` (big images then recompute rather
 than hold every intermediate plane). Arrays handed to metrics are never written in place, so the same memory means the same values.
+
+A block can also span several evaluations that share their sources (``imagefusion bench`` scores
+every method's fused image of one pair in one block): :func:`sweep`, called by ``evaluate`` at the
+end of each evaluation inside an outer block, drops the entries that evaluation did not use, so
+what depends only on the sources stays and the previous fused image's planes go.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ def shared_features() -> Iterator[None]:
     if _CACHE.get() is not None:
         yield
         return
-    token = _CACHE.set({"__bytes__": (None, 0)})
+    token = _CACHE.set({"__bytes__": (None, 0), "__round__": (None, 0)})
     try:
         yield
     finally:
@@ -49,16 +54,35 @@ def cached(tag: str, x: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any
     if cache is None:
         return compute(x)
     key = _key(tag, x)
+    now = cache["__round__"][1]
     hit = cache.get(key)
     if hit is not None:
+        hit[2] = now
         return hit[1]
     value = compute(x)
     size = _nbytes(value)
     used = cache["__bytes__"][1]
     if used + size <= BUDGET_BYTES:
-        cache[key] = (x, value)
+        cache[key] = [x, value, now, size]
         cache["__bytes__"] = (None, used + size)
     return value
+
+
+def in_outer_block() -> bool:
+    """Whether a ``shared_features`` block is open (so a nested one shares it)."""
+    return _CACHE.get() is not None
+
+
+def sweep() -> None:
+    """End a round: drop the entries not used since the last sweep (see the module docstring)."""
+    cache = _CACHE.get()
+    if cache is None:
+        return
+    now = cache["__round__"][1]
+    stale = [k for k, v in list(cache.items()) if isinstance(k, tuple) and v[2] < now]
+    freed = sum(cache.pop(k)[3] for k in stale)
+    cache["__bytes__"] = (None, cache["__bytes__"][1] - freed)
+    cache["__round__"] = (None, now + 1)
 
 
 def _nbytes(value: Any) -> int:

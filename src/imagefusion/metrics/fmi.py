@@ -257,8 +257,14 @@ def fmi(*images: np.ndarray, feature: str = "none", window: int = 3, convention:
 
     sources, fused, convention = prepare(images, convention, two_sources="FMI")
 
+    from ._cache import cached
+
+    def features(x: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(fmi_features(x, feature), dtype=np.float64)
+
     def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-        return _fmi_map_mean(fmi_features(a, feature), fmi_features(b, feature), fmi_features(f, feature), window)
+        fa, fb = cached(f"fmi_{feature}", a, features), cached(f"fmi_{feature}", b, features)
+        return _fmi_map_mean(fa, fb, features(f), window)
 
     return per_channel(core, sources, fused, convention)
 

@@ -200,8 +200,10 @@ def _pc_correlation(f1, f2, fmax, ff, m1, m2, m3) -> float:
 
 
 def _qp_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-    pc1, _, big1, small1 = phase_congruency(a)
-    pc2, _, big2, small2 = phase_congruency(b)
+    from ._cache import cached
+
+    pc1, _, big1, small1 = cached("phase_congruency", a, phase_congruency)
+    pc2, _, big2, small2 = cached("phase_congruency", b, phase_congruency)
     pcf, _, bigf, smallf = phase_congruency(f)
     take1 = pc1 > pc2
     pc_max = np.where(take1, pc1, pc2)
