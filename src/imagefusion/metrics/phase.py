@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import cv2
+import numba
 import numpy as np
 import scipy.fft
 
@@ -68,6 +70,58 @@ def _log_gabor_bank(
     return bank, tuple(noise)
 
 
+@numba.njit(cache=True, nogil=True)
+def _orientation_energy(even, odd, threshold, cutoff, g, o, cos_a, sin_a, total_energy, total_sum_an,
+                        orientation, max_energy, covx2, covy2, covxy):  # pragma: no cover - compiled
+    """One orientation of Kovesi's phasecong3, per pixel, accumulated in place: the energy
+    ``Σ_s E·Ē + O·Ō − |E·Ō − O·Ē|`` along the mean phase, minus the noise threshold, weighted by
+    the sigmoid of the frequency spread; the orientation of the largest weighted energy; the
+    covariance terms of PC_o. The same operations, in the same order, as the NumPy form."""
+    nscale, rows, cols = even.shape
+    nscale_f = float(nscale)
+    for y in range(rows):
+        for x in range(cols):
+            sum_an = 0.0
+            sum_e = 0.0
+            sum_o = 0.0
+            max_an = 0.0
+            for s in range(nscale):
+                e = even[s, y, x]
+                q = odd[s, y, x]
+                amp = math.sqrt(e * e + q * q)
+                sum_an += amp
+                sum_e += e
+                sum_o += q
+                if s == 0 or amp > max_an:
+                    max_an = amp
+            x_energy = math.sqrt(sum_e * sum_e + sum_o * sum_o) + 1e-4
+            mean_e = sum_e / x_energy
+            mean_o = sum_o / x_energy
+            energy = 0.0
+            for s in range(nscale):
+                e = even[s, y, x]
+                q = odd[s, y, x]
+                energy += e * mean_e + q * mean_o - abs(e * mean_o - q * mean_e)
+            energy = max(energy - threshold, 0.0)
+            width = sum_an / (max_an + 1e-4) / nscale_f
+            weighted = 1.0 / (1.0 + math.exp((cutoff - width) * g)) * energy
+            total_sum_an[y, x] += sum_an
+            total_energy[y, x] += weighted
+            if o == 0:
+                max_energy[y, x] = weighted
+            elif weighted > max_energy[y, x]:
+                orientation[y, x] = float(o)
+                max_energy[y, x] = weighted
+            # the reference divides 0 by 0 (NaN) where every response is 0 (a constant image); that
+            # pixel has no phase congruency here
+            pc_o = weighted / sum_an if sum_an > 0 else 0.0
+            cx = pc_o * cos_a
+            cy = pc_o * sin_a
+            covx2[y, x] += cx * cx
+            covy2[y, x] += cy * cy
+            covxy[y, x] += cx * cy
+
+
 def phase_congruency(
     image: np.ndarray,
     *,
@@ -120,48 +174,23 @@ def phase_congruency(
     total_energy = np.zeros_like(x)
     total_sum_an = np.zeros_like(x)
     orientation = np.zeros_like(x)
-    max_energy = None
+    max_energy = np.zeros_like(x)
     covx2 = np.zeros_like(x)
     covy2 = np.zeros_like(x)
     covxy = np.zeros_like(x)
     for o in range(norient):
-        eo = scipy.fft.ifft2(spectrum[None] * bank[:, o], axes=(-2, -1), workers=-1)
-        even, odd = eo.real, eo.imag
-        amp = np.abs(eo)
-        sum_an = amp.sum(axis=0)
-        sum_e = even.sum(axis=0)
-        sum_o = odd.sum(axis=0)
-        max_an = amp.max(axis=0)
-        x_energy = np.sqrt(sum_e * sum_e + sum_o * sum_o) + _EPS
-        mean_e, mean_o = sum_e / x_energy, sum_o / x_energy
-        energy = np.sum(even * mean_e + odd * mean_o - np.abs(even * mean_o - odd * mean_e), axis=0)
-
+        # one thread per FFT: evaluate() already runs the metrics and the RGB channels in parallel
+        eo = scipy.fft.ifft2(spectrum[None] * bank[:, o], axes=(-2, -1), workers=1)
         em_n, sum_an2, sum_aiaj = noise[o]
-        median_e2n = float(np.median(amp[0] ** 2))
+        finest = eo[0].real ** 2 + eo[0].imag ** 2
+        median_e2n = float(np.median(finest))
         noise_power = (-median_e2n / np.log(0.5)) / em_n
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + k * np.sqrt((2 - np.pi / 2) * tau * tau)) / 1.7
-        energy = np.maximum(energy - threshold, 0.0)
-
-        width = sum_an / (max_an + _EPS) / nscale
-        weight = 1.0 / (1.0 + np.exp((cutoff - width) * g))
-        weighted = weight * energy
-        total_sum_an += sum_an
-        total_energy += weighted
-        if max_energy is None:
-            max_energy = weighted
-        else:
-            orientation = np.where(weighted > max_energy, float(o), orientation)
-            max_energy = np.maximum(max_energy, weighted)
-        # The reference divides 0 by 0 (NaN) where every filter response is 0 (a constant image);
-        # that pixel has no phase congruency here.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            pc_o = np.where(sum_an > 0, weighted / sum_an, 0.0)
         angle = o * np.pi / norient
-        cx, cy = pc_o * np.cos(angle), pc_o * np.sin(angle)
-        covx2 += cx * cx
-        covy2 += cy * cy
-        covxy += cx * cy
+        _orientation_energy(eo.real, eo.imag, float(threshold), float(cutoff), float(g), o, math.cos(angle),
+                            math.sin(angle), total_energy, total_sum_an, orientation, max_energy, covx2, covy2,
+                            covxy)
 
     pc = total_energy / (total_sum_an + _EPS)
     covx2 /= norient / 2
