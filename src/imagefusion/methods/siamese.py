@@ -177,12 +177,13 @@ def _fuse(network: str, images: Sequence[np.ndarray], rule: str, threshold: floa
     for nxt in images[1:]:
         b = np.asarray(nxt, np.float32)
         w = focus_map(fused, b, network, weights=weights or None, device=device, precision=precision, tile=tile)
+        if rule == "decision":
+            w = refined_decision_map(fused, b, w, min_region=min_region)
+        steps.append(weighted_rule(np.stack([w, 1 - w])))
         if rule == "pyramid":
             fused = pyramid_blending(fused, b, w, threshold=threshold, levels=levels)
         else:
-            w = refined_decision_map(fused, b, w, min_region=min_region)
-            fused = (w * fused + (1 - w) * b).astype(np.float32)
-        steps.append(weighted_rule(np.stack([w, 1 - w])))
+            fused = steps[-1]([fused, b])
     if not channel_rule:
         return fused
 

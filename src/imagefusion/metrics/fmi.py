@@ -26,16 +26,22 @@ _INV_LN2 = 1.0 / math.log(2.0)
 
 
 @numba.njit(cache=True, nogil=True)
-def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
-    """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
-    Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
+def _stretch(win, l, out):  # pragma: no cover - compiled
+    """``out[:l]`` = the window stretched to [0, 1], a flat one to ones (``out`` may be ``win``)."""
     lo = win[0]
     hi = win[0]
     for k in range(1, l):
         lo = min(lo, win[k])
         hi = max(hi, win[k])
     for k in range(l):
-        pdf[k] = 1.0 if hi == lo else (win[k] - lo) / (hi - lo)
+        out[k] = 1.0 if hi == lo else (win[k] - lo) / (hi - lo)
+
+
+@numba.njit(cache=True, nogil=True)
+def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
+    """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
+    Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
+    _stretch(win, l, pdf)
     total = 0.0  # sum(sum(sub)): the column sums, then their sum
     for col in range(w):
         cs = 0.0
@@ -174,13 +180,7 @@ def _fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
                 va = _fmi_pair(pa, la, ca, ha, sa, sda, pf, lf, cf, hf, sf, sdf, l, bound)
                 # the reference overwrites the fused window with its stretched version while scoring
                 # A, so B is compared (for the equality shortcut and the stretch) with that window
-                lo = wf[0]
-                hi = wf[0]
-                for k in range(1, l):
-                    lo = min(lo, wf[k])
-                    hi = max(hi, wf[k])
-                for k in range(l):
-                    wf[k] = 1.0 if hi == lo else (wf[k] - lo) / (hi - lo)
+                _stretch(wf, l, wf)
             eq_b = True
             for k in range(l):
                 if wb[k] != wf[k]:
