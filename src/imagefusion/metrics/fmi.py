@@ -38,6 +38,15 @@ def _stretch(win, l, out):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _equal(x, y, l):  # pragma: no cover - compiled
+    """Whether the two windows are equal (the reference's ``if aSub == fSub`` shortcut)."""
+    for k in range(l):
+        if x[k] != y[k]:
+            return False
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
 def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
     """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
     Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
@@ -167,11 +176,7 @@ def _fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
                     wb[k] = fb[y + dy, x + dx]
                     wf[k] = ff[y + dy, x + dx]
                     k += 1
-            eq_a = True
-            for k in range(l):
-                if wa[k] != wf[k]:
-                    eq_a = False
-                    break
+            eq_a = _equal(wa, wf, l)
             if eq_a:
                 va = 1.0
             else:
@@ -181,12 +186,7 @@ def _fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
                 # the reference overwrites the fused window with its stretched version while scoring
                 # A, so B is compared (for the equality shortcut and the stretch) with that window
                 _stretch(wf, l, wf)
-            eq_b = True
-            for k in range(l):
-                if wb[k] != wf[k]:
-                    eq_b = False
-                    break
-            if eq_b:
+            if _equal(wb, wf, l):
                 vb = 1.0
             else:
                 if eq_a:  # else the marginals of the stretched window are those computed for A
