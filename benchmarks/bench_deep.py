@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LYTRO = ROOT.parent / "shared" / "data" / "mff" / "lytro"
 
 BIG = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np, imagefusion, skimage.data, cv2
+from imagefusion._runtime import peak_rss_mib
 from imagefusion.train.data import synthetic_multifocus_pair
 n = int(sys.argv[1]); method = sys.argv[2]
 im = cv2.resize(skimage.data.astronaut(), (n, n), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255
@@ -33,7 +34,7 @@ a, b = synthetic_multifocus_pair(im, mask)
 del im, mask
 t = time.perf_counter()
 fused = imagefusion.fuse([a, b], method=method)
-print(json.dumps({"seconds": time.perf_counter() - t, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": time.perf_counter() - t, "peak_mib": peak_rss_mib(),
                   "shape": list(fused.shape)}))
 """
 

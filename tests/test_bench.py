@@ -149,3 +149,17 @@ def test_bench_cli_reports_render_in_headless_chromium(small_set, tmp_path):
     # the page is not blank: the plots and fused images put dark and mid-grey pixels on the white page
     grey = img.mean(axis=2) if img.ndim == 3 else img
     assert (grey < 0.5).mean() > 0.02 and grey.std() > 0.1
+
+
+def test_peak_memory_is_the_workers_own():
+    """A spawned worker's peak memory does not include its parent's (getrusage's ru_maxrss would)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from imagefusion._runtime import peak_rss_mib
+
+    big = np.ones(400 * 2**20 // 8)  # the parent holds 400 MiB
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        child = pool.submit(peak_rss_mib).result()
+    assert peak_rss_mib() > 400 > 300 > child
+    del big

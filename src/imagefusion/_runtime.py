@@ -31,3 +31,24 @@ def tune_allocator(mmap_threshold: int = 32 * 2**20, trim_threshold: int = 128 *
         )
     except (OSError, AttributeError):
         return False
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory, MiB.
+
+    On Linux, ``VmHWM`` from ``/proc/self/status``: the high-water mark of this process's own memory.
+    ``getrusage``'s ``ru_maxrss`` is not used there because it survives ``exec``: a worker started by
+    fork + exec (multiprocessing's "spawn", ``subprocess``) reports at least its parent's resident
+    memory at the fork. Elsewhere, ``ru_maxrss`` (KiB on Linux, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0

@@ -17,7 +17,6 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .._runtime import peak_rss_mib
 from ..errors import ImageFusionError, InvalidImageError, ParameterError
 from ..io import find_pairs, write_bytes_atomic, write_image
 from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
@@ -228,10 +228,6 @@ class _Job:
     items: list[tuple[str, list[Path], str]]  # (image name, source paths, cache key)
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def _run_job(job: _Job) -> tuple[int, list[str]]:
     """Worker: fuse the job's images that lack a cached fused image, in a fresh process, so the peak
     resident memory recorded with each fused image (the process's peak so far) is the method's.
@@ -256,7 +252,7 @@ def _run_job(job: _Job) -> tuple[int, list[str]]:
             failures.append(f"{job.dataset}/{name} with {job.method}: {exc}")
             continue
         fusions += 1
-        record = {"method": job.method, "image": name, "ms": ms, "rss_mib": _peak_rss_mib(), "metrics": {}}
+        record = {"method": job.method, "image": name, "ms": ms, "rss_mib": peak_rss_mib(), "metrics": {}}
         write_bytes_atomic(_record_path(job.out, key), json.dumps(record, indent=1).encode())
     return fusions, failures
 

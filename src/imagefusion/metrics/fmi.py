@@ -3,9 +3,6 @@ Razian 2014) on pixels, wavelet, DCT and edge features."""
 
 from __future__ import annotations
 
-import math
-
-import numba
 import numpy as np
 import pywt
 import scipy.fft
@@ -15,194 +12,15 @@ from ._prep import prepare
 
 __all__ = ["fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge", "fmi", "fmi_features", "octave_sobel_edges"]
 
-_INV_LN2 = 1.0 / math.log(2.0)
-
-
-# The window loop of Haghighat's fmi.m (MEFB's metricsFMI.m), compiled. Sums are accumulated one term
-# after another in the reference's order (MATLAB/Octave ``sum`` and ``mean`` on a vector): on a flat
-# window the pdf is uniform, and whether its centred values are exactly 0 is decided by that rounding
-# (``mean(ones(9, 1) / 9)`` is 1/9 + 1.4e-17 in Octave), which decides the correlation c, and with it
-# the window's FMI (about 0 or about 1).
-
-
-@numba.njit(cache=True, nogil=True)
-def _stretch(win, l, out):  # pragma: no cover - compiled
-    """``out[:l]`` = the window stretched to [0, 1], a flat one to ones (``out`` may be ``win``)."""
-    lo = win[0]
-    hi = win[0]
-    for k in range(1, l):
-        lo = min(lo, win[k])
-        hi = max(hi, win[k])
-    for k in range(l):
-        out[k] = 1.0 if hi == lo else (win[k] - lo) / (hi - lo)
-
-
-@numba.njit(cache=True, nogil=True)
-def _equal(x, y, l):  # pragma: no cover - compiled
-    """Whether the two windows are equal (the reference's ``if aSub == fSub`` shortcut)."""
-    for k in range(l):
-        if x[k] != y[k]:
-            return False
-    return True
-
-
-@numba.njit(cache=True, nogil=True)
-def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
-    """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
-    Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
-    _stretch(win, l, pdf)
-    total = 0.0  # sum(sum(sub)): the column sums, then their sum
-    for col in range(w):
-        cs = 0.0
-        for row in range(w):
-            cs += pdf[col * w + row]
-        total += cs
-    h = 0.0
-    acc = 0.0
-    m1 = 0.0
-    m2 = 0.0
-    for k in range(l):
-        p = pdf[k] / total
-        pdf[k] = p
-        acc += p
-        cdf[k] = acc
-        if p != 0.0:
-            lg = math.log(p) * _INV_LN2
-            logp[k] = lg
-            h -= p * lg
-        else:
-            logp[k] = 0.0
-        m1 += (k + 1) * p
-        m2 += (k + 1) * (k + 1) * p
-    return h, acc, math.sqrt(max(m2 - m1 * m1, 0.0))
-
-
-@numba.njit(cache=True, nogil=True)
-def _fmi_pair(a, la, ca, ha, sa, sda, f, lf, cf, hf, sf, sdf, l, bound):  # pragma: no cover - compiled
-    """Normalised FMI ``2 I / (H_a + H_f)`` of one window pair, from their marginals."""
-    ma = 0.0
-    mf = 0.0
-    for k in range(l):
-        ma += a[k]
-        mf += f[k]
-    ma /= l
-    mf /= l
-    num = 0.0
-    va = 0.0
-    vf = 0.0
-    for k in range(l):
-        x = a[k] - ma
-        y = f[k] - mf
-        num += x * y
-        va += x * x
-        vf += y * y
-    c = 0.0 if num == 0.0 else num / math.sqrt(va * vf)
-    positive = c >= 0.0
-    # Fréchet upper (c >= 0) or lower bound copula of the two cdfs, and its covariance
-    bsum = 0.0
-    for i in range(l):
-        for j in range(l):
-            b = min(cf[i], ca[j]) if positive else max(cf[i] + ca[j] - 1.0, 0.0)
-            bound[i, j] = b
-            bsum += b
-    scf = 0.0
-    sca = 0.0
-    for k in range(l):
-        scf += cf[k]
-        sca += ca[k]
-    weight = 0.0
-    if sda * sdf > 0.0 and c != 0.0:
-        corr = (bsum - scf * sca) / (sdf * sda)
-        weight = c / (corr if corr != 0.0 else 1.0)
-    u = 1.0 - weight
-    # Joint entropy of weight * jb + u * (f a^T), jb the bound's pdf (its 2-D differences). The
-    # product part is summed in closed form, then corrected on the cells where jb is not 0 (about
-    # 2l of the l*l), which saves most of the logarithms.
-    joint = 0.0
-    lu = 0.0
-    if u != 0.0:
-        lu = math.log(abs(u)) * _INV_LN2
-        joint = -u * lu * sf * sa + u * (hf * sa + ha * sf)
-    for i in range(l):
-        for j in range(l):
-            jb = bound[i, j]
-            if i > 0:
-                jb -= bound[i - 1, j]
-            if j > 0:
-                jb -= bound[i, j - 1]
-            if i > 0 and j > 0:
-                jb += bound[i - 1, j - 1]
-            if jb != 0.0:
-                prod = f[i] * a[j]
-                x = weight * jb + u * prod
-                if x != 0.0:
-                    joint -= x * math.log(abs(x)) * _INV_LN2
-                if u != 0.0 and prod != 0.0:
-                    joint += u * prod * (lu + lf[i] + la[j])
-    mi = ha + hf - joint
-    if mi == 0.0:
-        return 0.0
-    hs = ha + hf
-    return 2.0 * mi / (hs if hs != 0.0 else 1.0)
-
-
-@numba.njit(cache=True, nogil=True)
-def _fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
-    """Sum over all w×w windows of (FMI(A, F) + FMI(B, F)) / 2."""
-    rows = fa.shape[0] - w + 1
-    cols = fa.shape[1] - w + 1
-    l = w * w
-    wa = np.empty(l)
-    wb = np.empty(l)
-    wf = np.empty(l)
-    pa = np.empty(l)
-    pb = np.empty(l)
-    pf = np.empty(l)
-    la = np.empty(l)
-    lb = np.empty(l)
-    lf = np.empty(l)
-    ca = np.empty(l)
-    cb = np.empty(l)
-    cf = np.empty(l)
-    bound = np.empty((l, l))
-    total = 0.0
-    hf = sf = sdf = 0.0
-    for y in range(rows):
-        for x in range(cols):
-            k = 0
-            for dx in range(w):  # column-major order inside the window, as MATLAB's sub(:)
-                for dy in range(w):
-                    wa[k] = fa[y + dy, x + dx]
-                    wb[k] = fb[y + dy, x + dx]
-                    wf[k] = ff[y + dy, x + dx]
-                    k += 1
-            eq_a = _equal(wa, wf, l)
-            if eq_a:
-                va = 1.0
-            else:
-                hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
-                ha, sa, sda = _marginal(wa, l, w, pa, la, ca)
-                va = _fmi_pair(pa, la, ca, ha, sa, sda, pf, lf, cf, hf, sf, sdf, l, bound)
-                # the reference overwrites the fused window with its stretched version while scoring
-                # A, so B is compared (for the equality shortcut and the stretch) with that window
-                _stretch(wf, l, wf)
-            if _equal(wb, wf, l):
-                vb = 1.0
-            else:
-                if eq_a:  # else the marginals of the stretched window are those computed for A
-                    hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
-                hb, sb, sdb = _marginal(wb, l, w, pb, lb, cb)
-                vb = _fmi_pair(pb, lb, cb, hb, sb, sdb, pf, lf, cf, hf, sf, sdf, l, bound)
-            total += (va + vb) / 2.0
-    return total
-
 
 def _fmi_map_mean(fa: np.ndarray, fb: np.ndarray, ff: np.ndarray, w: int) -> float:
     """Fast-FMI of two source feature images and the fused one: mean over w×w windows of
     (FMI(A, F) + FMI(B, F)) / 2, as Haghighat's ``fmi.m`` (MEFB's ``metricsFMI.m``)."""
+    from ._kernels import fmi_window_sum  # numba is imported only when a compiled metric runs
+
     fa, fb, ff = (np.ascontiguousarray(x, dtype=np.float64) for x in (fa, fb, ff))
     n = (fa.shape[0] - w + 1) * (fa.shape[1] - w + 1)
-    return float(_fmi_window_sum(fa, fb, ff, w)) / n
+    return float(fmi_window_sum(fa, fb, ff, w)) / n
 
 
 def octave_sobel_edges(image: np.ndarray) -> np.ndarray:

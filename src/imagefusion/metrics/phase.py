@@ -6,7 +6,6 @@ import math
 from functools import lru_cache
 
 import cv2
-import numba
 import numpy as np
 import scipy.fft
 
@@ -70,58 +69,6 @@ def _log_gabor_bank(
     return bank, tuple(noise)
 
 
-@numba.njit(cache=True, nogil=True)
-def _orientation_energy(even, odd, threshold, cutoff, g, o, cos_a, sin_a, total_energy, total_sum_an,
-                        orientation, max_energy, covx2, covy2, covxy):  # pragma: no cover - compiled
-    """One orientation of Kovesi's phasecong3, per pixel, accumulated in place: the energy
-    ``Σ_s E·Ē + O·Ō − |E·Ō − O·Ē|`` along the mean phase, minus the noise threshold, weighted by
-    the sigmoid of the frequency spread; the orientation of the largest weighted energy; the
-    covariance terms of PC_o. The same operations, in the same order, as the NumPy form."""
-    nscale, rows, cols = even.shape
-    nscale_f = float(nscale)
-    for y in range(rows):
-        for x in range(cols):
-            sum_an = 0.0
-            sum_e = 0.0
-            sum_o = 0.0
-            max_an = 0.0
-            for s in range(nscale):
-                e = even[s, y, x]
-                q = odd[s, y, x]
-                amp = math.sqrt(e * e + q * q)
-                sum_an += amp
-                sum_e += e
-                sum_o += q
-                if s == 0 or amp > max_an:
-                    max_an = amp
-            x_energy = math.sqrt(sum_e * sum_e + sum_o * sum_o) + 1e-4
-            mean_e = sum_e / x_energy
-            mean_o = sum_o / x_energy
-            energy = 0.0
-            for s in range(nscale):
-                e = even[s, y, x]
-                q = odd[s, y, x]
-                energy += e * mean_e + q * mean_o - abs(e * mean_o - q * mean_e)
-            energy = max(energy - threshold, 0.0)
-            width = sum_an / (max_an + 1e-4) / nscale_f
-            weighted = 1.0 / (1.0 + math.exp((cutoff - width) * g)) * energy
-            total_sum_an[y, x] += sum_an
-            total_energy[y, x] += weighted
-            if o == 0:
-                max_energy[y, x] = weighted
-            elif weighted > max_energy[y, x]:
-                orientation[y, x] = float(o)
-                max_energy[y, x] = weighted
-            # the reference divides 0 by 0 (NaN) where every response is 0 (a constant image); that
-            # pixel has no phase congruency here
-            pc_o = weighted / sum_an if sum_an > 0 else 0.0
-            cx = pc_o * cos_a
-            cy = pc_o * sin_a
-            covx2[y, x] += cx * cx
-            covy2[y, x] += cy * cy
-            covxy[y, x] += cx * cy
-
-
 def phase_congruency(
     image: np.ndarray,
     *,
@@ -170,6 +117,8 @@ def phase_congruency(
     rows, cols = x.shape
     bank, noise = _log_gabor_bank(rows, cols, nscale, norient, float(min_wavelength), float(mult),
                                   float(sigma_onf), float(d_theta_on_sigma))
+    from ._kernels import orientation_energy  # numba is imported only when a compiled metric runs
+
     spectrum = scipy.fft.fft2(x, workers=-1)
     total_energy = np.zeros_like(x)
     total_sum_an = np.zeros_like(x)
@@ -188,7 +137,7 @@ def phase_congruency(
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + k * np.sqrt((2 - np.pi / 2) * tau * tau)) / 1.7
         angle = o * np.pi / norient
-        _orientation_energy(eo.real, eo.imag, float(threshold), float(cutoff), float(g), o, math.cos(angle),
+        orientation_energy(eo.real, eo.imag, float(threshold), float(cutoff), float(g), o, math.cos(angle),
                             math.sin(angle), total_energy, total_sum_an, orientation, max_energy, covx2, covy2,
                             covxy)
 
