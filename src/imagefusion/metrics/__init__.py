@@ -220,7 +220,7 @@ def evaluate(
     f = _load(fused, "fused")
     srcs = [_load(s, f"source {i}") for i, s in enumerate(sources, 1)]
     from ..methods._common import parallel_map
-    from ._cache import in_outer_block, shared_features, sweep
+    from ._cache import shared_features, sweep
 
     # Metrics run on a thread pool, the costliest first, sharing per-plane intermediate results.
     order = sorted(range(len(specs)), key=lambda i: -_COST.get(specs[i].name, 1))
@@ -230,11 +230,11 @@ def evaluate(
         args = (*srcs, f) if spec.uses_sources else (f,)
         return float(spec.func(*args, convention=convention))
 
-    outer = in_outer_block()
     with shared_features():
         values = dict(zip(order, parallel_map(run, order)))
-    if outer:  # several evaluations share this block: keep only what this one used (the sources')
-        sweep()
+    # Inside an outer block shared by several evaluations, keep only what this one used (the
+    # sources'); otherwise the block has just closed and this does nothing.
+    sweep()
     return {specs[i].name: values[i] for i in range(len(specs))}
 
 

@@ -68,13 +68,9 @@ def cached(tag: str, x: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any
     return value
 
 
-def in_outer_block() -> bool:
-    """Whether a ``shared_features`` block is open (so a nested one shares it)."""
-    return _CACHE.get() is not None
-
-
 def sweep() -> None:
-    """End a round: drop the entries not used since the last sweep (see the module docstring)."""
+    """End a round: drop the entries not used since the last sweep (see the module docstring).
+    Outside a ``shared_features`` block it does nothing."""
     cache = _CACHE.get()
     if cache is None:
         return
