@@ -3,6 +3,8 @@ explanations, training smoke runs)."""
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from pathlib import Path
 
@@ -281,6 +283,20 @@ def test_train_autoencoders_and_classifier_smoke(tiny_ivif, tmp_path):
     out = imagefusion.fuse([im, im[::-1]], "cam-fusion", weights=str(ae),
                            classifier=str(tmp_path / "fwa" / "cam-fwa.safetensors"))
     assert out.shape == (64, 64)
+    # decoder-only fine-tuning from a weights file (configs/cam-ae-decoder.toml): the encoder, which
+    # the classifier above is built on, stays bit for bit; the card records where it started
+    cfg = load_config("cam-ae", None, epochs=1, steps_per_epoch=2, batch_size=2, init=str(ae), freeze="encoder",
+                      lr=1e-2)
+    card = train("cam-ae", cfg, tmp_path / "ft", data_root=tiny_ivif, progress=False)
+    tuned = create_network("cam-ae", weights=tmp_path / "ft" / "cam-ae.safetensors")
+    for (k, v), (_, v2) in zip(tuned.encoder.state_dict().items(), ae_net.encoder.state_dict().items()):
+        assert torch.equal(v, v2), k
+    assert not torch.equal(tuned.decoder.d1.weight, ae_net.decoder.d1.weight)
+    assert card["frozen"] == "encoder" and card["fine_tuned_from"]["sha256"] == hashlib.sha256(ae.read_bytes()).hexdigest()
+    assert card["fine_tuned_from"]["epochs"] == 1
+    with pytest.raises(ParameterError, match="freeze"):
+        train("cam-ae", load_config("cam-ae", None, epochs=1, steps_per_epoch=1, freeze="decoder"), tmp_path / "bad",
+              data_root=tiny_ivif, progress=False)
     res = CliRunner().invoke(app, ["train", "densefuse", "--epochs", "1", "--steps", "1", "--batch-size", "2",
                                    "--data", str(tiny_ivif), "--out", str(tmp_path / "df")])
     assert res.exit_code == 0, res.output

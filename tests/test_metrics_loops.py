@@ -215,15 +215,20 @@ def _loop_fmi(a, b, f, w=3):
     return _seq_sum(vals) / len(vals)
 
 
-@pytest.mark.parametrize("kind", ["grey", "binary"])
+@pytest.mark.parametrize("kind", ["grey", "binary", "continuous", "anticorrelated"])
 def test_fmi_against_loop(kind):
     from imagefusion.metrics.fmi import _fmi_map_mean
 
-    rng = np.random.default_rng(7 if kind == "grey" else 8)
+    rng = np.random.default_rng({"grey": 7, "binary": 8, "continuous": 9, "anticorrelated": 10}[kind])
     if kind == "grey":  # few levels, so ties, flat windows and equal windows all occur
         a, b, f = (rng.integers(0, 4, (9, 10)).astype(float) for _ in range(3))
         a[:4, :4] = f[:4, :4]
         b[4:, 5:] = 2.0
+    elif kind == "continuous":  # no ties: the bound copula's path is a strict staircase
+        a, b, f = (rng.random((10, 11)) for _ in range(3))
+    elif kind == "anticorrelated":  # mostly negative window correlations: the lower bound copula
+        a, b = rng.random((10, 11)), rng.random((10, 11))
+        f = 1 - a + 0.1 * rng.random((10, 11))
     else:  # edge maps: mostly flat windows
         a, b, f = ((rng.random((9, 10)) < 0.2).astype(float) for _ in range(3))
     np.testing.assert_allclose(_fmi_map_mean(a, b, f, 3), _loop_fmi(a, b, f), rtol=1e-12)

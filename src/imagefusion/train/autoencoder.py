@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..errors import ParameterError
 from ..nn.losses import gradient_loss, ssim_loss
 from ..nn.weights import NETWORKS, _ensure_registered, load_weights, shipped_weights_path
 from .data import (
@@ -103,7 +104,10 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
     ----------
     name : {"densefuse", "cam-ae"}
     config : TrainConfig
-        ``extra``: ``patch`` (128), ``ssim_weight`` λ (100).
+        ``extra``: ``patch`` (128), ``ssim_weight`` λ (100); for fine-tuning, ``init`` (a weights file
+        to start from, or ``"shipped"`` for the package's own) and ``freeze`` (``"encoder"``: train
+        the decoder only, so that networks built on the frozen encoder — the CAM classifier — stay
+        valid).
     out : path
     data_root : path
         The ``shared/data`` folder.
@@ -113,11 +117,22 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
     Returns
     -------
     dict: the model card.
+
+    Raises
+    ------
+    ParameterError
+        ``freeze`` is not ``"encoder"`` or empty.
+    WeightsError
+        ``init`` cannot be read or does not fit the network.
     """
     _ensure_registered()
     extra = config.extra
     size = int(extra.get("patch", 128))
     lam = float(extra.get("ssim_weight", 100.0))
+    init = str(extra.get("init", "") or "")
+    freeze = str(extra.get("freeze", "") or "")
+    if freeze not in ("", "encoder"):
+        raise ParameterError(f"freeze must be 'encoder' or empty, got {freeze!r}")
     train, val, info = _ae_data(data_root, max_images)
     train = [im for im in train if min(im.shape) >= size]
     val_batch = random_patches([im for im in val if min(im.shape) >= size], config.val_size, size,
@@ -126,9 +141,36 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
     model = NETWORKS[name]()
     info["samples"] = f"random {size}x{size} grey patches"
     card = {"task": "ivif", "loss": f"MSE + {lam:g} * (1 - SSIM)", "training_data": info}
+    if init:
+        start = shipped_weights_path(name) if init == "shipped" else Path(init)
+        load_weights(model, start)
+        card["fine_tuned_from"] = _provenance(start)
+    trainable = None
+    if freeze:
+        for p in model.encoder.parameters():
+            p.requires_grad_(False)
+        trainable = list(model.decoder.parameters())
+        card["frozen"] = "encoder"
     return fit(name, model, sample=lambda rng, n: random_patches(train, n, size, rng), step=_ae_step(name, lam),
                config=config, out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card,
-               progress=progress, loss_name=f"{name}: MSE + {lam:g}(1 - SSIM)")
+               progress=progress, loss_name=f"{name}: MSE + {lam:g}(1 - SSIM)", trainable=trainable)
+
+
+def _provenance(path: Path) -> dict[str, Any]:
+    """SHA-256 of a weights file and the training record of its model card (when it has one)."""
+    import hashlib
+
+    from ..nn.weights import read_model_card
+
+    info: dict[str, Any] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    try:
+        prior = read_model_card(path)
+    except Exception:  # a user's file without a card
+        return info
+    for key in ("command", "epochs", "steps", "final", "training_seconds", "fine_tuned_from"):
+        if key in prior:
+            info[key] = prior[key]
+    return info
 
 
 def _windows(images: list[np.ndarray], size: int, stride: int) -> list[tuple[int, int, int]]:
