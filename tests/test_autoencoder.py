@@ -163,18 +163,17 @@ def test_shipped_weights_have_model_cards():
             assert card["final"]["val_acc"] > 0.6  # infrared vs visible windows; chance is 0.5
 
 
-@pytest.mark.parametrize("name,signed,bar", [("densefuse", False, 0.9), ("cam-ae", True, 0.89)])
-def test_trained_autoencoder_reconstructs_held_out_image(name, signed, bar):
-    """The issue's bar is SSIM ≥ 0.9 on a natural image the autoencoder never saw. DenseFuse (full
-    resolution) clears it; the CAM autoencoder, which squeezes the image through stride-4 features,
-    reaches 0.899 on this image after 28 CPU epochs (README, "Autoencoder fusion"): its bar is 0.89."""
+@pytest.mark.parametrize("name,signed", [("densefuse", False), ("cam-ae", True)])
+def test_trained_autoencoder_reconstructs_held_out_image(name, signed):
+    """The issue's bar: SSIM ≥ 0.9 on a natural image the autoencoder never saw (cameraman). The CAM
+    autoencoder reaches 0.906 after its decoder was fine-tuned (README, "Autoencoder fusion")."""
     net = create_network(name)
     im = _camera()  # 512×512
     with torch.no_grad():
         x = torch.from_numpy(im)[None, None]
         y = net(2 * x - 1 if signed else x)[0, 0].numpy()
     rec = np.clip((y + 1) / 2 if signed else y, 0, 1)
-    assert ssim_index(im * 255, rec * 255) >= bar
+    assert ssim_index(im * 255, rec * 255) >= 0.9
 
 
 def test_channel_weights_lie_in_open_unit_interval():
