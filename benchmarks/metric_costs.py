@@ -3,7 +3,8 @@ metric, on one thread, with the sources' work shared as the bench shares it.
 
 Run:  python benchmarks/metric_costs.py [--shared ../shared] [--pairs lytro:lytro_01,tno:01,ct-mri:11]
 
-For each pair, every classical method fuses it (``imagefusion.fuse``, not timed); then each metric
+For each pair, every classical method fuses it (``imagefusion.fuse`` on the sources as the bench
+loads them, not timed); then each metric
 is evaluated on every method's fused image inside one ``shared_features`` block (a metric at a time,
 so what it keeps of the sources is reused by the next method, as in a bench scoring job) with the
 process pinned to one core. The table gives the mean CPU seconds per fused image, largest first, and
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import imagefusion
+from imagefusion.fusion import load_sources
 from imagefusion.io import find_pairs, read_image_raw
 from imagefusion.metrics import evaluate, list_metrics
 from imagefusion.metrics._cache import shared_features
@@ -38,10 +40,12 @@ def main() -> None:
     columns, costs = [], {}
     for item in args.pairs.split(","):
         key, stem = item.split(":")
-        sources = [read_image_raw(p) for p in find_pairs(args.shared / "data" / SETS[key]).pairs[stem]]
-        fused = [imagefusion.fuse(sources, m) for m in CLASSICAL]
+        files = find_pairs(args.shared / "data" / SETS[key]).pairs[stem]
+        images, _ = load_sources(files)  # as the bench fuses: grey stored as RGB is read as grey
+        fused = [imagefusion.fuse(images, m) for m in CLASSICAL]
+        sources = [read_image_raw(p) for p in files]  # as the bench scores: as stored
         evaluate(fused[0], sources, names)  # warm-up: imports and compiled kernels
-        label = f"{key}/{stem} {sources[0].shape[1]}x{sources[0].shape[0]}" + (" RGB" if sources[0].ndim == 3 else "")
+        label = f"{key}/{stem} {fused[0].shape[1]}x{fused[0].shape[0]}" + (" RGB" if fused[0].ndim == 3 else " grey")
         columns.append(label)
         with shared_features():
             for n in names:

@@ -18,7 +18,7 @@ import imagefusion
 from imagefusion.cli import app
 from imagefusion.errors import InvalidImageError, ParameterError, WeightsError
 from imagefusion.io import read_image, write_image
-from imagefusion.methods.autoencoder import cam_channel_weights, cam_explanation, l1_norm_weights
+from imagefusion.methods.autoencoder import cam_channel_weights, cam_explanation, l1_norm_weights, weighted_sum
 from imagefusion.metrics.structural import ssim_index
 from imagefusion.nn.autoencoder import CamAutoencoder, DenseFuseNet, DepthwiseClassBlock, FWANet
 from imagefusion.nn.inference import tiled_apply
@@ -100,6 +100,23 @@ def test_l1_norm_weights_hand_computed():
     fb = torch.ones(1, 1, 5, 5)
     wa, _ = l1_norm_weights([fa, fb])
     assert float(wa[0, 0, 2, 2]) == pytest.approx(0.5) and float(wa[0, 0, 0, 0]) == pytest.approx(0.0)
+
+
+def test_l1_weights_fast_paths_agree_with_the_definition():
+    gen = torch.Generator().manual_seed(0)
+    feats = [torch.rand(1, 8, 9, 11, generator=gen) for _ in range(3)]
+    # the channel sum by 1×1 convolution is the l1 norm of non-negative features
+    for w, w_fast in zip(l1_norm_weights(feats), l1_norm_weights(feats, nonnegative=True)):
+        assert torch.allclose(w, w_fast, atol=1e-6)
+    signed = [f - 0.5 for f in feats[:2]]
+    act = [f.abs().sum(1, keepdim=True) for f in signed]
+    wa, _ = l1_norm_weights(signed, radius=0)
+    assert torch.allclose(wa, act[0] / (act[0] + act[1]), atol=1e-6)
+    # weighted_sum: lerp for two sources, the plain sum for more
+    for n in (2, 3):
+        ws = l1_norm_weights(feats[:n])
+        expected = sum(w * f for w, f in zip(ws, feats[:n]))
+        assert torch.allclose(weighted_sum(feats[:n], ws), expected, atol=1e-6)
 
 
 def test_ssim_loss_matches_metric():

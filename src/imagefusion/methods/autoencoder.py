@@ -26,14 +26,14 @@ from ..errors import ParameterError
 from ..registry import register_method
 from ._common import shipped_weights
 
-__all__ = ["l1_norm_weights", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
+__all__ = ["l1_norm_weights", "weighted_sum", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
            "write_cam_explanation"]
 
 #: Network weights each cam-fusion variant uses: (autoencoder, classifier or None).
 CAM_VARIANTS = {"cam": ("cam-ae", "cam-fwa"), "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None)}
 
 
-def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
+def l1_norm_weights(features: Sequence[Any], radius: int = 1, *, nonnegative: bool = False) -> list[Any]:
     """DenseFuse's l1-norm fusion weights (Li & Wu 2019, eqs. 5–7).
 
     Activity ``C_i(x, y) = ‖φ_i(x, y)‖_1`` over the channels, block-averaged over a
@@ -43,24 +43,56 @@ def l1_norm_weights(features: Sequence[Any], radius: int = 1) -> list[Any]:
     Parameters
     ----------
     features : sequence of torch.Tensor, shape (N, C, h, w)
-        Encoder features of each source (non-negative after ReLU).
+        Encoder features of each source.
     radius : int, default 1
         r of the block average (the paper's r = 1).
+    nonnegative : bool, default False
+        The features are known to be ≥ 0 (ReLU outputs, as from the DenseFuse and CAM encoders):
+        the l1 norm is then the channel sum, and the pass that takes absolute values is skipped.
 
     Returns
     -------
-    list of torch.Tensor, shape (N, 1, h, w), values in [0, 1], summing to 1 over the sources.
+    list of torch.Tensor, float32, shape (N, 1, h, w), values in [0, 1], summing to 1 over the sources.
     """
-    import torch
     from torch.nn import functional as F
 
     k = 2 * radius + 1
-    # the channel sum accumulates in float32 without converting the whole feature map
-    acts = [F.avg_pool2d(f.abs().sum(1, keepdim=True, dtype=torch.float32), k, stride=1, padding=radius,
+    acts = [F.avg_pool2d(_channel_sum(f if nonnegative else f.abs()), k, stride=1, padding=radius,
                          count_include_pad=False) for f in features]
     eps = 1e-12
     total = sum(acts) + eps * len(acts)
     return [(a + eps) / total for a in acts]
+
+
+def _channel_sum(x: Any) -> Any:
+    """Σ over the channels of (N, C, h, w) → (N, 1, h, w) float32, as a 1×1 convolution with ones:
+    on a bfloat16 channels-last feature map on the CPU that is about 8× faster than ``Tensor.sum``
+    over dim 1 (oneDNN; accumulated in float32, the bfloat16 result rounded to 3 significant
+    digits, the features' own precision)."""
+    from torch.nn import functional as F
+
+    return F.conv2d(x, x.new_ones(1, x.shape[1], 1, 1)).float()
+
+
+def weighted_sum(features: Sequence[Any], weights: Sequence[Any]) -> Any:
+    """``Σ_i w_i φ_i`` with weight maps that sum to 1; for two sources ``torch.lerp(φ_2, φ_1, w_1)``,
+    one pass over the feature maps instead of three.
+
+    Parameters
+    ----------
+    features : sequence of torch.Tensor, shape (N, C, h, w)
+    weights : sequence of torch.Tensor, shape (N, 1, h, w), summing to 1 over the sources
+
+    Returns
+    -------
+    torch.Tensor, shape (N, C, h, w), the dtype of the features
+    """
+    import torch
+
+    if len(features) == 2:
+        a, b = features
+        return torch.lerp(b, a, weights[0].to(a.dtype))
+    return sum(w.to(f.dtype) * f for w, f in zip(weights, features))
 
 
 @register_method(
@@ -117,8 +149,7 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 
         if rule == "add":
             fused = sum(feats)
         else:
-            ws = l1_norm_weights(feats, radius)
-            fused = sum(w.to(f.dtype) * f for w, f in zip(ws, feats))
+            fused = weighted_sum(feats, l1_norm_weights(feats, radius, nonnegative=True))
         return model.decoder(fused)
 
     with cpu_threads():
@@ -216,8 +247,7 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "cam", weights: s
     def run(parts: list[Any]) -> Any:
         fi, fv = ae.encoder(2 * torch.cat(parts) - 1).split(1)  # both sources in one batch
         if w_ir is None:
-            wi, wv = l1_norm_weights([fi, fv], 1)
-            fused = wi.to(fi.dtype) * fi + wv.to(fv.dtype) * fv
+            fused = weighted_sum([fi, fv], l1_norm_weights([fi, fv], 1, nonnegative=True))
         else:
             w = w_ir.to(device=fi.device, dtype=fi.dtype).view(1, -1, 1, 1)
             fused = w * fi + (1 - w) * fv
