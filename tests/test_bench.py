@@ -76,6 +76,13 @@ def test_bench_values_cache_resume_and_workers(small_set, tmp_path):
     other = run_bench(["lp"], [small_set], out, metrics=["en"], params={"lp": {"levels": 2}}, report=False)
     assert other.fusions_run == 3
 
+    # --refresh re-fuses and re-scores one method (a code change the key cannot see), the other stays cached
+    fresh = run_bench(["average", "lp"], [small_set], out, metrics=["en", "qabf"], refresh=["lp"], report=False)
+    assert fresh.fusions_run == 3
+    assert [r["qabf"] for r in fresh.rows] == [r["qabf"] for r in res.rows]
+    with pytest.raises(ParameterError, match="refresh"):
+        run_bench(["average"], [small_set], out, refresh=["lp"], report=False)
+
 
 def test_bench_selection_and_errors(small_set, tmp_path):
     from imagefusion import list_methods

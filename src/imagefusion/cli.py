@@ -192,6 +192,8 @@ def bench(
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
     convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = "mefb",
     workers: Annotated[int, typer.Option(help="Worker processes (results identical for any number).")] = 1,
+    refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
+                                              "cached results (after a change to a method's code).")] = "",
 ) -> None:
     """Benchmark methods on datasets: fuse every pair, time it, score it; write CSV, Markdown and HTML
     reports with plots and image grids. Cached and resumable: a repeated run does no fusion work."""
@@ -208,7 +210,8 @@ def bench(
                 bar.update(task_id, completed=done, total=total)
 
             result = run_bench(names, ds, out, metrics=mnames, convention=convention, task=task,
-                               workers=workers, progress=progress)
+                               workers=workers, progress=progress,
+                               refresh=[m.strip() for m in refresh.split(",") if m.strip()])
     except ImageFusionError as exc:
         _fail(exc)
     table = Table(title=f"bench: {result.machine}")

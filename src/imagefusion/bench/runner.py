@@ -311,6 +311,7 @@ def run_bench(
     params: dict[str, dict[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
     report: bool = True,
+    refresh: Sequence[str] = (),
 ) -> BenchResult:
     """Benchmark methods on paired datasets: fuse, time, measure memory, score, report.
 
@@ -338,6 +339,10 @@ def run_bench(
         ``progress(done_jobs, total_jobs)``.
     report : bool, default True
         Write the CSV, Markdown and HTML reports and the plots.
+    refresh : list of str, optional
+        Method labels (as in ``methods``) whose cached results in ``out`` are discarded, so they are
+        fused, timed and scored again: for a change to a method's code, which the cache key (name,
+        weights, parameters, sources) cannot see. Labels not benchmarked in this run are an error.
 
     Returns
     -------
@@ -362,6 +367,10 @@ def run_bench(
     for m in params:
         if m not in method_names:
             raise ParameterError(f"parameters given for {m!r}, which is not benchmarked")
+    refresh = [refresh] if isinstance(refresh, str) else list(refresh)
+    for m in refresh:
+        if m not in method_names:
+            raise ParameterError(f"--refresh names {m!r}, which is not benchmarked")
     out = Path(out)
     pairs: dict[str, dict[str, list[Path]]] = {}
     roots: dict[str, Path] = {}
@@ -390,6 +399,8 @@ def run_bench(
             for name, files in ds_pairs.items():
                 key = cache_key(base, whash, mparams, hashes[ds][name])
                 keys[ds, method, name] = key
+                if method in refresh:
+                    _record_path(out, key).unlink(missing_ok=True)
                 rec = _read_record(_record_path(out, key))
                 fused_ok = rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
                 if not fused_ok:
