@@ -7,6 +7,7 @@ Tables and the commands that make them:
 
 * "Speed" (methods):         python benchmarks/bench_methods.py
 * "Metrics" speed:           python benchmarks/bench_metrics.py --repeat 5
+* "Benchmark", where the time goes: python benchmarks/metric_costs.py
 * "Benchmark" (per dataset): imagefusion bench --methods all --task <task> --datasets <set>
                                  --metrics <VIFB's 13> --convention vifb --out <out>/<set> --workers 2
   for ivif/tno, mff/lytro and medical/ct-mri (each table is the report.md of that run).
@@ -22,7 +23,8 @@ Tables and the commands that make them:
                                  cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp
                                  --datasets ivif/tno,ivif/roadscene --metrics en,ag,scd,ssim,viff,qabf,mi
                                  --convention vifb --out <out>/autoencoder --workers 1
-* "Autoencoder fusion" speed:    python benchmarks/bench_pair.py ivif
+* "Autoencoder fusion" reconstruction: python benchmarks/ae_reconstruction.py
+* "Autoencoder fusion" speed:    python benchmarks/bench_pair.py ivif --repeat 7
 * "Autoencoder fusion", the weight-sum figures: python benchmarks/cam_weight_sum.py
 * "MFEnet" (the paper's columns plus Q^AB/F):
                              imagefusion bench --methods mfenet,mfenet:edges=false,mfenet:rule=add,
@@ -66,6 +68,7 @@ def main() -> None:
     print("## Metrics (speed)\n")
     print(run([sys.executable, str(HERE / "bench_metrics.py"), "--golden", str(args.shared / "golden"), "--repeat", "5"]))
     print("## Benchmark\n")
+    print(run([sys.executable, str(HERE / "metric_costs.py"), "--shared", str(args.shared)]))
     for task, rel in SETS:
         out = args.out / Path(rel).name
         run(["imagefusion", "bench", "--methods", "all", "--task", task, "--datasets", str(args.shared / "data" / rel),
@@ -86,7 +89,8 @@ def main() -> None:
          ",".join(str(args.shared / "data" / r) for r in ("ivif/tno", "ivif/roadscene")),
          "--metrics", "en,ag,scd,ssim,viff,qabf,mi", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
-    print(run([sys.executable, str(HERE / "bench_pair.py"), "ivif", "--data", str(args.shared / "data")]))
+    print(run([sys.executable, str(HERE / "ae_reconstruction.py"), "--data", str(args.shared / "data")]))
+    print(run([sys.executable, str(HERE / "bench_pair.py"), "ivif", "--repeat", "7", "--data", str(args.shared / "data")]))
     print(run([sys.executable, str(HERE / "cam_weight_sum.py"), "--data", str(args.shared / "data/ivif/tno")]))
     print("## MFEnet\n")
     out = args.out / "mfenet"
