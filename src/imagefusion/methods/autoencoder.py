@@ -15,6 +15,8 @@ torch is imported only when one of these methods runs.
 
 from __future__ import annotations
 
+import functools
+
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,7 +149,7 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "add", radius: int = 
     def run(parts: list[Any]) -> Any:
         feats = list(model.encoder(torch.cat(parts)).split(1))  # all sources in one batch
         if rule == "add":
-            fused = sum(feats)
+            fused = functools.reduce(torch.add, feats)  # no 0 + φ_1 copy of a full feature map
         else:
             fused = weighted_sum(feats, l1_norm_weights(feats, radius, nonnegative=True))
         return model.decoder(fused)
