@@ -24,3 +24,24 @@ def test_peak_rss_grows_with_a_touched_allocation():
     before = peak_rss_mib()
     block = np.ones(96 * 2**20 // 8)  # 96 MiB, every page written
     assert peak_rss_mib() >= before and peak_rss_mib() >= block.nbytes / 2**20
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024.0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim is Linux-only")
+def test_release_free_memory_returns_freed_heap_pages():
+    from imagefusion._runtime import release_free_memory
+
+    import ctypes
+
+    assert tune_allocator() is True
+    if not ctypes.CDLL("libc.so.6").mallopt(-3, ctypes.c_int(128 * 2**20)):  # M_MMAP_THRESHOLD
+        pytest.skip("this glibc caps the mmap threshold at 32 MiB: 100 MiB blocks are mapped, not heap")
+    block = np.ones(100 * 2**20 // 8)  # 100 MiB: below the 128 MiB mmap threshold, so from the heap
+    del block
+    kept = _rss_mib()  # freed, but kept by the heap (below the trim threshold)
+    release_free_memory()
+    assert _rss_mib() < kept - 50

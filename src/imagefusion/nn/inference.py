@@ -21,6 +21,8 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from .._runtime import release_free_memory
+
 __all__ = [
     "select_device",
     "select_dtype",
@@ -303,6 +305,7 @@ def tiled_apply(
     halo = -(-halo // stride) * stride
     core = max(stride, (max(tile, 2 * halo + stride) - 2 * halo) // stride * stride)
     out = np.empty((Hp, Wp), np.float32)
+    several = Hp > core or Wp > core
     with torch.inference_mode():
         for y0 in range(0, Hp, core):
             y1 = min(y0 + core, Hp)
@@ -316,4 +319,7 @@ def tiled_apply(
                     parts.append(p.contiguous(memory_format=torch.channels_last) if dev.type == "cpu" else p)
                 res = fn(parts).float()[0, 0]
                 out[y0:y1, x0:x1] = res[y0 - ya : y1 - ya, x0 - xa : x1 - xa].cpu().numpy()
+                del parts, res
+                if several:
+                    release_free_memory()
     return out[:H, :W]
