@@ -17,6 +17,7 @@ Tables and the commands that make them:
                                  --convention vifb --out <out>/siamese --workers 1
   (one worker: the networks use both cores, so the seconds per pair are not shared with another job)
 * "Siamese CNN" speed and memory: python benchmarks/bench_deep.py --repeat 3
+                                 and --repeat 1 --methods mfenet,densefuse,cam-fusion --big-methods (the same)
 * "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py
 * "Autoencoder fusion" (the CAM paper's columns plus Q^AB/F and MI):
                              imagefusion bench --methods densefuse,densefuse:rule=l1,cam-fusion,
@@ -82,6 +83,8 @@ def main() -> None:
          "--metrics", "mi,ag,qabf", "--convention", "vifb", "--out", str(out), "--workers", "1"])
     print((out / "report.md").read_text(encoding="utf-8"))
     print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "3"]))
+    others = "mfenet,densefuse,cam-fusion"
+    print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "1", "--methods", others, "--big-methods", others]))
     print(run([sys.executable, str(HERE / "siamese_rules.py"), "--data", str(args.shared / "data/mff/lytro")]))
     print("## Autoencoder fusion (DenseFuse, CAM)\n")
     out = args.out / "autoencoder"

@@ -13,7 +13,7 @@ reuse freed memory instead:
   alternations, 2-core Xeon); DenseFuse 0.21–0.27 → 0.17–0.23 s, within this machine's noise.
 
 A higher threshold (1 GiB) made MFEnet faster still on 640×480 pairs but let freed tile-sized
-blocks pile up in the heap: a 4096×4096 pair peaked at 8.4 GiB instead of 3.2 GiB. With 128 MiB, and
+blocks pile up in the heap: a 4096×4096 pair peaked at 8.2 GiB instead of 3.2 GiB. With 128 MiB, and
 :func:`release_free_memory` between the tiles of tiled inference, it peaks at 3.4 GiB. Where glibc
 refuses the threshold, 32 MiB is used. Set the environment variable
 ``IMAGEFUSION_NO_MALLOC_TUNING=1`` before import to leave the allocator alone. Nothing happens on
@@ -57,7 +57,7 @@ def release_free_memory() -> None:
 
     With the raised mmap threshold, blocks up to 128 MiB come from the heap and stay there when
     freed; tiled inference calls this between tiles, so that blocks freed by one tile but not
-    reused by the next do not pile up (MFEnet on a 4096×4096 pair: 3.9 GiB peak without it,
+    reused by the next do not pile up (MFEnet on a 4096×4096 pair: 3.8 GiB peak without it,
     3.4 GiB with it). A no-op where tuning is off or there is no glibc.
     """
     if _LIBC is not None:
