@@ -164,8 +164,8 @@ def _provenance(path: Path) -> dict[str, Any]:
 
     info: dict[str, Any] = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     try:
-        prior = read_model_card(path)
-    except Exception:  # a user's file without a card
+        prior = read_model_card(path)  # {} for a file without a card
+    except (OSError, ValueError):  # a card that cannot be read or is not JSON: record the hash only
         return info
     for key in ("command", "epochs", "steps", "final", "training_seconds", "fine_tuned_from"):
         if key in prior:
