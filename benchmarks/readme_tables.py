@@ -18,7 +18,7 @@ Tables and the commands that make them:
   (one worker: the networks use both cores, so the seconds per pair are not shared with another job)
 * "Siamese CNN" speed and memory: python benchmarks/bench_deep.py --repeat 3
                                  and --repeat 1 --methods mfenet,densefuse,cam-fusion --big-methods (the same)
-* "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py
+* "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py --per-level
 * "Autoencoder fusion" (the CAM paper's columns plus Q^AB/F and MI):
                              imagefusion bench --methods densefuse,densefuse:rule=l1,cam-fusion,
                                  cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp
@@ -85,7 +85,7 @@ def main() -> None:
     print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "3"]))
     others = "mfenet,densefuse,cam-fusion"
     print(run([sys.executable, str(HERE / "bench_deep.py"), "--repeat", "1", "--methods", others, "--big-methods", others]))
-    print(run([sys.executable, str(HERE / "siamese_rules.py"), "--data", str(args.shared / "data/mff/lytro")]))
+    print(run([sys.executable, str(HERE / "siamese_rules.py"), "--data", str(args.shared / "data/mff/lytro"), "--per-level"]))
     print("## Autoencoder fusion (DenseFuse, CAM)\n")
     out = args.out / "autoencoder"
     run(["imagefusion", "bench", "--methods", AE_METHODS, "--datasets",
