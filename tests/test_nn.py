@@ -40,6 +40,33 @@ def test_branch_feature_sizes_follow_the_paper():
         assert LiuCNN().eval().branch(x).shape == (1, 256, 8, 8)
 
 
+def test_low_rank_fc1_is_the_truncated_svd_and_loads_from_its_file(tmp_path):
+    torch.manual_seed(3)
+    net = LiuCNN().eval()
+    a, b = torch.rand(2, 3, 1, 40, 36)
+    w = net.fc1.weight.detach().reshape(256, -1).double()
+    for rank in (256, 5):
+        small = net.low_rank(rank)
+        assert small.fc1_rank == rank and not small.training
+        # the factors multiply to the best rank-r approximation (Eckart-Young): its error is the tail of
+        # the singular values
+        prod = (small.fc1[1].weight.reshape(256, rank).double() @ small.fc1[0].weight.reshape(rank, -1).double())
+        s = torch.linalg.svdvals(w)
+        assert float(torch.linalg.matrix_norm(w - prod)) == pytest.approx(float(s[rank:].norm()), abs=1e-4)
+    with torch.no_grad():
+        torch.testing.assert_close(net.low_rank(256)(a, b), net(a, b), atol=1e-4, rtol=1e-4)
+        small = net.low_rank(5)
+        path = save_weights(small, tmp_path / "liu5.safetensors", {})
+        loaded = load_weights(LiuCNN(), path)  # a full-rank network takes the file's rank
+        assert loaded.fc1_rank == 5 and sum(p.numel() for p in loaded.parameters()) < 1_000_000
+        assert torch.equal(loaded.eval()(a, b), small(a, b))
+        assert load_weights(small, save_weights(net, tmp_path / "full.safetensors", {})).fc1_rank is None
+    with pytest.raises(ValueError, match="already factored"):
+        net.low_rank(5).low_rank(2)
+    with pytest.raises(ValueError, match="rank must be"):
+        net.low_rank(0)
+
+
 @pytest.mark.parametrize("cls", NETS)
 def test_banded_early_layers_equal_one_pass(cls):
     torch.manual_seed(1)
@@ -140,7 +167,7 @@ def test_weights_errors_name_the_file(tmp_path):
 @pytest.mark.parametrize("name", ["siamese-cnn", "cnn-liu2017"])
 def test_shipped_weights_and_model_card(name):
     path = shipped_weights_path(name)
-    assert path.stat().st_size < 20 * 2**20
+    assert path.stat().st_size < 4 * 2**20  # "a few MB"
     card = json.loads(path.with_suffix(".json").read_text())
     for key in ("training_data", "epochs", "final", "command", "config"):
         assert key in card
@@ -149,3 +176,7 @@ def test_shipped_weights_and_model_card(name):
     assert "bsds500" in card["training_data"]["source"]
     net = create_network(name)  # pretrained=True loads the shipped file
     assert not net.training
+    if name == "cnn-liu2017":  # shipped with fc1 at rank 32, validated before and after
+        low = card["fc1_low_rank"]
+        assert net.fc1_rank == low["rank"] == 32 and low["parameters_full"] == 8_759_042
+        assert low["val_acc"] >= low["val_acc_full"] - 0.002

@@ -16,8 +16,9 @@ import imagefusion.nn.weights
 from imagefusion.cli import app
 from imagefusion.io import write_image
 from imagefusion.nn.weights import load_weights
-from imagefusion.nn.siamese import SiameseResidualCNN
+from imagefusion.nn.siamese import LiuCNN, SiameseResidualCNN
 from imagefusion.train import load_config, train
+from imagefusion.train.siamese import train_siamese
 from imagefusion.train.data import (
     MultiFocusPatchPairs,
     bsds500_images,
@@ -127,6 +128,10 @@ def test_config_file_and_errors(tmp_path):
         load_config("siamese-cnn", bad)
     with pytest.raises(imagefusion.UnknownNameError, match="siamese-cnn"):
         load_config("gff")
+    with pytest.raises(imagefusion.ParameterError, match="fc1_rank"):
+        rank = tmp_path / "rank.toml"
+        rank.write_text("fc1_rank = 8\n")
+        train_siamese("siamese-cnn", load_config("siamese-cnn", rank), tmp_path / "x", data_root=tmp_path)
 
 
 def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
@@ -138,6 +143,7 @@ def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
     weights = out / "cnn-liu2017.safetensors"
     card = imagefusion.nn.weights.read_model_card(weights)
     assert card["command"].startswith("imagefusion train cnn-liu2017") and card["steps"] == 2
+    assert card["fc1_low_rank"]["rank"] == 32 and load_weights(LiuCNN(), weights).fc1_rank == 32
     im = skimage.data.camera()[:64, :80]
     write_image(tmp_path / "a.png", im)
     write_image(tmp_path / "b.png", im)

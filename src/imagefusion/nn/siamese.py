@@ -131,20 +131,88 @@ class SiameseResidualCNN(_SiameseBase):
 
 
 class LiuCNN(_SiameseBase):
-    """The Siamese CNN of Liu et al. 2017 (module docstring); dense stride 2."""
+    """The Siamese CNN of Liu et al. 2017 (module docstring); dense stride 2.
+
+    Parameters
+    ----------
+    fc1_rank : int or None, default None
+        None: the paper's fully connected layer ``fc1`` (8×8×512 → 256, 8.4 M weights), as trained.
+        An int r in [1, 256]: ``fc1`` stored as two factors, an 8×8 conv 512 → r without bias and a
+        1×1 conv r → 256 — a linear map of rank ≤ r (:meth:`low_rank` makes it from trained
+        weights). The shipped ``cnn-liu2017`` weights use r = 32.
+    """
 
     stride = 2
 
-    def __init__(self) -> None:
+    def __init__(self, fc1_rank: int | None = None) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(1, 64, 3, padding=1)
         self.conv2 = nn.Conv2d(64, 128, 3, padding=1)
         self.conv3 = nn.Conv2d(128, 256, 3, padding=1)
-        self.fc1 = nn.Conv2d(512, 256, 8)  # fully connected 8×8×512 → 256
+        self.fc1: nn.Module = nn.Conv2d(512, 256, 8) if fc1_rank is None else _factored_fc1(fc1_rank)
         self.fc2 = nn.Conv2d(256, 2, 1)
+
+    @property
+    def fc1_rank(self) -> int | None:
+        """The rank r of a factored ``fc1``; None for the full layer."""
+        return self.fc1[0].out_channels if isinstance(self.fc1, nn.Sequential) else None
 
     def branch(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.conv3(self.early(x)))
 
     def head(self, features: torch.Tensor) -> torch.Tensor:
         return self.fc2(F.relu(self.fc1(features)))
+
+    def low_rank(self, rank: int) -> "LiuCNN":
+        """A copy whose ``fc1`` is the best rank-``rank`` approximation of this one's.
+
+        The 256 × 32,768 weight matrix W of ``fc1`` is replaced by its truncated singular value
+        decomposition ``U_r S_r V_rᵀ`` (Eckart & Young 1936: the closest rank-r matrix in the Frobenius
+        norm), split into balanced factors ``S_r^½ V_rᵀ`` (the 8×8 conv) and ``U_r S_r^½`` (the 1×1
+        conv, which keeps the bias). Every other layer is copied unchanged. A trained network's W is
+        one strong direction plus its random initialisation, so a small rank keeps its decisions: r = 32
+        leaves the validation accuracy of the shipped network unchanged and shrinks ``fc1`` 8× (fewer
+        bytes to ship and 8× fewer multiply-adds per score).
+
+        Parameters
+        ----------
+        rank : int, 1 ≤ rank ≤ 256
+
+        Returns
+        -------
+        LiuCNN, float32, in the mode (train/eval) and on the device of this network.
+
+        Raises
+        ------
+        ValueError
+            A rank outside [1, 256], or an ``fc1`` that is already factored.
+        """
+        if self.fc1_rank is not None:
+            raise ValueError(f"fc1 is already factored (rank {self.fc1_rank})")
+        if not 1 <= int(rank) <= 256:
+            raise ValueError(f"rank must be in [1, 256], got {rank}")
+        rank = int(rank)
+        fc1 = self.fc1
+        assert isinstance(fc1, nn.Conv2d)
+        w = fc1.weight.detach().reshape(256, -1).double().cpu()
+        u, s, vh = torch.linalg.svd(w, full_matrices=False)
+        root = s[:rank].sqrt()
+        out = LiuCNN(fc1_rank=rank)
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("fc1.")}
+        state["fc1.0.weight"] = (root[:, None] * vh[:rank]).reshape(rank, 512, 8, 8).float()
+        state["fc1.1.weight"] = (u[:, :rank] * root).reshape(256, rank, 1, 1).float()
+        state["fc1.1.bias"] = fc1.bias.detach().float().cpu()
+        out.load_state_dict(state)
+        return out.to(fc1.weight.device).train(self.training)
+
+    def match_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Give ``fc1`` the form (full, or factored with the file's rank) of a state dict about to be
+        loaded; called by :func:`imagefusion.nn.weights.load_weights`."""
+        rank = state["fc1.0.weight"].shape[0] if "fc1.0.weight" in state else None
+        if rank != self.fc1_rank:
+            self.fc1 = nn.Conv2d(512, 256, 8) if rank is None else _factored_fc1(rank)
+
+
+def _factored_fc1(rank: int) -> nn.Sequential:
+    """``fc1`` of :class:`LiuCNN` as two factors: 8×8 conv 512 → rank (no bias), 1×1 conv rank → 256."""
+    return nn.Sequential(nn.Conv2d(512, rank, 8, bias=False), nn.Conv2d(rank, 256, 1))

@@ -101,7 +101,9 @@ def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str
 def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Module:
     """Load a safetensors file into ``model`` (strict: every tensor name and shape must match).
 
-    Tensors stored in another floating type (float16) are cast to the model's type.
+    Tensors stored in another floating type (float16) are cast to the model's type. A network with a
+    ``match_state_dict(state)`` method first adapts its layers to the file (``LiuCNN``'s factored
+    ``fc1``: the file's rank is used).
 
     Raises
     ------
@@ -118,6 +120,9 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises several types for corrupt files
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    match = getattr(model, "match_state_dict", None)
+    if callable(match):  # a network whose layer shapes follow the file (LiuCNN's factored fc1)
+        match(state)
     own = model.state_dict()
     missing = sorted(set(own) - set(state))
     extra = sorted(set(state) - set(own))

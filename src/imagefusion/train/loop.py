@@ -154,6 +154,8 @@ def fit(
     on_epoch: Callable[[int], None] | None = None,
     trainable: Any = None,
     loss_name: str | None = None,
+    export: Callable[[torch.nn.Module, Callable[[torch.nn.Module], tuple[float | None, float | None]]],
+                     tuple[torch.nn.Module, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Train ``model`` and export its weights.
 
@@ -187,6 +189,11 @@ def fit(
         The parameters to optimise (default all of ``model``'s; pass a subset to freeze the rest).
     loss_name : str, optional
         Title of the loss-curve plot.
+    export : callable (model, validate) -> (model, dict), optional
+        Turns the trained network into the one that is saved (a compressed copy, say) and returns
+        more model-card fields; ``validate(net)`` scores any network on the validation batch exactly
+        as after each epoch and returns ``(loss, accuracy)``. It also runs when a finished run is
+        resumed, so a new export needs no retraining.
 
     Returns
     -------
@@ -214,13 +221,14 @@ def fit(
         opt.load_state_dict(ck["optimizer"])
         rows, start_epoch, elapsed = ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
 
-    def evaluate() -> tuple[float | None, float | None]:
+    def validate(net: torch.nn.Module) -> tuple[float | None, float | None]:
         if val_batch is None:
             return None, None
-        model.eval()
+        mode = net.training
+        net.eval()
         with torch.no_grad(), torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32):
-            res = step(model, val_batch, device)
-        model.train()
+            res = step(net, val_batch, device)
+        net.train(mode)
         acc = None if res.correct is None else res.correct / res.count
         return float(res.loss), acc
 
@@ -249,7 +257,7 @@ def fit(
                     tot_correct += res.correct
                     tot_count += res.count
                 bar.set_postfix(loss=f"{tot_loss / (i + 1):.4f}")
-            val_loss, val_acc = evaluate()
+            val_loss, val_acc = validate(model)
             elapsed += time.perf_counter() - t0
             rows.append({
                 "epoch": epoch + 1,
@@ -268,6 +276,11 @@ def fit(
             _write_log(rows, out / "log.csv")
             plot_losses(rows, out / "loss.png", loss_name or (f"{name}: cross-entropy" if has_acc else name))
     model.eval()
+    exported: dict[str, Any] = {}
+    if export is not None:
+        with cpu_threads(config.threads):
+            model, exported = export(model, validate)
+        model.eval()
     last = rows[-1] if rows else {}
     full_card = {
         "network": name,
@@ -283,6 +296,7 @@ def fit(
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "device": str(device),
         **(card or {}),
+        **exported,
     }
     dtype = torch.float16 if config.extra.get("store_float16") else None
     save_weights(model, out / f"{name}.safetensors", full_card, dtype=dtype)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from ..errors import ParameterError
 from ..nn.weights import NETWORKS, _ensure_registered
 from .data import MultiFocusPatchPairs, bsds500_images, load_grey
 from .loop import StepOutput, TrainConfig, fit
@@ -27,7 +28,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "siamese-cnn": {"epochs": 12, "steps_per_epoch": 400, "batch_size": 128, "lr": 1e-3, "lr_min": 1e-5,
                     "blur_levels": 5, "both_blurred": 0.25, "val_size": 4096},
     "cnn-liu2017": {"epochs": 10, "steps_per_epoch": 300, "batch_size": 128, "lr": 5e-4, "lr_min": 1e-5,
-                    "blur_levels": 5, "both_blurred": 0.25, "val_size": 4096, "store_float16": True},
+                    "blur_levels": 5, "both_blurred": 0.25, "val_size": 4096, "store_float16": True,
+                    "fc1_rank": 32},
 }
 
 
@@ -56,7 +58,10 @@ def train_siamese(
     ----------
     name : {"siamese-cnn", "cnn-liu2017"}
     config : TrainConfig
-        ``extra`` may set ``blur_levels`` (5), ``both_blurred`` (0.25), ``store_float16``.
+        ``extra`` may set ``blur_levels`` (5), ``both_blurred`` (0.25), ``store_float16``, and for
+        ``cnn-liu2017`` ``fc1_rank`` (32 by default; 0 keeps the full layer): the trained ``fc1`` is
+        saved as its best rank-r approximation (:meth:`~imagefusion.nn.siamese.LiuCNN.low_rank`), and
+        the model card's ``fc1_low_rank`` gives the validation loss and accuracy before and after.
     out : path
         Output folder (checkpoint, log, loss curve, weights, model card).
     data_root : path
@@ -67,9 +72,17 @@ def train_siamese(
     Returns
     -------
     dict: the model card.
+
+    Raises
+    ------
+    ParameterError
+        ``fc1_rank`` for ``siamese-cnn``, or outside [0, 256].
     """
     _ensure_registered()
     extra = config.extra
+    rank = int(extra.get("fc1_rank") or 0)
+    if rank and (name != "cnn-liu2017" or not 1 <= rank <= 256):
+        raise ParameterError(f"fc1_rank applies to cnn-liu2017 and must be in [0, 256], got {rank} for {name}")
     train_paths, val_paths = bsds500_images(data_root)
     if max_images:
         train_paths, val_paths = train_paths[:max_images], val_paths[: max(1, max_images // 4)]
@@ -91,5 +104,17 @@ def train_siamese(
                        f"{mixed:.0%} mildly blurred vs blurrier",
         },
     }
+
+    def low_rank(net: torch.nn.Module, validate: Any) -> tuple[torch.nn.Module, dict[str, Any]]:
+        small = net.low_rank(rank)
+        (loss_full, acc_full), (loss, acc) = validate(net), validate(small)
+        return small, {"fc1_low_rank": {
+            "rank": rank,
+            "how": "truncated SVD of the trained fc1 weight matrix (256 x 32768), balanced factors",
+            "parameters_full": int(sum(p.numel() for p in net.parameters())),
+            "val_loss_full": loss_full, "val_acc_full": acc_full, "val_loss": loss, "val_acc": acc,
+        }}
+
     return fit(name, model, sample=lambda rng, n: train_set.sample(n, rng), step=_step, config=config,
-               out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card, progress=progress)
+               out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card, progress=progress,
+               export=low_rank if rank else None)
