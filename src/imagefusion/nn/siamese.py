@@ -12,7 +12,8 @@ is the one in focus.
 * :class:`LiuCNN` (registry ``cnn-liu2017``): Liu, Chen, Peng & Wang, "Multi-focus image fusion
   with a deep convolutional neural network", Information Fusion 36, 2017, Fig. 3: conv 3×3 64 →
   conv 3×3 128 → max-pool 2×2 → conv 3×3 256 (8×8×256 per branch) → concatenated (512 channels)
-  → fully connected 256 → fully connected 2.
+  → fully connected 256 → fully connected 2 (trained in full; shipped with the first fully connected
+  layer at rank 32, :meth:`LiuCNN.low_rank`).
 
 The fully connected layers are convolutions whose kernel covers the whole patch feature map, so the
 same module classifies one 16×16 patch pair (output 1×1) or a whole image pair (a dense score map
