@@ -171,9 +171,9 @@ class LiuCNN(_SiameseBase):
         decomposition ``U_r S_r V_rᵀ`` (Eckart & Young 1936: the closest rank-r matrix in the Frobenius
         norm), split into balanced factors ``S_r^½ V_rᵀ`` (the 8×8 conv) and ``U_r S_r^½`` (the 1×1
         conv, which keeps the bias). Every other layer is copied unchanged. A trained network's W is
-        one strong direction plus its random initialisation, so a small rank keeps its decisions: r = 32
-        leaves the validation accuracy of the shipped network unchanged and shrinks ``fc1`` 8× (fewer
-        bytes to ship and 8× fewer multiply-adds per score).
+        a few strong directions on a flat floor left from its random initialisation, so a small
+        rank keeps its decisions: r = 32 leaves the validation accuracy of the shipped network
+        unchanged and shrinks ``fc1`` 8× (fewer bytes to ship and 8× fewer multiply-adds per score).
 
         Parameters
         ----------
