@@ -209,6 +209,8 @@ def test_channel_weights_lie_in_open_unit_interval():
         not _shipped("cam-fwa-noldf"), reason="cam-fwa-noldf weights not shipped yet")),
     ("cam-fusion", {"variant": "l1"}, "cam-ae", True),
     ("densefuse", {"rule": "l1"}, "densefuse", False),
+    ("densefuse", {}, "densefuse", False),
+    ("densefuse", {"rule": "mean"}, "densefuse", False),
 ])
 def test_image_fused_with_itself_is_its_reconstruction(method, params, name, signed):
     im = _camera(128)
@@ -221,14 +223,26 @@ def test_image_fused_with_itself_is_its_reconstruction(method, params, name, sig
     assert np.abs(fused - rec).max() < 1e-4
 
 
-def test_densefuse_addition_rule_and_n_sources():
+def test_densefuse_rules_and_n_sources():
     a = _camera(64)
-    add = imagefusion.fuse([a, a * 0.5, a * 0.25], "densefuse", precision="float32")
-    assert add.shape == (64, 64) and 0 <= add.min() and add.max() <= 1
+    for rule in ("max", "mean", "add", "l1"):
+        out = imagefusion.fuse([a, a * 0.5, a * 0.25], "densefuse", rule=rule, precision="float32")
+        assert out.shape == (64, 64) and 0 <= out.min() and out.max() <= 1
     with pytest.raises(ParameterError, match="rule"):
-        imagefusion.fuse([a, a], "densefuse", rule="max")
+        imagefusion.fuse([a, a], "densefuse", rule="nosuch")
     with pytest.raises(InvalidImageError, match="2 to 2 sources"):
         imagefusion.fuse([a, a, a], "cam-fusion")
+
+
+def test_densefuse_addition_doubles_brightness_where_max_keeps_it():
+    """Why the paper's addition rule whites out: the decoder is close to positively homogeneous, so
+    the sum of two sources' features decodes to about twice the brightness; the max rule (default)
+    and the mean stay at one image's level."""
+    im = 0.4 * _camera(96)  # dark enough that doubling does not clip
+    add = imagefusion.fuse([im, im], "densefuse", rule="add", precision="float32")
+    same = imagefusion.fuse([im, im], "densefuse", precision="float32")
+    assert 1.7 < add.mean() / same.mean() < 2.3
+    assert abs(same.mean() - im.mean()) < 0.03
 
 
 def test_colour_source_keeps_its_colour():

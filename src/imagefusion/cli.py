@@ -35,6 +35,24 @@ def _params(method: str, items: list[str] | None) -> dict:
     return dict(parse_param(spec, item) for item in items or [])
 
 
+def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str:
+    """The best measured method for ``task``, or for the task the source folders' names imply."""
+    from .io import find_pairs
+    from .registry import TASKS, best_method, task_from_folders
+
+    if task is not None and task not in TASKS:
+        raise ImageFusionError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
+    if task is None:
+        if pairs is not None and pairs.is_dir():
+            task = task_from_folders(find_pairs(pairs).sources)
+        elif sources:
+            task = task_from_folders([Path(s).resolve().parent.name for s in sources])
+    method = best_method(task)
+    err_console.print(f"method: {method} " + (f"(best measured for {task})" if task else
+                                              "(task unknown: give --task or --method)"))
+    return method
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -46,7 +64,8 @@ def _progress() -> Progress:
 def fuse(
     sources: Annotated[Optional[list[Path]], typer.Argument(help="Two or more registered source images.")] = None,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output file (or folder with --pairs).")] = None,
-    method: Annotated[str, typer.Option("-m", "--method", help="Registry name; see `imagefusion methods`.")] = "gff",
+    method: Annotated[Optional[str], typer.Option("-m", "--method", help="Registry name; see `imagefusion methods`. Default: the best measured method for the task.")] = None,
+    task: Annotated[Optional[str], typer.Option(help="ivif, mif, mff or mef: picks the default method. Default: from the source folder names (ir/vi, ct|pet|spect/mri, a/b, under/over).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("-p", "--param", help="Method parameter key=value (repeatable).")] = None,
     pairs: Annotated[Optional[Path], typer.Option(help="Paired folder: one sub-folder per source, matching names.")] = None,
     overwrite: Annotated[bool, typer.Option(help="With --pairs: re-fuse pairs whose output exists.")] = False,
@@ -61,6 +80,8 @@ def fuse(
     from .io import find_pairs, write_image
 
     try:
+        if method is None:
+            method = _default_method(task, pairs, sources)
         params = _params(method, param)
         if explain is not None:
             from .registry import get_method
@@ -125,20 +146,33 @@ def fuse(
 def methods(
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
 ) -> None:
-    """List the registered fusion methods."""
-    from .registry import list_methods
+    """List the registered fusion methods; with --task, best first with their measured mean rank."""
+    from .registry import get_method, list_methods, method_ranking
 
     try:
-        specs = list_methods(task)
+        if task is None:
+            specs, scores = list_methods(None), {}
+        else:
+            ranking = method_ranking(task)
+            specs, scores = [get_method(m) for m, _ in ranking], dict(ranking)
     except ImageFusionError as exc:
         _fail(exc)
-    table = Table(title="imagefusion methods")
-    for col in ("name", "tasks", "family", "needs weights", "parameters (defaults)"):
-        table.add_column(col)
+    table = Table(title="imagefusion methods" + (f" for {task}, best first" if task else ""))
+    cols = ["name", "tasks", "family", "weights", "parameters (defaults)"]
+    if task is not None:
+        cols.insert(1, "mean rank")
+    for col in cols:
+        table.add_column(col, no_wrap=col in ("name", "mean rank"))
     for s in specs:
         params = ", ".join(f"{k}={v}" for k, v in s.params.items())
-        table.add_row(s.name, ",".join(s.tasks), s.family, "yes" if s.needs_weights else "no", params)
+        row = [s.name, ",".join(s.tasks), s.family, "shipped" if s.needs_weights else "none", params]
+        if task is not None:
+            v = scores.get(s.name, float("nan"))
+            row.insert(1, f"{v:.2f}" if v == v else "not measured")
+        table.add_row(*row)
     console.print(table)
+    if task is not None:
+        console.print("mean rank: over VIFB's 13 metrics on the task's benchmark sets (docs/benchmarks.md); 1 = best")
 
 
 @app.command()

@@ -57,8 +57,8 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
 def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarray:
     """Fuse registered source images of one scene into one image.
 
-    Colour sources go through the shared YCbCr path (:mod:`imagefusion.color`): the method fuses
-    luminance, and the output takes the chroma of the one colour source; when every source is in
+    Colour sources go through the shared YCbCr path (:mod:`imagefusion.color`), unless the method
+    fuses colour itself (``MethodSpec.colour``, e.g. ``mertens``): the method fuses luminance, and the output takes the chroma of the one colour source; when every source is in
     colour, the chroma fused by the method's own weight or decision maps if it has them
     (``MethodSpec.channel_rule``), else the neutral-distance-weighted chroma.
 
@@ -93,6 +93,10 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     if n < spec.min_sources or (spec.max_sources is not None and n > spec.max_sources):
         most = "any number" if spec.max_sources is None else str(spec.max_sources)
         raise InvalidImageError(f"method {method!r} fuses {spec.min_sources} to {most} sources, got {n}")
+    if spec.colour:
+        if any(im.ndim == 3 for im in images):
+            images = [im if im.ndim == 3 else np.repeat(im[..., None], 3, axis=2) for im in images]
+        return np.clip(np.asarray(spec.func(images, **full), dtype=np.float32), 0.0, 1.0)
     lums, chromas = split_colour(images)
     if spec.channel_rule and len(chromas) == n:
         fused, rule = spec.func(lums, channel_rule=True, **full)

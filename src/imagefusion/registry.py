@@ -10,13 +10,14 @@ reference. :func:`imagefusion.fuse` adds the colour path, validation and file ha
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ParameterError, UnknownNameError
 
-__all__ = ["TASKS", "MethodSpec", "register_method", "get_method", "list_methods", "parse_param"]
+__all__ = ["TASKS", "MethodSpec", "register_method", "get_method", "list_methods", "parse_param", "method_ranking",
+           "best_method", "task_from_folders", "FALLBACK_METHOD"]
 
 #: Fusion tasks: infrared–visible, medical, multi-focus, multi-exposure.
 TASKS = ("ivif", "mif", "mff", "mef")
@@ -53,6 +54,10 @@ class MethodSpec:
         fusing further channels, ``(luminance, rule)``: the colour path then fuses the sources'
         chroma with the same weight or decision map as the luminance
         (:func:`imagefusion.color.fuse_chroma`).
+    colour : bool
+        The method fuses colour itself: ``func`` receives the sources as read, grey (H, W) or RGB
+        (H, W, 3) (grey sources replicated to RGB when any source is in colour), and returns
+        (H, W) when every source is grey, else (H, W, 3); the YCbCr path is not used.
     """
 
     name: str
@@ -66,6 +71,7 @@ class MethodSpec:
     reference: str = ""
     summary: str = ""
     channel_rule: bool = False
+    colour: bool = False
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults; raise :class:`ParameterError` on an unknown name."""
@@ -86,6 +92,7 @@ def register_method(
     min_sources: int = 2,
     max_sources: int | None = None,
     channel_rule: bool = False,
+    colour: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
@@ -117,7 +124,7 @@ def register_method(
         _REGISTRY[name] = MethodSpec(
             name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=needs_weights,
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
-            summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule,
+            summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
         )
         return func
 
@@ -209,3 +216,104 @@ def parse_param(spec: MethodSpec, text: str) -> tuple[str, Any]:
             f"parameter {key}={value!r} of {spec.name!r}: expected {type(default).__name__}"
         ) from None
     return key, value
+
+
+#: The method :func:`imagefusion.fuse` uses when neither a method nor a task is known.
+FALLBACK_METHOD = "gff"
+
+#: Source folder names → task (the ``shared/data`` layout): ``ir``/``vi``, ``ct|pet|spect``/``mri``,
+#: ``a``/``b``, ``under``/``over``.
+_FOLDER_TASKS = (({"ir", "vi"}, "ivif"), ({"a", "b"}, "mff"), ({"under", "over"}, "mef"),
+                 ({"ct", "mri"}, "mif"), ({"pet", "mri"}, "mif"), ({"spect", "mri"}, "mif"))
+
+
+def task_from_folders(names: Sequence[str]) -> str | None:
+    """The task that a set of source folder names implies, or None.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The names of the folders holding the sources (``["ir", "vi"]``); case is ignored.
+
+    Returns
+    -------
+    {"ivif", "mif", "mff", "mef"} or None
+
+    Examples
+    --------
+    >>> task_from_folders(["under", "over"]), task_from_folders(["PET", "MRI"]), task_from_folders(["x", "y"])
+    ('mef', 'mif', None)
+    """
+    got = {n.lower() for n in names}
+    for folders, task in _FOLDER_TASKS:
+        if got == folders:
+            return task
+    return None
+
+
+def method_ranking(task: str) -> list[tuple[str, float]]:
+    """The registered methods of a task, best first, with their measured mean rank.
+
+    The ranking is measured by ``benchmarks/peer_tables.py`` (``imagefusion bench`` on the task's
+    benchmark sets with VIFB's 13 metrics, convention ``vifb``; each method with its default
+    parameters) and shipped as ``imagefusion/data/method_ranking.json``; the docs' benchmark page
+    shows the tables it comes from. Methods of the task that were not measured follow, unranked (NaN).
+
+    Parameters
+    ----------
+    task : {"ivif", "mif", "mff", "mef"}
+
+    Returns
+    -------
+    list of (method name, mean rank over the metrics and the task's sets; 1 = best everywhere)
+
+    Raises
+    ------
+    UnknownNameError
+        ``task`` is not one of :data:`TASKS`.
+
+    Examples
+    --------
+    >>> name, score = method_ranking("mff")[0]
+    >>> name in {spec.name for spec in list_methods("mff")}
+    True
+    """
+    import json
+    from importlib import resources
+
+    listed = [s.name for s in list_methods(task)]
+    try:
+        data = json.loads(resources.files("imagefusion").joinpath("data/method_ranking.json").read_text("utf-8"))
+        ranked = [(r["method"], float(r["mean_rank"])) for r in data.get(task, {}).get("ranking", [])]
+    except (OSError, ValueError, KeyError):
+        ranked = []
+    ranked = [(m, v) for m, v in ranked if m in listed]
+    seen = {m for m, _ in ranked}
+    return ranked + [(m, float("nan")) for m in listed if m not in seen]
+
+
+def best_method(task: str | None) -> str:
+    """The best measured method of a task (:func:`method_ranking`), or :data:`FALLBACK_METHOD`
+    when ``task`` is None.
+
+    Parameters
+    ----------
+    task : {"ivif", "mif", "mff", "mef"} or None
+
+    Returns
+    -------
+    str, a registry name
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown task.
+
+    Examples
+    --------
+    >>> best_method(None)
+    'gff'
+    """
+    if task is None:
+        return FALLBACK_METHOD
+    return method_ranking(task)[0][0]

@@ -58,19 +58,23 @@ def _fmt(v: float) -> str:
     return f"{v:.4f}"
 
 
+def _num(v: float, digits: int) -> str:
+    return f"{v:.{digits}f}" if math.isfinite(v) else "–"
+
+
 def _table(result: BenchResult, dataset: str) -> tuple[list[str], list[list[tuple[str, bool]]]]:
     """Header and rows of one dataset's table; each cell is (text, is_best)."""
     header = ["method", "ms ↓", "peak MiB ↓", "mean rank ↓"] + [f"{m} {_arrow(m)}" for m in result.metrics]
     sums = [s for s in result.summaries if s.dataset == dataset]
-    best_ms = min(s.median_ms for s in sums)
-    best_rss = min(s.peak_rss_mib for s in sums)
+    best_ms = min((s.median_ms for s in sums if math.isfinite(s.median_ms)), default=None)
+    best_rss = min((s.peak_rss_mib for s in sums if math.isfinite(s.peak_rss_mib)), default=None)
     ranks = [s.mean_rank for s in sums if math.isfinite(s.mean_rank)]
     best_rank = min(ranks) if ranks else None
     bests = {m: _best(result, dataset, m) for m in result.metrics}
     rows = []
     for s in sums:
-        row = [(s.method, False), (f"{s.median_ms:.1f}", s.median_ms == best_ms),
-               (f"{s.peak_rss_mib:.0f}", s.peak_rss_mib == best_rss),
+        row = [(s.method, False), (_num(s.median_ms, 1), s.median_ms == best_ms),
+               (_num(s.peak_rss_mib, 0), s.peak_rss_mib == best_rss),
                (_fmt(s.mean_rank), best_rank is not None and s.mean_rank == best_rank)]
         for m in result.metrics:
             mean, std = s.metrics[m]
@@ -86,7 +90,9 @@ def _intro(result: BenchResult) -> list[str]:
         f"memory of the worker process (interpreter and libraries included).",
         "Each cell: mean ± std over the dataset's images; the best value per column is in bold; ↑ higher "
         "is better, ↓ lower is better, →0 closer to 0 is better. Mean rank: the method's rank among the "
-        "methods, averaged over the metrics (1 = best everywhere).",
+        "methods, averaged over the metrics (1 = best everywhere). Methods named results:FOLDER are "
+        "images fused elsewhere (their time, when given, comes from the folder's timing file; – where unknown).",
+        *result.notes,
     ]
 
 
@@ -156,7 +162,7 @@ def speed_quality_plot(result: BenchResult) -> bytes:
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     markers = "osD^v<>p*h"
     for k, ds in enumerate(result.datasets):
-        sums = [s for s in result.summaries if s.dataset == ds]
+        sums = [s for s in result.summaries if s.dataset == ds and math.isfinite(s.median_ms)]
         ax.scatter([s.median_ms for s in sums], [s.mean_rank for s in sums], marker=markers[k % len(markers)], label=ds)
         for s in sums:
             ax.annotate(s.method, (s.median_ms, s.mean_rank), fontsize=7, xytext=(3, 2), textcoords="offset points")
@@ -183,7 +189,9 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
     image = image or names[0]
     panels = [(Path(p).parent.name, read_image(p)) for p in result.pairs[dataset][image]]
     for method in result.methods:
-        f = result.fused_dirs[dataset, method] / f"{image}.png"
+        if (dataset, method) not in result.fused_dirs:
+            continue
+        f = result.fused_file(dataset, method, image)
         if f.exists():
             panels.append((method, read_image(f)))
     h, w = panels[0][1].shape[:2]

@@ -84,6 +84,11 @@ class BenchResult:
         How many fusions this run performed (0 for a fully cached run).
     seconds : float
         Wall-clock time of the run.
+    dataset_roots : dict of dataset to Path
+    fused_files : dict of (dataset, method, image) to Path
+        Every fused image scored.
+    notes : list of str
+        What the run could not include, e.g. a results folder without a dataset.
     """
 
     methods: list[str]
@@ -98,6 +103,12 @@ class BenchResult:
     fusions_run: int = 0
     seconds: float = 0.0
     dataset_roots: dict[str, Path] = field(default_factory=dict)
+    fused_files: dict[tuple[str, str, str], Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def fused_file(self, dataset: str, method: str, image: str) -> Path:
+        """The fused image of ``method`` for one pair (a results folder's file keeps its own name)."""
+        return self.fused_files.get((dataset, method, image), self.fused_dirs[dataset, method] / f"{image}.png")
 
     def summary(self, dataset: str, method: str) -> MethodSummary:
         """The :class:`MethodSummary` of ``method`` on ``dataset``."""
@@ -148,6 +159,117 @@ def label_dirname(label: str) -> str:
     return label.replace(":", "_").replace("=", "-").replace("/", "-")
 
 
+#: Prefix of a method label that names a folder of already-fused images (:func:`results_folder`).
+RESULTS_PREFIX = "results:"
+
+
+def is_results_label(label: str) -> bool:
+    """Whether a method label names a folder of already-fused images (``results:PATH``)."""
+    return label.startswith(RESULTS_PREFIX)
+
+
+def results_label(path: str | os.PathLike) -> str:
+    """The label under which a results folder appears in tables: ``results:<folder name>``."""
+    return RESULTS_PREFIX + Path(path).resolve().name
+
+
+def results_folder(root: str | os.PathLike, dataset_root: str | os.PathLike,
+                   names: Sequence[str]) -> dict[str, Path] | None:
+    """The fused images of one dataset in a folder of external results, matched to the pairs.
+
+    A results folder holds images made elsewhere (a published network's official code, a paper's
+    outputs), laid out ``<task>/<set>/<name>.<ext>`` or ``<set>/<name>.<ext>``, where ``<task>/<set>``
+    are the last two parts of the dataset's path (``ivif/tno``) and ``<name>`` the pair's name.
+
+    Parameters
+    ----------
+    root : path
+        The results folder.
+    dataset_root : path
+        The paired dataset folder (``.../ivif/tno``).
+    names : sequence of str
+        The dataset's pair names.
+
+    Returns
+    -------
+    dict of name to Path, or None when the folder has no sub-folder for this dataset.
+
+    Raises
+    ------
+    InvalidImageError
+        ``root`` is not a folder; the dataset's sub-folder lacks some pair names, holds images whose
+        names are not pairs of the dataset, or holds two images with one name.
+    """
+    from ..io import IMAGE_EXTENSIONS
+
+    root = Path(root)
+    if not root.is_dir():
+        raise InvalidImageError(f"results folder {root}: not a folder")
+    ds = Path(dataset_root).resolve()
+    folder = next((f for f in (root / ds.parent.name / ds.name, root / ds.name) if f.is_dir()), None)
+    if folder is None:
+        return None
+    found: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
+            if f.stem in found:
+                raise InvalidImageError(f"{folder}: two images named {f.stem} ({found[f.stem].name}, {f.name})")
+            found[f.stem] = f
+    missing = sorted(set(names) - set(found))
+    extra = sorted(set(found) - set(names))
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} pair(s): {', '.join(missing[:5])}" + (" ..." if len(missing) > 5 else ""))
+        if extra:
+            parts.append(f"{len(extra)} image(s) that are not pairs of {ds.name}: {', '.join(extra[:5])}"
+                         + (" ..." if len(extra) > 5 else ""))
+        raise InvalidImageError(f"results folder {folder}: " + "; ".join(parts))
+    return {n: found[n] for n in names}
+
+
+def results_timing(root: str | os.PathLike) -> dict[str, float]:
+    """Fusion times of a results folder, seconds per pair by ``"<task>/<set>/<name>"`` (and by
+    ``"<set>/<name>"``).
+
+    Read from ``timing.json`` in the folder (an object mapping ``"<task>/<set>/<name>"`` or
+    ``"<set>/<name>"`` to seconds), else from ``timing.csv`` in the folder or beside it with columns
+    ``set`` (``<task>/<set>``), ``name`` and ``fuse_s``, and optionally ``peer`` (then only the rows
+    whose peer is the folder's name): the layout of ``shared/peers``. Empty when neither exists.
+
+    Raises
+    ------
+    InvalidImageError
+        A timing file that cannot be parsed.
+    """
+    import csv
+
+    root = Path(root).resolve()
+    out: dict[str, float] = {}
+    js = root / "timing.json"
+    try:
+        if js.is_file():
+            data = json.loads(js.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("expected an object of name to seconds")
+            out = {str(k): float(v) for k, v in data.items()}
+        else:
+            for f in (root / "timing.csv", root.parent / "timing.csv"):
+                if f.is_file():
+                    with open(f, encoding="utf-8", newline="") as fh:
+                        for row in csv.DictReader(fh):
+                            if "peer" in row and row["peer"] != root.name:
+                                continue
+                            out[f"{row['set']}/{row['name']}"] = float(row["fuse_s"])
+                    break
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidImageError(f"timing file of results folder {root}: {exc}") from None
+    for k, v in list(out.items()):
+        if k.count("/") >= 2:
+            out.setdefault(k.split("/", 1)[1], v)
+    return out
+
+
 def select_methods(methods: str | Sequence[str], task: str | None = None) -> list[str]:
     """Resolve ``"all"`` or a list of names (optionally restricted to a task) to registry names.
 
@@ -164,9 +286,9 @@ def select_methods(methods: str | Sequence[str], task: str | None = None) -> lis
         names = [m.name for m in list_methods(task)]
     else:
         names = [methods] if isinstance(methods, str) else list(methods)
-        specs = [get_method(parse_method_label(n)[0]) for n in names]
+        specs = [None if is_results_label(n) else get_method(parse_method_label(n)[0]) for n in names]
         if task is not None:
-            names = [n for n, s in zip(names, specs) if task in s.tasks]
+            names = [n for n, s in zip(names, specs) if s is None or task in s.tasks]
     if not names:
         raise ParameterError(f"no method selected (methods={methods!r}, task={task!r})")
     return names
@@ -360,7 +482,22 @@ def run_bench(
     t_start = time.perf_counter()
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
-    method_names = select_methods(methods, task)
+    given = select_methods(methods, task)
+    # results:PATH labels are shown as results:<folder name>
+    results_dirs: dict[str, Path] = {}
+    method_names = []
+    for label in given:
+        if is_results_label(label):
+            path = Path(label[len(RESULTS_PREFIX):])
+            if not path.is_dir():
+                raise InvalidImageError(f"results folder {path}: not a folder")
+            short = results_label(path)
+            if short in results_dirs and results_dirs[short] != path.resolve():
+                raise ParameterError(f"two results folders named {path.resolve().name!r}: {results_dirs[short]} and {path}")
+            results_dirs[short] = path.resolve()
+            label = short
+        if label not in method_names:
+            method_names.append(label)
     metric_names = [m.name for m in list_metrics()] if metrics == "all" else [get_metric(m).name for m in
                                                                               ([metrics] if isinstance(metrics, str) else metrics)]
     params = params or {}
@@ -368,6 +505,7 @@ def run_bench(
         if m not in method_names:
             raise ParameterError(f"parameters given for {m!r}, which is not benchmarked")
     refresh = [refresh] if isinstance(refresh, str) else list(refresh)
+    refresh = [results_label(m[len(RESULTS_PREFIX):]) if is_results_label(m) else m for m in refresh]
     for m in refresh:
         if m not in method_names:
             raise ParameterError(f"--refresh names {m!r}, which is not benchmarked")
@@ -385,9 +523,36 @@ def run_bench(
 
     jobs: list[_Job] = []
     fused_dirs: dict[tuple[str, str], Path] = {}
+    fused_files: dict[tuple[str, str, str], Path] = {}
     keys: dict[tuple[str, str, str], str] = {}
     to_score: set[tuple[str, str]] = set()  # (dataset, image) with a result lacking a metric
+    notes: list[str] = []
     for method in method_names:
+        if method in results_dirs:
+            timing = results_timing(results_dirs[method])
+            for ds, ds_pairs in pairs.items():
+                found = results_folder(results_dirs[method], roots[ds], list(ds_pairs))
+                if found is None:
+                    notes.append(f"{method} has no results for {ds} (no folder {ds} in {results_dirs[method]})")
+                    continue
+                fused_dirs[ds, method] = next(iter(found.values())).parent
+                task_name = roots[ds].resolve().parent.name
+                for name, f in found.items():
+                    # keyed by the fused file's contents: a replaced image is scored again
+                    key = cache_key(RESULTS_PREFIX, _file_hash(f), {}, hashes[ds][name])
+                    keys[ds, method, name] = key
+                    fused_files[ds, method, name] = f
+                    if method in refresh:
+                        _record_path(out, key).unlink(missing_ok=True)
+                    rec = _read_record(_record_path(out, key))
+                    if rec is None or "ms" not in rec:
+                        secs = timing.get(f"{task_name}/{ds}/{name}", timing.get(f"{ds}/{name}"))
+                        rec = {"method": method, "image": name, "ms": None if secs is None else secs * 1000.0,
+                               "rss_mib": None, "metrics": {}}
+                        write_bytes_atomic(_record_path(out, key), json.dumps(rec, indent=1).encode())
+                    if not all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names):
+                        to_score.add((ds, name))
+            continue
         base, label_params = parse_method_label(method)
         spec = get_method(base)
         mparams = spec.check_params({**label_params, **params.get(method, {})})
@@ -399,6 +564,7 @@ def run_bench(
             for name, files in ds_pairs.items():
                 key = cache_key(base, whash, mparams, hashes[ds][name])
                 keys[ds, method, name] = key
+                fused_files[ds, method, name] = fdir / f"{name}.png"
                 if method in refresh:
                     _record_path(out, key).unlink(missing_ok=True)
                 rec = _read_record(_record_path(out, key))
@@ -429,7 +595,7 @@ def run_bench(
                     progress(done, total)
     score_jobs = [
         _ScoreJob(ds, name, pairs[ds][name],
-                  [(m, fused_dirs[ds, m] / f"{name}.png", keys[ds, m, name]) for m in method_names],
+                  [(m, fused_files[ds, m, name], keys[ds, m, name]) for m in method_names if (ds, m, name) in keys],
                   out, metric_names, convention)
         for ds, name in sorted(to_score)
     ]
@@ -445,26 +611,36 @@ def run_bench(
     for ds, ds_pairs in pairs.items():
         for method in method_names:
             for name in ds_pairs:
+                if (ds, method, name) not in keys:
+                    continue  # a results folder without this dataset
                 rec = _read_record(_record_path(out, keys[ds, method, name]))
                 if rec is None or "ms" not in rec:
                     continue  # failed pair (reported in failures)
                 vals = rec["metrics"].get(convention, {})
-                row = {"dataset": ds, "method": method, "image": name, "ms": rec["ms"], "rss_mib": rec.get("rss_mib", float("nan"))}
+                row = {"dataset": ds, "method": method, "image": name, "ms": _num(rec["ms"]),
+                       "rss_mib": _num(rec.get("rss_mib"))}
                 # non-finite values are stored as the text "nan" / "inf", which float() reads
                 row.update({m: float(vals.get(m, "nan")) for m in metric_names})
                 rows.append(row)
     summaries = _summarise(rows, method_names, list(pairs), metric_names)
     result = BenchResult(method_names, list(pairs), metric_names, convention, rows, summaries,
-                         machine_description(), fused_dirs, pairs, fusions, 0.0, roots)
+                         machine_description(), fused_dirs, pairs, fusions, 0.0, roots, fused_files, notes)
     result.seconds = time.perf_counter() - t_start
     if failures:
         (out / "failures.txt").parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(out / "failures.txt", ("\n".join(failures) + "\n").encode())
+    else:
+        (out / "failures.txt").unlink(missing_ok=True)  # a rerun with no failures drops an old list
     if report:
         from .report import write_reports
 
         write_reports(result, out)
     return result
+
+
+def _num(v: Any) -> float:
+    """A record's number, NaN for None (no time or memory known for an external result)."""
+    return float("nan") if v is None else float(v)
 
 
 def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[str], metrics: list[str]) -> list[MethodSummary]:
@@ -482,8 +658,10 @@ def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[st
                     stats[m] = (float(np.mean(vals)), float(np.std(vals)))
                 else:
                     stats[m] = (float("nan"), float("nan"))
-            per_method.append(MethodSummary(method, ds, statistics.median(r["ms"] for r in rs),
-                                            max(r["rss_mib"] for r in rs), stats))
+            ms = [r["ms"] for r in rs if math.isfinite(r["ms"])]
+            rss = [r["rss_mib"] for r in rs if math.isfinite(r["rss_mib"])]
+            per_method.append(MethodSummary(method, ds, statistics.median(ms) if ms else float("nan"),
+                                            max(rss) if rss else float("nan"), stats))
         ranks: dict[str, list[float]] = {s.method: [] for s in per_method}
         for m in metrics:
             key = metric_sort_key(m)

@@ -12,6 +12,7 @@ name                      function                                    module
 ``dwt``                   :func:`~.wavelet.dwt`                       :mod:`.wavelet`
 ``dtcwt``                 :func:`~.wavelet.dtcwt_fusion`              :mod:`.wavelet`
 ``gff``                   :func:`~.filtering.gff`                     :mod:`.filtering`
+``mertens``               :func:`~.exposure.mertens`                  :mod:`.exposure`
 ``siamese-cnn``           :func:`~.siamese.siamese_cnn`               :mod:`.siamese`
 ``cnn-liu2017``           :func:`~.siamese.cnn_liu2017`               :mod:`.siamese`
 ``densefuse``             :func:`~.autoencoder.densefuse`             :mod:`.autoencoder`
@@ -20,8 +21,9 @@ name                      function                                    module
 ========================  ==========================================  =========================
 """
 
-from . import autoencoder, filtering, mfenet, pixel, pyramid, siamese, wavelet  # noqa: F401
+from . import autoencoder, exposure, filtering, mfenet, pixel, pyramid, siamese, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
+from .exposure import mertens
 from .filtering import gff, guided_filter
 from .mfenet import mfenet_fusion
 from .pixel import average, max_abs
@@ -30,6 +32,6 @@ from .siamese import cnn_liu2017, siamese_cnn
 from .wavelet import dtcwt_fusion, dwt
 
 __all__ = [
-    "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff",
+    "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff", "mertens",
     "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "mfenet_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
 ]

@@ -44,7 +44,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
 
 @register_method(
     "gff",
-    tasks=("ivif", "mif", "mff", "mef"),
+    tasks=("ivif", "mif", "mff"),
     family="filtering",
     channel_rule=True,
     reference="Li, Kang & Hu, 'Image fusion with guided filtering', IEEE TIP 22(7), 2013",

@@ -258,7 +258,7 @@ def _fuse_ratio_pyramids(stack: np.ndarray, levels: int, contrast_rule: bool) ->
 
 @register_method(
     "ratio",
-    tasks=("ivif", "mif", "mff"),
+    tasks=("ivif",),
     family="pyramid",
     reference="Toet, 'Image fusion by a ratio of low-pass pyramid', Pattern Recognition Letters 9(4), 1989",
 )
