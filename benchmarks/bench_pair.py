@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: preset → (data set, sources, size (W, H), methods)
 PRESETS = {
     "ivif": ("ivif/tno", ("ir", "vi"), (640, 480),
-             ["densefuse", "densefuse:rule=add", "densefuse:rule=l1", "cam-fusion", "cam-fusion:variant=no-ldf", "cam-fusion:variant=l1",
+             ["densefuse", "densefuse:rule=add", "densefuse:rule=l1", "cam-fusion", "cam-fusion:variant=paper", "cam-fusion:variant=no-ldf", "cam-fusion:variant=l1",
               "gff", "lp"]),
     "mif": ("medical/ct-mri", ("ct", "mri"), (256, 256),
             ["mfenet", "mfenet:edges=false", "mfenet:rule=add", "mfenet:rule=average", "mfenet:rule=softmax",

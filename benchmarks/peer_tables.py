@@ -46,7 +46,7 @@ MEFB20 = ("507 AirBellowsGap AmikeusBeaverDam ArchSequence Arno ArtistPalette Ba
           "BarHarborSunrise Bathtub BelgiumHouse BloomingGorse Candle Cave Chair ChineseGarden Church "
           "ColorChecker Door Exploratorium").split()
 VARIANTS = {
-    "ivif": ["densefuse:rule=mean", "densefuse:rule=l1", "densefuse:rule=add", "cam-fusion:variant=l1",
+    "ivif": ["densefuse:rule=mean", "densefuse:rule=l1", "densefuse:rule=add", "cam-fusion:variant=paper", "cam-fusion:variant=l1",
              "siamese-cnn", "cnn-liu2017:rule=pyramid"],
 }
 PEERS = {"ivif": ["densefuse", "densefuse-l1", "ifcnn", "tardal"], "mff": ["ifcnn"], "mif": ["ifcnn"],

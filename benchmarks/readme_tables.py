@@ -20,7 +20,7 @@ Tables and the commands that make them:
                                  and --repeat 1 --methods mfenet,densefuse,cam-fusion --big-methods (the same)
 * "Siamese CNN" fusion rules:     python benchmarks/siamese_rules.py --per-level
 * "Autoencoder fusion" (the CAM paper's columns plus Q^AB/F and MI):
-                             imagefusion bench --methods densefuse:rule=add,densefuse:rule=l1,cam-fusion,
+                             imagefusion bench --methods densefuse:rule=add,densefuse:rule=l1,cam-fusion:variant=paper,
                                  cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp
                                  --datasets ivif/tno,ivif/roadscene --metrics en,ag,scd,ssim,viff,qabf,mi
                                  --convention vifb --out <out>/autoencoder --workers 1
@@ -48,7 +48,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VIFB13 = "ag,ce,ei,en,mi,psnr,qabf,qcb,qcv,rmse,sf,ssim,sd"
-AE_METHODS = "densefuse:rule=add,densefuse:rule=l1,cam-fusion,cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp"
+AE_METHODS = "densefuse:rule=add,densefuse:rule=l1,cam-fusion:variant=paper,cam-fusion:variant=no-ldf,cam-fusion:variant=l1,gff,lp"
 MFENET_METHODS = "mfenet,mfenet:edges=false,mfenet:rule=add,mfenet:rule=average,mfenet:rule=softmax,gff,dwt,lp,siamese-cnn"
 SETS = [("ivif", "ivif/tno"), ("mff", "mff/lytro"), ("mif", "medical/ct-mri")]
 

@@ -146,7 +146,8 @@ def test_ldf_is_zero_when_cam_equals_the_class_agnostic_map():
         assert float(both) > float(bce) + 1e-3
 
 
-@pytest.mark.parametrize("method,params", [("densefuse", {"rule": "l1"}), ("cam-fusion", {})])
+@pytest.mark.parametrize("method,params", [("densefuse", {"rule": "l1"}), ("cam-fusion", {}),
+                                           ("cam-fusion", {"variant": "peak"})])
 def test_tiled_fusion_equals_one_pass(method, params):
     rng = np.random.default_rng(2)
     a = _camera(200)
@@ -204,7 +205,8 @@ def test_channel_weights_lie_in_open_unit_interval():
 
 
 @pytest.mark.parametrize("method,params,name,signed", [
-    ("cam-fusion", {}, "cam-ae", True),
+    ("cam-fusion", {"variant": "paper"}, "cam-ae", True),
+    ("cam-fusion", {"variant": "cam"}, "cam-ae", True),
     pytest.param("cam-fusion", {"variant": "no-ldf"}, "cam-ae", True, marks=pytest.mark.skipif(
         not _shipped("cam-fwa-noldf"), reason="cam-fwa-noldf weights not shipped yet")),
     ("cam-fusion", {"variant": "l1"}, "cam-ae", True),
@@ -331,3 +333,18 @@ def test_train_autoencoders_and_classifier_smoke(tiny_ivif, tmp_path):
                                    "--data", str(tiny_ivif), "--out", str(tmp_path / "df")])
     assert res.exit_code == 0, res.output
     assert "final training loss" in res.output and "accuracy" not in res.output
+
+
+def test_cam_peak_weights_keep_the_favoured_source_and_the_papers_brightness():
+    """variant=peak: Ŵ / max(Ŵ, 1 − Ŵ) per channel (one source at full weight), shifted to the mean of
+    the paper's variant; it has more contrast (larger standard deviation) than the paper's."""
+    rng = np.random.default_rng(3)
+    ir = _camera(128)
+    vi = np.clip(ir[:, ::-1] + rng.normal(0, 0.02, ir.shape), 0, 1).astype(np.float32)
+    paper = imagefusion.fuse([ir, vi], "cam-fusion", variant="paper", precision="float32")
+    peak = imagefusion.fuse([ir, vi], "cam-fusion", precision="float32")  # the default
+    assert abs(float(peak.mean()) - float(paper.mean())) < 2e-3  # equal before clipping
+    assert peak.std() > 1.1 * paper.std()
+    w = cam_channel_weights("cam")
+    top = np.maximum(w, 1 - w)
+    assert np.all((w / top + (1 - w) / top) >= 1.0) and np.all(np.maximum(w, 1 - w) / top == 1.0)

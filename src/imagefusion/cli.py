@@ -90,8 +90,8 @@ def fuse(
                 raise ImageFusionError(f"--explain needs --method cam-fusion (class activation maps), not {method!r}")
             if pairs is not None:
                 raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
-            if params.get("variant", "cam") == "l1":
-                raise ImageFusionError("--explain needs variant cam or no-ldf: variant l1 uses no class weights")
+            if params.get("variant") == "l1":
+                raise ImageFusionError("--explain needs a variant with class weights (peak, paper, no-ldf): variant l1 uses none")
         if weights is not None:
             from .registry import get_method
 
