@@ -154,3 +154,34 @@ def test_mertens_prefers_the_well_exposed_source():
 
 def test_gff_no_longer_listed_for_multi_exposure():
     assert "mef" not in imagefusion.get_method("gff").tasks and "mertens" in [s.name for s in imagefusion.list_methods("mef")]
+
+
+def test_bench_mean_leaves_out_non_finite_values_and_says_so():
+    from imagefusion.bench.report import markdown_report
+    from imagefusion.bench.runner import BenchResult, _summarise
+
+    rows = [{"dataset": "d", "method": "m", "image": f"i{k}", "ms": 1.0, "rss_mib": 100.0, "qy": v}
+            for k, v in enumerate([0.5, float("inf"), 0.7, float("nan")])]
+    (s,) = _summarise(rows, ["m"], ["d"], ["qy"])
+    assert s.metrics["qy"][0] == pytest.approx(0.6) and s.left_out == {"qy": 2}
+    res = BenchResult(["m"], ["d"], ["qy"], "mefb", rows, [s], "cpu", {("d", "m"): Path(".")}, {"d": {}})
+    assert "0.6000 ± 0.1000 (2 left out)" in markdown_report(res)
+
+
+def test_evaluate_folder_reports_left_out_images(tmp_path, data_dir):
+    from imagefusion.evaluation import evaluate_folder
+
+    root = tmp_path / "classic"
+    for sub in ("a", "b"):
+        (root / sub).mkdir(parents=True)
+        src = next((data_dir / "mff/classic" / sub).glob("books.*"))
+        shutil.copy(src, root / sub / src.name)
+    fused = tmp_path / "fused"
+    imagefusion.write_image(fused / "books.png", imagefusion.fuse([next((root / s).iterdir()) for s in ("a", "b")], "gff"))
+    ev = evaluate_folder(fused, root, ["qy", "qw"])
+    assert not np.isfinite(ev.rows["books"]["qy"])  # Q_Y's tiny constants: flat windows divide by ~0
+    assert ev.summary["qy"]["n"] == 0 and ev.summary["qw"]["n"] == 1
+    assert "qy: 1 of 1 images left out (value NaN or infinite: books)" in ev.to_markdown()
+    imagefusion.write_image(fused / "books.jpg", np.zeros((4, 4), np.float32))
+    with pytest.raises(InvalidImageError, match="two fused images named books"):
+        evaluate_folder(fused, root, ["qw"])

@@ -15,6 +15,7 @@ tune_allocator()
 from .errors import (  # noqa: E402
     ImageFusionError,
     InvalidImageError,
+    OutputError,
     OverwriteError,
     ParameterError,
     SizeMismatchError,
@@ -29,6 +30,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fuse", "load_sources", "evaluate", "list_metrics", "list_methods", "get_method", "MethodSpec", "TASKS", "read_image", "write_image",
-    "ImageFusionError", "InvalidImageError", "OverwriteError", "ParameterError", "SizeMismatchError",
+    "ImageFusionError", "InvalidImageError", "OutputError", "OverwriteError", "ParameterError", "SizeMismatchError",
     "UnknownNameError", "__version__",
 ]

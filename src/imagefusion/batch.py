@@ -12,7 +12,44 @@ from .errors import ImageFusionError
 from .fusion import fuse
 from .io import find_pairs, write_image
 
-__all__ = ["BatchResult", "fuse_folder"]
+__all__ = ["BatchResult", "fuse_folder", "check_batch_output"]
+
+
+def check_batch_output(out_dir: str | os.PathLike, ext: str) -> str:
+    """Check a batch's output folder and file ending before any work; return the ending with its dot.
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder (need not exist yet).
+    ext : str
+        ``".png"`` or ``"png"``, one of :data:`imagefusion.io.IMAGE_EXTENSIONS`.
+
+    Returns
+    -------
+    str, e.g. ``".png"``
+
+    Raises
+    ------
+    ParameterError
+        ``ext`` is not an image ending (a path such as ``/../x.png`` would write outside ``out_dir``).
+    OutputError
+        ``out_dir`` is a file.
+
+    Examples
+    --------
+    >>> check_batch_output("out", "jpg")
+    '.jpg'
+    """
+    from .errors import OutputError, ParameterError
+    from .io import IMAGE_EXTENSIONS
+
+    ext = ext if ext.startswith(".") else f".{ext}"
+    if ext.lower() not in IMAGE_EXTENSIONS:
+        raise ParameterError(f"--ext {ext!r} is not an image file ending; use one of {', '.join(IMAGE_EXTENSIONS)}")
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise OutputError(f"{out_dir}: the output folder is a file")
+    return ext
 
 
 @dataclass
@@ -82,16 +119,21 @@ def fuse_folder(
         ``pairs_dir`` is not a paired folder (see :func:`imagefusion.io.find_pairs`).
     OverwriteError
         ``out_dir`` is one of the source folders.
+    ParameterError
+        ``ext`` is not one of the image endings (``.png``, ``.jpg``, …): a path such as
+        ``/../x.png`` would write outside ``out_dir``.
+    OutputError
+        ``out_dir`` is a file.
     """
     from .errors import OverwriteError
 
-    ps = find_pairs(pairs_dir)
+    ext = check_batch_output(out_dir, ext)
     out_dir = Path(out_dir)
+    ps = find_pairs(pairs_dir)
     for src in ps.sources:
         if out_dir.resolve() == (ps.root / src).resolve():
             raise OverwriteError(f"{out_dir}: the output folder is the source folder {ps.root / src}")
     result = BatchResult(unmatched=ps.unmatched, sources=ps.sources)
-    ext = ext if ext.startswith(".") else f".{ext}"
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
         if target.exists() and not overwrite:

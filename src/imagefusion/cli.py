@@ -20,7 +20,7 @@ app = typer.Typer(
     help="Pixel-level image fusion: fuse, evaluate and benchmark.",
 )
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 
 
 def _fail(exc: Exception) -> None:
@@ -84,7 +84,11 @@ def fuse(
             method = _default_method(task, pairs, sources)
         params = _params(method, param)
         if explain is not None:
+            from .errors import OutputError
             from .registry import get_method
+
+            if explain.exists() and not explain.is_dir():
+                raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
 
             if get_method(method).name != "cam-fusion":
                 raise ImageFusionError(f"--explain needs --method cam-fusion (class activation maps), not {method!r}")
@@ -105,6 +109,9 @@ def fuse(
                 raise ImageFusionError("give either source files or --pairs DIR, not both")
             if out is None:
                 raise ImageFusionError("--pairs needs --out OUTDIR")
+            from .batch import check_batch_output
+
+            check_batch_output(out, ext)
             ps = find_pairs(pairs)
             for src, names in ps.unmatched.items():
                 err_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
@@ -176,6 +183,35 @@ def methods(
 
 
 @app.command()
+def metrics(
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
+) -> None:
+    """List the quality metrics: name, direction, range, sources, reference, module."""
+    import json
+    import math
+
+    from .metrics import list_metrics
+
+    def num(v: float) -> float | str:
+        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+
+    specs = list_metrics()
+    if json_out:
+        typer.echo(json.dumps([{"name": s.name, "direction": s.direction, "range": [num(v) for v in s.value_range],
+                                "sources": s.sources or "any", "reference": s.reference, "module": s.module}
+                               for s in specs], indent=1))
+        return
+    table = Table(title="imagefusion metrics")
+    for col in ("name", "better", "range", "sources", "reference", "module"):
+        table.add_column(col, no_wrap=col == "name")
+    for s in specs:
+        lo, hi = s.value_range
+        table.add_row(s.name, s.direction, f"[{lo:g}, {hi:g}]", str(s.sources or "any"), s.reference,
+                      s.module.replace("imagefusion.", ""))
+    console.print(table)
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo images and figure.")] = Path("imagefusion-demo"),
 ) -> None:
@@ -200,6 +236,14 @@ def evaluate(
     from .evaluation import evaluate_folder, write_text_atomic
 
     try:
+        if out is not None:
+            from .errors import OutputError, ParameterError
+
+            if out.suffix.lower() != ".csv":
+                raise ParameterError(f"--out {out}: give a .csv file name (the summary goes beside it as .md and "
+                                     ".json); nothing else is overwritten")
+            if out.is_dir():
+                raise OutputError(f"--out {out}: is a folder; give a .csv file name")
         names = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]
         from .io import find_pairs
 
@@ -234,6 +278,14 @@ def bench(
     from .bench import run_bench
 
     try:
+        if out.exists() and not out.is_dir():
+            from .errors import OutputError
+
+            raise OutputError(f"--out {out}: is a file; give a folder for the bench's results")
+        from .metrics import CONVENTIONS
+
+        if convention not in CONVENTIONS:
+            raise ImageFusionError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
         ds = [d.strip() for d in datasets.split(",") if d.strip()]
         names = "all" if methods == "all" else [m.strip() for m in methods.split(",") if m.strip()]
         mnames = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]

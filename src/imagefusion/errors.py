@@ -36,6 +36,11 @@ class OverwriteError(ImageFusionError, FileExistsError):
     """An output path would overwrite one of the source images."""
 
 
+class OutputError(ImageFusionError, OSError):
+    """An output cannot be written: its folder is not writable or not a folder, the name is too long,
+    or the disk is full. The message names the path and the reason; nothing is left half-written."""
+
+
 class WeightsError(ImageFusionError, ValueError):
     """Network weights that cannot be used: a missing or unreadable file, or tensors whose names or
     shapes do not fit the network. The message names the file and what is wrong."""

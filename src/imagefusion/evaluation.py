@@ -29,7 +29,9 @@ class FolderEvaluation:
     rows : dict of str to dict of str to float
         Image name → metric → value.
     summary : dict of str to dict
-        Metric → ``{"mean", "std", "n", "direction"}`` (population std over images).
+        Metric → ``{"mean", "std", "n", "direction"}``: mean and population std over the ``n`` images
+        whose value is finite (a NaN or infinite value is left out, and the Markdown summary says
+        which images and how many, so a mean never silently becomes NaN or infinite).
     """
 
     metrics: list[str]
@@ -49,11 +51,17 @@ class FolderEvaluation:
     def to_markdown(self) -> str:
         """Mean ± std per metric as a Markdown table, with each metric's direction."""
         lines = [f"convention: `{self.convention}`, {len(self.rows)} images", "",
-                 "| metric | better | mean ± std |", "|---|---|---:|"]
+                 "| metric | better | mean ± std | images |", "|---|---|---:|---:|"]
+        left = []
         for m in self.metrics:
             s = self.summary[m]
             arrow = "↑" if s["direction"] == "higher" else "↓"
-            lines.append(f"| {m} | {arrow} | {s['mean']:.4f} ± {s['std']:.4f} |")
+            lines.append(f"| {m} | {arrow} | {s['mean']:.4f} ± {s['std']:.4f} | {s['n']} |")
+            if s["n"] < len(self.rows):
+                left.append(f"{m}: {len(self.rows) - s['n']} of {len(self.rows)} images left out (value NaN or infinite: "
+                            + ", ".join(n for n, v in self.rows.items() if not math.isfinite(v[m])) + ")")
+        if left:
+            lines += ["", *left]
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -107,8 +115,12 @@ def evaluate_folder(
     fused_dir = Path(fused_dir)
     if not fused_dir.is_dir():
         raise InvalidImageError(f"{fused_dir}: not a folder")
-    fused = {f.stem: f for f in sorted(fused_dir.iterdir())
-             if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith(".")}
+    fused: dict[str, Path] = {}
+    for f in sorted(fused_dir.iterdir()):
+        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
+            if f.stem in fused:
+                raise InvalidImageError(f"{fused_dir}: two fused images named {f.stem} ({fused[f.stem].name}, {f.name})")
+            fused[f.stem] = f
     orphans = sorted(set(fused) - set(ps.pairs))
     missing = sorted(set(ps.pairs) - set(fused))
     if orphans or missing:

@@ -295,26 +295,62 @@ def write_image(
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically: a temporary file in the same folder (made if missing),
-    flushed to disk, then renamed over ``path``. An interrupted write leaves no partial file.
+    flushed to disk, given the permissions the umask allows (``0o666 & ~umask``, as ``open`` would),
+    then renamed over ``path``. An interrupted write leaves no partial file under ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+    data : bytes
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be made or written (a path component is a file, no permission), the name is
+        too long, or the disk is full; the temporary file is removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_bytes_atomic(pathlib.Path(tempfile.mkdtemp()) / "a" / "x.txt", b"hi")
+    >>> p.read_bytes()
+    b'hi'
     """
+    from .errors import OutputError
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # a short temporary name, so that a long output name does not pass the 255-byte limit
+        fd, tmp = tempfile.mkstemp(prefix=".if-", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write there ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # ----------------------------------------------------------------------------------------------

@@ -78,7 +78,8 @@ def _table(result: BenchResult, dataset: str) -> tuple[list[str], list[list[tupl
                (_fmt(s.mean_rank), best_rank is not None and s.mean_rank == best_rank)]
         for m in result.metrics:
             mean, std = s.metrics[m]
-            row.append((f"{_fmt(mean)} ± {_fmt(std)}", s.method in bests[m]))
+            left = f" ({s.left_out[m]} left out)" if s.left_out.get(m) else ""
+            row.append((f"{_fmt(mean)} ± {_fmt(std)}{left}", s.method in bests[m]))
         rows.append(row)
     return header, rows
 
@@ -91,7 +92,8 @@ def _intro(result: BenchResult) -> list[str]:
         "Each cell: mean ± std over the dataset's images; the best value per column is in bold; ↑ higher "
         "is better, ↓ lower is better, →0 closer to 0 is better. Mean rank: the method's rank among the "
         "methods, averaged over the metrics (1 = best everywhere). Methods named results:FOLDER are "
-        "images fused elsewhere (their time, when given, comes from the folder's timing file; – where unknown).",
+        "images fused elsewhere (their time, when given, comes from the folder's timing file; – where unknown). "
+        "\"(k left out)\": k images whose value was NaN or infinite are not in that mean.",
         *result.notes,
     ]
 

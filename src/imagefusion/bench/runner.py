@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from .._runtime import peak_rss_mib
-from ..errors import ImageFusionError, InvalidImageError, ParameterError
+from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
 from ..io import find_pairs, write_bytes_atomic, write_image
-from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
+from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
 
 __all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
@@ -54,6 +54,9 @@ class MethodSummary:
         Per metric over the dataset's images (population std; NaN values skipped).
     mean_rank : float
         Mean over metrics of the method's rank among the methods on this dataset (1 = best).
+    left_out : dict of str to int
+        Per metric, how many images had a NaN or infinite value and were left out of the mean (only
+        metrics with some).
     """
 
     method: str
@@ -62,6 +65,7 @@ class MethodSummary:
     peak_rss_mib: float
     metrics: dict[str, tuple[float, float]]
     mean_rank: float = float("nan")
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -482,6 +486,8 @@ def run_bench(
     t_start = time.perf_counter()
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
+    if convention not in CONVENTIONS:
+        raise UnknownNameError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
     given = select_methods(methods, task)
     # results:PATH labels are shown as results:<folder name>
     results_dirs: dict[str, Path] = {}
@@ -652,8 +658,11 @@ def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[st
             if not rs:
                 continue
             stats = {}
+            left: dict[str, int] = {}
             for m in metrics:
                 vals = [r[m] for r in rs if math.isfinite(r[m])]
+                if len(vals) < len(rs):
+                    left[m] = len(rs) - len(vals)
                 if vals:
                     stats[m] = (float(np.mean(vals)), float(np.std(vals)))
                 else:
@@ -661,7 +670,7 @@ def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[st
             ms = [r["ms"] for r in rs if math.isfinite(r["ms"])]
             rss = [r["rss_mib"] for r in rs if math.isfinite(r["rss_mib"])]
             per_method.append(MethodSummary(method, ds, statistics.median(ms) if ms else float("nan"),
-                                            max(rss) if rss else float("nan"), stats))
+                                            max(rss) if rss else float("nan"), stats, left_out=left))
         ranks: dict[str, list[float]] = {s.method: [] for s in per_method}
         for m in metrics:
             key = metric_sort_key(m)

@@ -293,9 +293,18 @@ def tiled_apply(
     ------
     ValueError
         Sources of different shapes, or no source.
+    ParameterError
+        ``tile`` leaves a core of fewer than 16 pixels (or one stride) inside the halo on both sides,
+        ``tile < 2·halo + 16``: such tiny tiles would take hours on an ordinary image.
     """
     if not images or any(im.shape != images[0].shape or im.ndim != 2 for im in images):
         raise ValueError(f"grey images of one size are needed, got shapes {[im.shape for im in images]}")
+    least = 2 * (-(-halo // stride) * stride) + max(16, stride)
+    if not isinstance(tile, (int, np.integer)) or isinstance(tile, bool) or tile < least:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"tile={tile!r} is too small: at least {least} pixels (twice the {halo}-pixel halo "
+                             f"plus 16)")
     dev = select_device(device)
     dtype = select_dtype(dev, precision)
     H, W = images[0].shape

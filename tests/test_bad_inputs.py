@@ -1,0 +1,153 @@
+"""Bad inputs to the command line: a one-line error naming the file or parameter, exit code 2, no
+traceback, the sources unchanged and nothing half-written (issue 19's data-loss and hang cases)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import imagefusion
+from imagefusion.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def pairs(tmp_path) -> Path:
+    """A paired folder of two small synthetic pairs (``ir``/``vi``)."""
+    rng = np.random.default_rng(0)
+    for name in ("p1", "p2"):
+        for src in ("ir", "vi"):
+            imagefusion.write_image(tmp_path / "pairs" / src / f"{name}.png", rng.uniform(0, 1, (40, 48)).astype(np.float32))
+    return tmp_path / "pairs"
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _one_line_error(res, *needles: str) -> None:
+    assert res.exit_code == 2, res.output
+    text = res.output.strip()
+    assert "Traceback" not in text and len(text.splitlines()) == 1, text
+    assert text.startswith("error:"), text
+    for n in needles:
+        assert n in text, (n, text)
+
+
+def test_evaluate_never_overwrites_a_source_or_its_own_csv(pairs, tmp_path):
+    fused = tmp_path / "fused"
+    for name in ("p1", "p2"):
+        imagefusion.write_image(fused / f"{name}.png", imagefusion.fuse([pairs / "ir" / f"{name}.png",
+                                                                          pairs / "vi" / f"{name}.png"], "average"))
+    before = _digest(pairs)
+    for out in (pairs / "ir" / "p1.png", tmp_path / "r.md", tmp_path / "r.json"):
+        res = runner.invoke(app, ["evaluate", "--fused", str(fused), "--sources", str(pairs), "--metrics", "en",
+                                  "--out", str(out)])
+        _one_line_error(res, str(out), ".csv")
+    (tmp_path / "dir.csv").mkdir()
+    res = runner.invoke(app, ["evaluate", "--fused", str(fused), "--sources", str(pairs), "--metrics", "en",
+                              "--out", str(tmp_path / "dir.csv")])
+    _one_line_error(res, "is a folder")
+    assert _digest(pairs) == before and not (tmp_path / "r.md").exists()
+
+
+@pytest.mark.parametrize("ext", ["/../../x.png", "../x.png", ".exe", "png/x"])
+def test_fuse_pairs_ext_must_be_an_image_ending(pairs, tmp_path, ext):
+    before = _digest(tmp_path)
+    res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(tmp_path / "out"), "-m", "average",
+                              "--ext", ext])
+    _one_line_error(res, "not an image file ending")
+    assert _digest(tmp_path) == before
+
+
+def test_fuse_pairs_out_at_a_file(pairs, tmp_path):
+    (tmp_path / "file").write_text("keep")
+    res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(tmp_path / "file"), "-m", "average"])
+    _one_line_error(res, "is a file")
+    assert (tmp_path / "file").read_text() == "keep"
+
+
+def test_output_below_a_regular_file(pairs, tmp_path):
+    (tmp_path / "file").write_text("keep")
+    res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "average",
+                              "-o", str(tmp_path / "file" / "x.png")])
+    _one_line_error(res, "cannot write there")
+    assert (tmp_path / "file").read_text() == "keep"
+
+
+@pytest.mark.parametrize("tile", ["0", "-1", "1"])
+def test_tiny_tiles_are_refused_not_run_for_hours(pairs, tmp_path, tile):
+    res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "densefuse",
+                              "-p", f"tile={tile}", "-o", str(tmp_path / "x.png")])
+    _one_line_error(res, f"tile={tile}", "too small")
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_bench_out_at_a_file_and_unknown_convention(pairs, tmp_path):
+    (tmp_path / "file").write_text("keep")
+    res = runner.invoke(app, ["bench", "--datasets", str(pairs), "--methods", "average", "--out", str(tmp_path / "file")])
+    _one_line_error(res, "is a file")
+    res = runner.invoke(app, ["bench", "--datasets", str(pairs), "--methods", "average", "--metrics", "en",
+                              "--convention", "nosuch", "--out", str(tmp_path / "b")])
+    _one_line_error(res, "unknown convention 'nosuch'")
+    assert not (tmp_path / "b").exists()
+
+
+def test_explain_at_an_existing_file(pairs, tmp_path):
+    (tmp_path / "file").write_text("keep")
+    res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "cam-fusion",
+                              "-o", str(tmp_path / "x.png"), "--explain", str(tmp_path / "file")])
+    _one_line_error(res, "is a file")
+    assert (tmp_path / "file").read_text() == "keep" and not (tmp_path / "x.png").exists()
+
+
+def test_long_output_name_and_normal_permissions(pairs, tmp_path):
+    name = "x" * 246 + ".png"  # 250 characters: the temporary name must not pass 255 bytes
+    old = os.umask(0o022)
+    try:
+        res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "average",
+                                  "-o", str(tmp_path / name)])
+    finally:
+        os.umask(old)
+    assert res.exit_code == 0, res.output
+    mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+    assert mode == 0o644, oct(mode)  # readable by colleagues, as open() would make it
+    assert not list(tmp_path.glob(".if-*.part"))
+
+
+def test_two_source_metrics_refuse_three_sources_with_the_projects_error():
+    from imagefusion.metrics import evaluate, list_metrics
+
+    rng = np.random.default_rng(1)
+    a, b, c, f = (rng.uniform(0, 1, (48, 48)).astype(np.float32) for _ in range(4))
+    two = [m.name for m in list_metrics() if m.sources == 2]
+    assert set(two) >= {"qs", "qw", "qe", "qc", "qy", "qcb", "qcv", "qncie", "viff"}
+    for name in two:
+        with pytest.raises(imagefusion.InvalidImageError, match=f"{name} is defined for two sources, got 3"):
+            evaluate(f, [a, b, c], [name])
+    values = evaluate(f, [a, b, c], [m.name for m in list_metrics() if m.sources is None and m.name != "mef_ssim"])
+    assert all(np.isfinite(v) for v in values.values())
+
+
+def test_metrics_command_lists_every_metric_as_json():
+    import json
+
+    from imagefusion.metrics import list_metrics
+
+    res = runner.invoke(app, ["metrics", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert [r["name"] for r in rows] == [m.name for m in list_metrics()]
+    qabf = next(r for r in rows if r["name"] == "qabf")
+    assert qabf == {"name": "qabf", "direction": "higher", "range": [0.0, 1.0], "sources": "any",
+                    "reference": "Xydeas & Petrovic, Electron. Lett. 2000", "module": "imagefusion.metrics.features"}
+    assert next(r for r in rows if r["name"] == "qcv")["direction"] == "lower"
+    assert next(r for r in rows if r["name"] == "viff")["sources"] == 2
