@@ -25,7 +25,7 @@ LYTRO = ROOT.parent / "shared" / "data" / "mff" / "lytro"
 BIG = """
 import json, sys, time
 import numpy as np, imagefusion, skimage.data, cv2
-from imagefusion._runtime import peak_rss_mib
+from imagefusion.runtime import peak_rss_mib
 from imagefusion.train.data import synthetic_multifocus_pair
 n = int(sys.argv[1]); method = sys.argv[2]
 im = cv2.resize(skimage.data.astronaut(), (n, n), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255

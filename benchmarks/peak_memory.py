@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 
 import imagefusion
-from imagefusion._runtime import peak_rss_mib
+from imagefusion.runtime import peak_rss_mib
 from imagefusion.io import find_pairs
 
 

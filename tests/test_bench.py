@@ -163,7 +163,7 @@ def test_peak_memory_is_the_workers_own():
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    from imagefusion._runtime import peak_rss_mib
+    from imagefusion.runtime import peak_rss_mib
 
     big = np.ones(400 * 2**20 // 8)  # the parent holds 400 MiB
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:

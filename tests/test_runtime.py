@@ -1,4 +1,4 @@
-"""Process-level settings (imagefusion._runtime)."""
+"""Process-level settings (imagefusion.runtime)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from imagefusion._runtime import peak_rss_mib, tune_allocator
+from imagefusion.runtime import peak_rss_mib, tune_allocator
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
@@ -33,7 +33,7 @@ def _rss_mib() -> float:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim is Linux-only")
 def test_release_free_memory_returns_freed_heap_pages():
-    from imagefusion._runtime import release_free_memory
+    from imagefusion.runtime import release_free_memory
 
     import ctypes
 

@@ -8,11 +8,12 @@ The Python API in one place::
     imagefusion.list_methods(task="mff")
 """
 
-from ._runtime import tune_allocator
+from .runtime import tune_allocator
 
 tune_allocator()
 
 from .errors import (  # noqa: E402
+    DependencyError,
     ImageFusionError,
     InvalidImageError,
     OutputError,
@@ -21,6 +22,7 @@ from .errors import (  # noqa: E402
     SizeMismatchError,
     UnknownNameError,
 )
+from . import methods  # noqa: E402, F401  (importing registers every method)
 from .fusion import fuse, load_sources
 from .io import read_image, write_image
 from .metrics import evaluate, list_metrics
@@ -30,6 +32,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "fuse", "load_sources", "evaluate", "list_metrics", "list_methods", "get_method", "MethodSpec", "TASKS", "read_image", "write_image",
-    "ImageFusionError", "InvalidImageError", "OutputError", "OverwriteError", "ParameterError", "SizeMismatchError",
+    "DependencyError", "ImageFusionError", "InvalidImageError", "OutputError", "OverwriteError", "ParameterError", "SizeMismatchError",
     "UnknownNameError", "__version__",
 ]

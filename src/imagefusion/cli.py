@@ -336,6 +336,12 @@ def train(
     Use the result with `imagefusion fuse ... --weights OUT/NAME.safetensors`."""
     import shlex
 
+    from .fusion import require_deep
+
+    try:
+        require_deep("imagefusion train")
+    except ImageFusionError as exc:
+        _fail(exc)
     from .train import load_config
     from .train import train as run_training
 

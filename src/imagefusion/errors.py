@@ -41,6 +41,11 @@ class OutputError(ImageFusionError, OSError):
     or the disk is full. The message names the path and the reason; nothing is left half-written."""
 
 
+class DependencyError(ImageFusionError, ImportError):
+    """An optional dependency is not installed (PyTorch for the deep methods). The message gives the
+    install command."""
+
+
 class WeightsError(ImageFusionError, ValueError):
     """Network weights that cannot be used: a missing or unreadable file, or tensors whose names or
     shapes do not fit the network. The message names the file and what is wrong."""

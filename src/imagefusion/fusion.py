@@ -13,7 +13,33 @@ from .errors import InvalidImageError
 from .io import check_same_size, read_image, to_float
 from .registry import get_method
 
-__all__ = ["fuse", "load_sources"]
+__all__ = ["fuse", "load_sources", "require_deep"]
+
+
+def require_deep(what: str) -> None:
+    """Raise :class:`DependencyError` with the install command when PyTorch is not installed.
+
+    Parameters
+    ----------
+    what : str
+        What needs it, for the message (``"method 'densefuse'"``).
+
+    Raises
+    ------
+    DependencyError
+        ``torch`` cannot be imported.
+
+    Examples
+    --------
+    >>> require_deep("method 'densefuse'")  # nothing happens where torch is installed
+    """
+    import importlib.util
+
+    from .errors import DependencyError
+
+    if importlib.util.find_spec("torch") is None or importlib.util.find_spec("safetensors") is None:
+        raise DependencyError(f"{what} needs PyTorch and safetensors: pip install 'imagefusion[deep]' "
+                              "(with -c constraints.txt for the CPU wheel)")
 
 def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
     """Read and validate fusion sources.
@@ -81,12 +107,16 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     ------
     UnknownNameError
         Unknown method.
+    DependencyError
+        A deep method without PyTorch installed (``pip install 'imagefusion[deep]'``).
     ParameterError
         A parameter the method does not have.
     InvalidImageError, SizeMismatchError
         Bad sources (see :func:`load_sources`), or a number of sources the method does not accept.
     """
     spec = get_method(method)
+    if spec.needs_weights:
+        require_deep(f"method {spec.name!r}")
     full = spec.check_params(params)
     images, _ = load_sources(sources)
     n = len(images)

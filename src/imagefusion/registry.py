@@ -1,5 +1,9 @@
 """The method registry: one name → one fusion method.
 
+This module is a leaf: it imports no method. The methods register themselves when their modules are
+imported, which ``import imagefusion`` does (``imagefusion.methods``), so every method is registered
+before any look-up.
+
 A method is a plain function ``f(images, *, param=default, ...) -> fused`` on luminance/grey images
 (a list of float32 arrays of one shape (H, W), values in [0, 1]) that returns a float32 (H, W)
 array. :func:`register_method` records its tasks, family, whether it needs trained weights, its
@@ -131,10 +135,6 @@ def register_method(
     return deco
 
 
-def _ensure_loaded() -> None:
-    from . import methods  # noqa: F401  (importing registers the methods)
-
-
 #: Short names accepted wherever a method name is (``--method cam``); they resolve to one method.
 ALIASES = {"cam": "cam-fusion"}
 
@@ -147,7 +147,6 @@ def get_method(name: str) -> MethodSpec:
     UnknownNameError
         Listing the registered names.
     """
-    _ensure_loaded()
     try:
         return _REGISTRY[ALIASES.get(name, name)]
     except KeyError:
@@ -170,7 +169,6 @@ def list_methods(task: str | None = None) -> list[MethodSpec]:
     UnknownNameError
         ``task`` is not one of :data:`TASKS`.
     """
-    _ensure_loaded()
     if task is not None and task not in TASKS:
         raise UnknownNameError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
     specs = [s for s in _REGISTRY.values() if task is None or task in s.tasks]

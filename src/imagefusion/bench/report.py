@@ -13,7 +13,7 @@ import numpy as np
 
 from ..io import read_image, write_bytes_atomic
 from ..metrics import get_metric
-from .runner import BenchResult, metric_sort_key
+from .results import BenchResult, metric_sort_key
 
 __all__ = ["write_reports", "markdown_report", "html_report", "results_csv", "box_plots", "speed_quality_plot",
            "image_grid"]

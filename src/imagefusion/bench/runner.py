@@ -27,99 +27,16 @@ from typing import Any
 
 import numpy as np
 
-from .._runtime import peak_rss_mib
 from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
 from ..io import find_pairs, write_bytes_atomic, write_image
 from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
+from ..runtime import peak_rss_mib
+from .results import BenchResult, MethodSummary, metric_sort_key
 
 __all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
 
 CACHE_VERSION = 2  # bumped when a method's output changes (2: the chroma of channel-rule methods)
-
-
-@dataclass
-class MethodSummary:
-    """One method on one dataset.
-
-    Attributes
-    ----------
-    method, dataset : str
-    median_ms : float
-        Median fusion time per pair, milliseconds (reading and writing files excluded).
-    peak_rss_mib : float
-        Peak resident memory of the worker process that ran the method, MiB (includes the Python
-        interpreter and the imported libraries, about 150 MiB).
-    metrics : dict of str to (mean, std)
-        Per metric over the dataset's images (population std; NaN values skipped).
-    mean_rank : float
-        Mean over metrics of the method's rank among the methods on this dataset (1 = best).
-    left_out : dict of str to int
-        Per metric, how many images had a NaN or infinite value and were left out of the mean (only
-        metrics with some).
-    """
-
-    method: str
-    dataset: str
-    median_ms: float
-    peak_rss_mib: float
-    metrics: dict[str, tuple[float, float]]
-    mean_rank: float = float("nan")
-    left_out: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class BenchResult:
-    """Everything a benchmark run measured.
-
-    Attributes
-    ----------
-    methods, datasets, metrics : list of str
-        Method names, dataset names (folder names) and metric names, in order.
-    convention : str
-    rows : list of dict
-        One per (dataset, method, image): ``dataset, method, image, ms, rss_mib`` and each metric.
-    summaries : list of MethodSummary
-    machine : str
-        CPU (and GPU, if one was used) description.
-    fused_dirs : dict of (dataset, method) to Path
-    pairs : dict of dataset to dict of image name to list of source paths
-    fusions_run : int
-        How many fusions this run performed (0 for a fully cached run).
-    seconds : float
-        Wall-clock time of the run.
-    dataset_roots : dict of dataset to Path
-    fused_files : dict of (dataset, method, image) to Path
-        Every fused image scored.
-    notes : list of str
-        What the run could not include, e.g. a results folder without a dataset.
-    """
-
-    methods: list[str]
-    datasets: list[str]
-    metrics: list[str]
-    convention: str
-    rows: list[dict[str, Any]]
-    summaries: list[MethodSummary]
-    machine: str
-    fused_dirs: dict[tuple[str, str], Path]
-    pairs: dict[str, dict[str, list[Path]]]
-    fusions_run: int = 0
-    seconds: float = 0.0
-    dataset_roots: dict[str, Path] = field(default_factory=dict)
-    fused_files: dict[tuple[str, str, str], Path] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def fused_file(self, dataset: str, method: str, image: str) -> Path:
-        """The fused image of ``method`` for one pair (a results folder's file keeps its own name)."""
-        return self.fused_files.get((dataset, method, image), self.fused_dirs[dataset, method] / f"{image}.png")
-
-    def summary(self, dataset: str, method: str) -> MethodSummary:
-        """The :class:`MethodSummary` of ``method`` on ``dataset``."""
-        for s in self.summaries:
-            if s.dataset == dataset and s.method == method:
-                return s
-        raise KeyError((dataset, method))
 
 
 def cpu_name() -> str:
@@ -398,12 +315,11 @@ def _score_job(job: _ScoreJob) -> list[str]:
     """Worker: score every method's fused image of one pair, sharing the sources' intermediate
     results between the methods (:mod:`imagefusion.metrics._cache`). Returns messages about
     failures."""
-    from ..metrics import _load, evaluate
-    from ..metrics._cache import shared_features
+    from ..metrics import evaluate, load_image, shared_features
 
     failures = []
     try:
-        sources = [_load(f, str(f)) for f in job.files]
+        sources = [load_image(f, str(f)) for f in job.files]
     except ImageFusionError as exc:
         return [f"{job.dataset}/{job.image} (metrics): {exc}"]
     with shared_features():
@@ -687,11 +603,3 @@ def _summarise(rows: list[dict[str, Any]], methods: list[str], datasets: list[st
             s.mean_rank = float(np.mean(ranks[s.method])) if ranks[s.method] else float("nan")
         out.extend(per_method)
     return out
-
-
-def metric_sort_key(metric: str) -> Callable[[float], float]:
-    """A key under which smaller is better for ``metric`` (its direction, or distance to its ideal)."""
-    spec = get_metric(metric)
-    if spec.ideal is not None:
-        return lambda v: abs(v - spec.ideal)
-    return (lambda v: -v) if spec.higher_is_better else (lambda v: v)

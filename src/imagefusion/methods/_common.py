@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextvars
 import os
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import cv2
 import numpy as np
+
+from ..runtime import parallel_map  # noqa: F401  (re-exported for the methods)
 
 
 def as_float_stack(images: Sequence[np.ndarray]) -> np.ndarray:
@@ -29,8 +28,6 @@ def box_mean(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, -1, (k, k), normalize=True, borderType=cv2.BORDER_REFLECT)
 
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def normalise_weights(weights: np.ndarray) -> np.ndarray:
@@ -104,41 +101,6 @@ def choose(label: np.ndarray, choices: Sequence[np.ndarray]) -> np.ndarray:
     for n, c in enumerate(choices[1:], 1):
         out = where(label == n, c, out)
     return out
-
-
-_POOLS: list[ThreadPoolExecutor] = []
-_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("imagefusion_pool_depth", default=0)
-_MAX_DEPTH = 2
-
-
-def _run_in_worker(ctx: contextvars.Context, depth: int, func: Callable[[T], R], item: T) -> R:
-    def call() -> R:
-        _DEPTH.set(depth + 1)
-        return func(item)
-
-    return ctx.run(call)
-
-
-def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """Map ``func`` over ``items`` on a thread pool of one thread per CPU core.
-
-    OpenCV and NumPy release the GIL in their kernels, so independent filters (one per source)
-    run in parallel. Results keep the order of ``items``. Each call runs in a copy of the caller's
-    context (so context variables such as the metrics' feature cache are seen by the workers). A
-    call made from inside a worker uses a second pool (a worker waiting on its own pool could
-    deadlock); deeper calls run sequentially. So ``evaluate`` runs metrics in parallel and each
-    metric its RGB channels, and the cores stay busy to the end.
-    """
-    items = list(items)
-    depth = _DEPTH.get()
-    cores = os.cpu_count() or 1
-    if len(items) < 2 or cores < 2 or depth >= _MAX_DEPTH:
-        return [func(x) for x in items]
-    while len(_POOLS) <= depth:
-        _POOLS.append(ThreadPoolExecutor(max_workers=cores, thread_name_prefix=f"imagefusion{len(_POOLS)}"))
-    pool = _POOLS[depth]
-    futures = [pool.submit(_run_in_worker, contextvars.copy_context(), depth, func, x) for x in items]
-    return [f.result() for f in futures]
 
 
 def shipped_weights(*names: str) -> Callable[[], list[Path]]:

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnknownNameError
+from ._cache import shared_features
 from ._conventions import CONVENTIONS, DEFAULT_CONVENTION
 from .features import ag, ei, nabf, qabf, qm, qsf, sd, sf
 from .fmi import fmi_dct, fmi_edge, fmi_pixel, fmi_w
@@ -69,7 +70,8 @@ from .reference import cc, mse, psnr, rmse, scd
 from .structural import mef_ssim, ms_ssim, qc, qe, qs, qw, qy, ssim
 
 __all__ = [
-    "MetricSpec", "list_metrics", "get_metric", "evaluate", "CONVENTIONS", "DEFAULT_CONVENTION",
+    "MetricSpec", "list_metrics", "get_metric", "evaluate", "load_image", "shared_features", "CONVENTIONS",
+    "DEFAULT_CONVENTION",
     "en", "ce", "mi", "sd", "sf", "ag", "ei", "qabf", "ssim", "qcb", "qcv", "vif", "psnr", "mse", "rmse",
     "cc", "scd", "nmi", "qte", "qncie", "qs", "qw", "qe", "qc", "qy", "viff", "mef_ssim", "fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge",
     "qp", "phase_congruency", "nabf", "qm", "qsf", "ms_ssim",
@@ -179,7 +181,31 @@ def list_metrics() -> list[MetricSpec]:
     return list(_METRICS.values())
 
 
-def _load(x: Any, name: str) -> np.ndarray:
+def load_image(x: Any, name: str = "image") -> np.ndarray:
+    """An image as the metrics read it: a file as stored (colour kept; 16-bit files scaled to 8-bit
+    values and rounded, as the reference code's ``imread`` then ``uint8``), an array unchanged.
+
+    Parameters
+    ----------
+    x : path or ndarray
+    name : str
+        Unused (kept for the error messages of callers).
+
+    Returns
+    -------
+    ndarray, uint8 (files) or the array's dtype; shape (H, W) or (H, W, 3)
+
+    Raises
+    ------
+    InvalidImageError
+        An unreadable file (named).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> load_image(np.zeros((2, 2), np.uint8)).shape
+    (2, 2)
+    """
     if isinstance(x, (str, os.PathLike)):
         from ..io import read_image_raw
 
@@ -233,9 +259,9 @@ def evaluate(
 
         raise InvalidImageError(f"{', '.join(two)} {'is' if len(two) == 1 else 'are'} defined for two sources, got "
                                 f"{len(sources)}; leave {'it' if len(two) == 1 else 'them'} out for {len(sources)} sources")
-    f = _load(fused, "fused")
-    srcs = [_load(s, f"source {i}") for i, s in enumerate(sources, 1)]
-    from ..methods._common import parallel_map
+    f = load_image(fused, "fused")
+    srcs = [load_image(s, f"source {i}") for i, s in enumerate(sources, 1)]
+    from ..runtime import parallel_map
     from ._cache import shared_features, sweep
 
     # Metrics run on a thread pool, the costliest first, sharing per-plane intermediate results.

@@ -112,7 +112,7 @@ def per_channel(
     if fused.ndim == 2:
         srcs = [cached("rgb2gray", s, matlab_rgb2gray) if s.ndim == 3 else s for s in sources]
         return float(core(*srcs, fused))
-    from ..methods._common import parallel_map
+    from ..runtime import parallel_map
 
     # A colour source whose three channels are equal (an infrared image stored as RGB) gives the same
     # plane to every channel's call, so per-plane results are computed once (see _cache).
@@ -165,10 +165,16 @@ def _normalize1(x: np.ndarray) -> np.ndarray:
     return matlab_round((x - lo) / (hi - lo) * 255)
 
 
+def u8_values(x: np.ndarray, name: str) -> np.ndarray:
+    """:func:`as_u8_values`, shared between the metrics of one evaluation."""
+    from ._cache import cached
+
+    x = np.asarray(x)
+    return cached("u8", x, lambda arr: as_u8_values(arr, name))
+
+
 def fused_planes(fused: np.ndarray, convention: str) -> list[np.ndarray]:
     """Check the convention and the fused image; return the planes a fused-only metric averages over
     (see :func:`fused_channels`)."""
-    from ._prep import u8_values
-
     check_convention(convention)
     return fused_channels(u8_values(fused, "fused"), convention)

@@ -7,14 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import InvalidImageError, SizeMismatchError
-from ._cache import cached
-from ._conventions import as_u8_values, check_convention
-
-
-def u8_values(x: np.ndarray, name: str) -> np.ndarray:
-    """:func:`as_u8_values`, shared between the metrics of one evaluation."""
-    x = np.asarray(x)
-    return cached("u8", x, lambda arr: as_u8_values(arr, name))
+from ._conventions import check_convention, u8_values
 
 
 def prepare(

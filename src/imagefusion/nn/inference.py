@@ -21,7 +21,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from .._runtime import release_free_memory
+from ..runtime import release_free_memory
 
 __all__ = [
     "select_device",

@@ -22,9 +22,16 @@ systems without glibc.
 
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import os
 import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -83,3 +90,40 @@ def peak_rss_mib() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0
+
+
+# Thread pools for independent array work (one thread per core)
+
+_POOLS: list[ThreadPoolExecutor] = []
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("imagefusion_pool_depth", default=0)
+_MAX_DEPTH = 2
+
+
+def _run_in_worker(ctx: contextvars.Context, depth: int, func: Callable[[T], R], item: T) -> R:
+    def call() -> R:
+        _DEPTH.set(depth + 1)
+        return func(item)
+
+    return ctx.run(call)
+
+
+def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """Map ``func`` over ``items`` on a thread pool of one thread per CPU core.
+
+    OpenCV and NumPy release the GIL in their kernels, so independent filters (one per source)
+    run in parallel. Results keep the order of ``items``. Each call runs in a copy of the caller's
+    context (so context variables such as the metrics' feature cache are seen by the workers). A
+    call made from inside a worker uses a second pool (a worker waiting on its own pool could
+    deadlock); deeper calls run sequentially. So ``evaluate`` runs metrics in parallel and each
+    metric its RGB channels, and the cores stay busy to the end.
+    """
+    items = list(items)
+    depth = _DEPTH.get()
+    cores = os.cpu_count() or 1
+    if len(items) < 2 or cores < 2 or depth >= _MAX_DEPTH:
+        return [func(x) for x in items]
+    while len(_POOLS) <= depth:
+        _POOLS.append(ThreadPoolExecutor(max_workers=cores, thread_name_prefix=f"imagefusion{len(_POOLS)}"))
+    pool = _POOLS[depth]
+    futures = [pool.submit(_run_in_worker, contextvars.copy_context(), depth, func, x) for x in items]
+    return [f.result() for f in futures]
