@@ -100,6 +100,10 @@ class MetricSpec:
     sources : int or None
         How many sources the metric is defined for: 2, or None for any number (metrics of the fused
         image alone, and those averaged or summed over the sources). :func:`evaluate` checks it.
+    min_size : int
+        The smallest image side, in pixels, the metric is defined for (its windows or scales must fit:
+        11 for the 11×11-window SSIM family, 25 for VIF's four scales, 3 for FMI's 3×3 windows).
+        :func:`evaluate` checks it.
     """
 
     name: str
@@ -110,6 +114,7 @@ class MetricSpec:
     reference: str
     ideal: float | None = None
     sources: int | None = None
+    min_size: int = 1
 
     @property
     def module(self) -> str:
@@ -132,33 +137,33 @@ _METRICS: dict[str, MetricSpec] = {
         MetricSpec("ce", ce, False, (0.0, _INF), True, "Bulanon et al., Biosyst. Eng. 2009"),
         MetricSpec("mi", mi, True, (0.0, _INF), True, "Qu, Zhang & Yan, Electron. Lett. 2002"),
         MetricSpec("nmi", nmi, True, (0.0, 2.0), True, "Hossny et al., Electron. Lett. 2008"),
-        MetricSpec("fmi_pixel", fmi_pixel, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2),
+        MetricSpec("fmi_pixel", fmi_pixel, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2, min_size=3),
         MetricSpec("fmi_w", fmi_w, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2),
-        MetricSpec("fmi_dct", fmi_dct, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2),
-        MetricSpec("fmi_edge", fmi_edge, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2),
+        MetricSpec("fmi_dct", fmi_dct, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2, min_size=3),
+        MetricSpec("fmi_edge", fmi_edge, True, (0.0, 1.0), True, "Haghighat et al., Comput. Electr. Eng. 2011", sources=2, min_size=3),
         MetricSpec("qte", qte, True, (-_INF, _INF), True, "Cvejic et al., Electron. Lett. 2006"),
         MetricSpec("qncie", qncie, True, (0.0, 1.0), True, "Wang, Shen & Zhang, Physica D 2005", sources=2),
         MetricSpec("sd", sd, True, (0.0, 127.5), False, "Rao, Meas. Sci. Technol. 1997"),
         MetricSpec("sf", sf, True, (0.0, _INF), False, "Eskicioglu & Fisher, IEEE Trans. Commun. 1995"),
-        MetricSpec("ag", ag, True, (0.0, _INF), False, "Cui et al., Opt. Commun. 2015"),
+        MetricSpec("ag", ag, True, (0.0, _INF), False, "Cui et al., Opt. Commun. 2015", min_size=2),
         MetricSpec("ei", ei, True, (0.0, _INF), False, "Rajalingam & Priya, IJESI 2018"),
         MetricSpec("qabf", qabf, True, (0.0, 1.0), True, "Xydeas & Petrovic, Electron. Lett. 2000"),
         MetricSpec("nabf", nabf, False, (0.0, 1.0), True, "Shreyamsha Kumar, SIViP 2013 (modified N^AB/F)", sources=2),
         MetricSpec("qm", qm, True, (0.0, 3.0), True, "Wang & Liu, ICSP 2008"),
         MetricSpec("qp", qp, True, (0.0, 1.0), True, "Zhao, Laganiere & Liu, IJICIC 2007", sources=2),
         MetricSpec("qsf", qsf, False, (-1.0, _INF), True, "Zheng et al., Inf. Fusion 2007 (ideal 0)", ideal=0.0),
-        MetricSpec("ssim", ssim, True, (-2.0, 2.0), True, "Wang et al., IEEE TIP 2004 (summed over sources)"),
-        MetricSpec("ms_ssim", ms_ssim, True, (0.0, 2.0), True, "Wang, Simoncelli & Bovik, Asilomar 2003 (summed)"),
-        MetricSpec("qs", qs, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2),
-        MetricSpec("qw", qw, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2),
-        MetricSpec("qe", qe, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2),
+        MetricSpec("ssim", ssim, True, (-2.0, 2.0), True, "Wang et al., IEEE TIP 2004 (summed over sources)", min_size=11),
+        MetricSpec("ms_ssim", ms_ssim, True, (0.0, 2.0), True, "Wang, Simoncelli & Bovik, Asilomar 2003 (summed)", min_size=11),
+        MetricSpec("qs", qs, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2, min_size=11),
+        MetricSpec("qw", qw, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2, min_size=11),
+        MetricSpec("qe", qe, True, (-1.0, 1.0), True, "Piella & Heijmans, ICIP 2003", sources=2, min_size=11),
         MetricSpec("qc", qc, True, (-1.0, 1.0), True, "Cvejic et al., Int. J. Signal Process. 2005", sources=2),
         MetricSpec("qy", qy, True, (-1.0, 1.0), True, "Yang et al., Inf. Fusion 2008", sources=2),
-        MetricSpec("mef_ssim", mef_ssim, True, (-1.0, 1.0), True, "Ma, Zeng & Wang, IEEE TIP 2015"),
+        MetricSpec("mef_ssim", mef_ssim, True, (-1.0, 1.0), True, "Ma, Zeng & Wang, IEEE TIP 2015", min_size=44),
         MetricSpec("qcb", qcb, True, (0.0, 1.0), True, "Chen & Blum, Image Vis. Comput. 2009", sources=2),
         MetricSpec("qcv", qcv, False, (0.0, _INF), True, "Chen & Varshney, Inf. Fusion 2007", sources=2),
-        MetricSpec("vif", vif, True, (0.0, _INF), True, "Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013"),
-        MetricSpec("viff", viff, True, (0.0, _INF), True, "Han, Cai, Cao & Xu, Inf. Fusion 2013", sources=2),
+        MetricSpec("vif", vif, True, (0.0, _INF), True, "Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013", min_size=25),
+        MetricSpec("viff", viff, True, (0.0, _INF), True, "Han, Cai, Cao & Xu, Inf. Fusion 2013", sources=2, min_size=25),
         MetricSpec("psnr", psnr, True, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),
         MetricSpec("mse", mse, False, (0.0, 65025.0), True, "mean squared error, averaged over sources"),
         MetricSpec("rmse", rmse, False, (0.0, _INF), True, "Jagalingam & Hegde, Aquatic Procedia 2015"),
@@ -245,8 +250,8 @@ def evaluate(
     UnknownNameError
         Unknown metric or convention.
     InvalidImageError, SizeMismatchError
-        Bad or mismatched images, or a metric defined for two sources (``MetricSpec.sources``) asked
-        for another number of sources.
+        Bad or mismatched images, a metric defined for two sources (``MetricSpec.sources``) asked
+        for another number of sources, or an image smaller than a metric's ``min_size``.
     """
     from ._conventions import check_convention
 
@@ -261,6 +266,15 @@ def evaluate(
                                 f"{len(sources)}; leave {'it' if len(two) == 1 else 'them'} out for {len(sources)} sources")
     f = load_image(fused, "fused")
     srcs = [load_image(s, f"source {i}") for i, s in enumerate(sources, 1)]
+    side = min(np.asarray(f).shape[:2]) if np.asarray(f).ndim >= 2 else 0
+    small = [s for s in specs if side < s.min_size]
+    if small:
+        from ..errors import InvalidImageError
+
+        need = max(s.min_size for s in small)
+        h, w = np.asarray(f).shape[:2]
+        raise InvalidImageError(f"{', '.join(s.name for s in small)} need{'s' if len(small) == 1 else ''} images of at "
+                                f"least {need}x{need} pixels, got {w}x{h}")
     from ..runtime import parallel_map
     from ._cache import shared_features, sweep
 
