@@ -151,3 +151,8 @@ def test_metrics_command_lists_every_metric_as_json():
                     "reference": "Xydeas & Petrovic, Electron. Lett. 2000", "module": "imagefusion.metrics.features"}
     assert next(r for r in rows if r["name"] == "qcv")["direction"] == "lower"
     assert next(r for r in rows if r["name"] == "viff")["sources"] == 2
+
+
+def test_version():
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"imagefusion {imagefusion.__version__}"

@@ -12,6 +12,7 @@ import torch
 from typer.testing import CliRunner
 
 import imagefusion
+from imagefusion.errors import ParameterError
 import imagefusion.nn.weights
 from imagefusion.cli import app
 from imagefusion.io import write_image
@@ -157,9 +158,25 @@ def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
     assert res.exit_code != 0 and "no trained weights" in res.output
 
 
-def test_train_help_names_every_trainable_network():
-    from imagefusion.train import TRAINABLE
+def test_train_without_a_network_lists_every_trainable_network_from_the_registry():
+    from imagefusion.train import TRAINABLE, list_trainers
 
-    res = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "300"})
+    assert set(TRAINABLE) == {"siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf", "mfenet"}
+    res = CliRunner().invoke(app, ["train"], env={"COLUMNS": "300"}, terminal_width=300)
     assert res.exit_code == 0
-    assert all(name in res.output for name in TRAINABLE), res.output
+    assert all(f"│ {t.name} " in res.output for t in list_trainers()), res.output
+
+
+def test_unknown_training_setting_lists_the_valid_ones(tmp_path):
+    from imagefusion.train import load_config
+
+    with pytest.raises(ParameterError, match="densefuse has no setting pach; its settings: epochs, .*patch"):
+        load_config("densefuse", pach=3)
+    good = tmp_path / "c.toml"
+    good.write_text("fc1_rank = 16\n")
+    cfg = load_config("cnn-liu2017", good)
+    assert cfg.extra["fc1_rank"] == 16 and cfg.extra["blur_levels"] == 5 and cfg.epochs == 10
+    bad = tmp_path / "d.toml"
+    bad.write_text("ldf_weight = 1.0\n")
+    with pytest.raises(ParameterError, match="mfenet has no setting ldf_weight in .*d.toml"):
+        load_config("mfenet", bad)

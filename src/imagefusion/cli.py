@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .errors import ImageFusionError
+from .metrics import DEFAULT_CONVENTION
 
 app = typer.Typer(
     add_completion=False,
@@ -21,6 +22,22 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"imagefusion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Pixel-level image fusion: fuse, evaluate and benchmark."""
 
 
 def _fail(exc: Exception) -> None:
@@ -229,7 +246,7 @@ def evaluate(
     fused: Annotated[Path, typer.Option(help="Folder of fused images, named like the pairs.")],
     sources: Annotated[Path, typer.Option(help="Paired source folder (one sub-folder per source).")],
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
-    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = "mefb",
+    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Per-image CSV; the summary goes beside it as .md and .json.")] = None,
 ) -> None:
     """Evaluate a folder of fused images against their sources: per-image CSV, mean ± std summary."""
@@ -268,7 +285,7 @@ def bench(
     methods: Annotated[str, typer.Option(help="Comma-separated method names, or 'all'.")] = "all",
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
-    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = "mefb",
+    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
     workers: Annotated[int, typer.Option(help="Worker processes (results identical for any number).")] = 1,
     refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
                                               "cached results (after a change to a method's code).")] = "",
@@ -319,7 +336,7 @@ def _default_data_root() -> Path:
 
 @app.command()
 def train(
-    method: Annotated[str, typer.Argument(help="Network to train: siamese-cnn, cnn-liu2017, densefuse, cam-ae, cam-fwa, cam-fwa-noldf or mfenet.")],
+    method: Annotated[Optional[str], typer.Argument(help="Network to train; without it, the trainable networks are listed.")] = None,
     config: Annotated[Optional[Path], typer.Option(help="JSON or TOML file overriding the defaults.")] = None,
     epochs: Annotated[Optional[int], typer.Option(help="Epochs (a finished run trains on to this many).")] = None,
     steps: Annotated[Optional[int], typer.Option(help="Optimiser steps per epoch.")] = None,
@@ -342,8 +359,17 @@ def train(
         require_deep("imagefusion train")
     except ImageFusionError as exc:
         _fail(exc)
-    from .train import load_config
+    from .train import list_trainers, load_config
     from .train import train as run_training
+
+    if method is None:
+        table = Table(title="trainable networks (imagefusion train NAME)")
+        for col in ("name", "trains on", "settings (defaults)"):
+            table.add_column(col, no_wrap=col == "name")
+        for t in list_trainers():
+            table.add_row(t.name, t.summary, ", ".join(f"{k}={v}" for k, v in t.settings().items()))
+        console.print(table)
+        return
 
     try:
         cfg = load_config(method, config, epochs=epochs, steps_per_epoch=steps, batch_size=batch_size,

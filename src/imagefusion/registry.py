@@ -44,7 +44,10 @@ class MethodSpec:
     family : str
         ``"pixel"``, ``"pyramid"``, ``"wavelet"``, ``"filtering"`` or ``"deep"``.
     needs_weights : bool
-        Whether the method loads trained network weights.
+        Whether the method loads trained network weights (it names networks).
+    networks : tuple of str
+        The networks (:mod:`imagefusion.nn.registry`) whose shipped weights the method runs; the first
+        is always used, later ones by some variants. The bench hashes their files into its cache key.
     params : dict of str to object
         Parameter names and defaults (the paper's values).
     min_sources, max_sources : int, int or None
@@ -76,6 +79,7 @@ class MethodSpec:
     summary: str = ""
     channel_rule: bool = False
     colour: bool = False
+    networks: tuple[str, ...] = ()
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults; raise :class:`ParameterError` on an unknown name."""
@@ -92,7 +96,7 @@ def register_method(
     tasks: tuple[str, ...],
     family: str,
     reference: str,
-    needs_weights: bool = False,
+    networks: tuple[str, ...] = (),
     min_sources: int = 2,
     max_sources: int | None = None,
     channel_rule: bool = False,
@@ -101,7 +105,9 @@ def register_method(
     """Decorator that registers a fusion function under ``name``.
 
     The function's keyword-only parameters and their defaults become the method's parameters, except
-    ``channel_rule``, which the colour path sets (see :attr:`MethodSpec.channel_rule`).
+    ``channel_rule``, which the colour path sets (see :attr:`MethodSpec.channel_rule`). A deep method
+    names the networks it runs (``networks=("densefuse",)``); that is all the registry needs to find
+    its shipped weights.
 
     Raises
     ------
@@ -126,7 +132,8 @@ def register_method(
             raise ValueError(f"method {name!r} is registered with channel_rule but has no such parameter")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MethodSpec(
-            name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=needs_weights,
+            name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=bool(networks),
+            networks=tuple(networks),
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
             summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
         )

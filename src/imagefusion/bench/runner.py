@@ -225,20 +225,18 @@ def _file_hash(path: Path) -> str:
 
 def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     """Hash of the method's weights: the file given as its ``weights`` parameter, else the shipped
-    one, plus any further files it uses (the method's ``weights_path()`` may list several, and a
-    ``classifier`` parameter names one more); "" for methods without weights."""
+    one of its first network, plus its other networks' shipped files (``MethodSpec.networks``) and a
+    file named by a ``classifier`` parameter; "" for methods without networks."""
+    from ..nn.registry import shipped_weights_files
+
     spec = get_method(method)
-    if not spec.needs_weights:
+    if not spec.networks:
         return ""
     params = params or {}
-    finder = getattr(spec.func, "weights_path", None)
-    shipped = list(finder()) if finder is not None else []
+    files = list(shipped_weights_files(spec.networks))
     if params.get("weights"):
-        shipped[:1] = [params["weights"]]
-    extra = [params[k] for k in ("classifier",) if params.get(k)]
-    files = [Path(p) for p in [*shipped, *extra]]
-    if not files:
-        return "unknown"
+        files[:1] = [Path(params["weights"])]
+    files += [Path(params[k]) for k in ("classifier",) if params.get(k)]
     return "+".join(_file_hash(f) for f in files)
 
 

@@ -36,8 +36,8 @@ def luminance(image: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> float(luminance(np.ones((2, 2, 3)))[0, 0])
-    1.0
+    >>> round(float(luminance(np.full((2, 2, 3), 0.5))[0, 0]), 6)
+    0.5
     """
     im = np.asarray(image, np.float64)
     return im @ np.array([0.299, 0.587, 0.114]) if im.ndim == 3 else im

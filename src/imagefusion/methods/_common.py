@@ -101,24 +101,3 @@ def choose(label: np.ndarray, choices: Sequence[np.ndarray]) -> np.ndarray:
     for n, c in enumerate(choices[1:], 1):
         out = where(label == n, c, out)
     return out
-
-
-def shipped_weights(*names: str) -> Callable[[], list[Path]]:
-    """A deep method's ``weights_path()`` (read by the bench's cache key): the shipped weights files
-    of networks ``names``; the first must exist, later ones (a variant's extra network) are listed
-    when present — a variant whose file is missing fails when it runs, naming the file. torch is
-    imported only when it is called."""
-
-    def paths() -> list[Path]:
-        from ..errors import WeightsError
-        from ..nn.weights import shipped_weights_path
-
-        found = [shipped_weights_path(names[0])]
-        for n in names[1:]:
-            try:
-                found.append(shipped_weights_path(n))
-            except WeightsError:
-                pass
-        return found
-
-    return paths

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..registry import register_method
-from ._common import shipped_weights
 
 __all__ = ["l1_norm_weights", "weighted_sum", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
            "write_cam_explanation"]
@@ -107,7 +106,7 @@ def weighted_sum(features: Sequence[Any], weights: Sequence[Any]) -> Any:
     tasks=("ivif", "mif", "mef", "mff"),
     family="deep",
     reference="Li & Wu, 'DenseFuse: a fusion approach to infrared and visible images', IEEE TIP 28(5), 2019",
-    needs_weights=True,
+    networks=("densefuse",),
 )
 def densefuse(images: Sequence[np.ndarray], *, rule: str = "max", radius: int = 1, weights: str = "",
               device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
@@ -237,7 +236,7 @@ def _check_cam(images: Sequence[np.ndarray], variant: str) -> None:
     family="deep",
     reference="Wan, Qin & Zeng, 'Method for infrared and visible image fusion based on class activation mapping', "
               "Journal of North University of China 46(5), 2025",
-    needs_weights=True,
+    networks=("cam-ae", "cam-fwa", "cam-fwa-noldf"),
     max_sources=2,
 )
 def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: str = "", classifier: str = "",
@@ -436,7 +435,3 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     write_bytes_atomic(folder / "channel_weights.csv", rows.encode())
     written += [folder / "channel_weights.png", folder / "channel_weights.csv"]
     return written
-
-
-densefuse.weights_path = shipped_weights("densefuse")  # type: ignore[attr-defined]
-cam_fusion.weights_path = shipped_weights("cam-ae", "cam-fwa", "cam-fwa-noldf")  # type: ignore[attr-defined]

@@ -20,7 +20,6 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..registry import register_method
-from ._common import shipped_weights
 
 __all__ = ["RULES", "fuse_features", "canny_edges", "edge_enhance", "mfenet_fusion"]
 
@@ -133,7 +132,7 @@ def edge_enhance(fused: np.ndarray, sources: Sequence[np.ndarray], *, gain: floa
     family="deep",
     reference="'Medical image fusion based on multi-scale feature learning and edge enhancement' (MFEnet), "
               "Laser & Optoelectronics Progress",
-    needs_weights=True,
+    networks=("mfenet",),
 )
 def mfenet_fusion(images: Sequence[np.ndarray], *, rule: str = "max", edges: bool = True, edge_gain: float = 0.02,
            canny_low: float = 50.0, canny_high: float = 150.0, weights: str = "", device: str | None = None,
@@ -192,6 +191,3 @@ def mfenet_fusion(images: Sequence[np.ndarray], *, rule: str = "max", edges: boo
     if edges:
         out = edge_enhance(out, sources, gain=edge_gain, low=canny_low, high=canny_high)
     return out
-
-
-mfenet_fusion.weights_path = shipped_weights("mfenet")  # type: ignore[attr-defined]

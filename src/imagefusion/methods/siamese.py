@@ -27,7 +27,6 @@ from skimage.morphology import remove_small_holes, remove_small_objects
 from ..color import weighted_rule
 from ..errors import ParameterError
 from ..registry import register_method
-from ._common import shipped_weights
 from .filtering import guided_filter
 from .pyramid import lp_similarity
 
@@ -244,7 +243,7 @@ _DOC_PARAMS = """
     family="deep",
     reference="Yang, Zheng & Dai, 'Image fusion based on Siamese convolutional neural network', "
               "Computer Systems & Applications 29(5), 2020",
-    needs_weights=True,
+    networks=("siamese-cnn",),
     channel_rule=True,
 )
 def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshold: float = 0.6,
@@ -268,7 +267,7 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
     family="deep",
     reference="Liu, Chen, Peng & Wang, 'Multi-focus image fusion with a deep convolutional neural network', "
               "Information Fusion 36, 2017",
-    needs_weights=True,
+    networks=("cnn-liu2017",),
     channel_rule=True,
 )
 def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", threshold: float = 0.6,
@@ -283,7 +282,3 @@ def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", thresho
 
 siamese_cnn.__doc__ = (siamese_cnn.__doc__ or "") + _DOC_PARAMS.format(rule="pyramid")
 cnn_liu2017.__doc__ = (cnn_liu2017.__doc__ or "") + _DOC_PARAMS.format(rule="decision")
-
-
-siamese_cnn.weights_path = shipped_weights("siamese-cnn")  # type: ignore[attr-defined]
-cnn_liu2017.weights_path = shipped_weights("cnn-liu2017")  # type: ignore[attr-defined]

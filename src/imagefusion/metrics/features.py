@@ -6,10 +6,12 @@ import cv2
 import numpy as np
 
 from ._conventions import DEFAULT_CONVENTION, as_u8_values, check_convention, fused_channels, fused_planes, per_channel
+from .registry import INF, register_metric
 
 __all__ = ["sd", "sf", "ag", "ei", "qabf", "nabf", "qm", "qsf", "sobel_gradients"]
 
 
+@register_metric('sd', higher_is_better=True, value_range=(0.0, 127.5), reference='Rao, Meas. Sci. Technol. 1997')
 def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """Standard deviation SD of the fused image, in grey levels (higher is better).
 
@@ -29,6 +31,7 @@ def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     return float(np.mean([c.std() for c in fused_planes(fused, convention)]))
 
 
+@register_metric('sf', higher_is_better=True, value_range=(0.0, INF), reference='Eskicioglu & Fisher, IEEE Trans. Commun. 1995')
 def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """Spatial frequency SF of the fused image (higher is better).
 
@@ -62,6 +65,7 @@ def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     return float(np.mean(values))
 
 
+@register_metric('ag', higher_is_better=True, value_range=(0.0, INF), reference='Cui et al., Opt. Commun. 2015', min_size=2)
 def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """Average gradient AG of the fused image (higher is better).
 
@@ -83,6 +87,7 @@ def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     return float(np.mean(values))
 
 
+@register_metric('ei', higher_is_better=True, value_range=(0.0, INF), reference='Rajalingam & Priya, IJESI 2018')
 def ei(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """Edge intensity EI of the fused image (higher is better).
 
@@ -170,6 +175,7 @@ def _qabf_core(scale: float):
     return core
 
 
+@register_metric('qabf', higher_is_better=True, value_range=(0.0, 1.0), reference='Xydeas & Petrovic, Electron. Lett. 2000', cost=10)
 def qabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Gradient-based fusion performance Q^AB/F (Xydeas & Petrović, "Objective image fusion
     performance measure", Electronics Letters 36(4), 2000, eqs. 1–8), higher is better.
@@ -242,6 +248,7 @@ def _nabf_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     return num / wt_sum
 
 
+@register_metric('nabf', higher_is_better=False, value_range=(0.0, 1.0), reference='Shreyamsha Kumar, SIViP 2013 (modified N^AB/F)', sources=2, cost=10)
 def nabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Fusion artefacts N^AB/F, modified by Shreyamsha Kumar (lower is better).
 
@@ -305,6 +312,7 @@ def _qm_core(*x: np.ndarray) -> float:
     return float(q[0] ** (2 / 3) * q[1] ** (1 / 3))
 
 
+@register_metric('qm', higher_is_better=True, value_range=(0.0, 3.0), reference='Wang & Liu, ICSP 2008', cost=5)
 def qm(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Multiscale edge-preservation metric Q_M (Wang & Liu, "A novel image fusion metric based on
     multi-scale analysis", ICSP 2008, eqs. 3–6), higher is better.
@@ -349,6 +357,7 @@ def _qsf_core(*x: np.ndarray) -> float:
     return (sf_f - sf_r) / sf_r if sf_r > 0 else 0.0
 
 
+@register_metric('qsf', higher_is_better=False, value_range=(-1.0, INF), reference='Zheng et al., Inf. Fusion 2007 (ideal 0)', ideal=0.0)
 def qsf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Spatial-frequency metric Q_SF, the ratio of SF error rSFe (Zheng, Essock, Hansen & Haun, "A new
     metric based on extended spatial frequency and its application to DWT based fusion algorithms",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._conventions import DEFAULT_CONVENTION, fused_planes, normalize1, per_channel
+from .registry import INF, register_metric
 
 __all__ = ["en", "ce", "mi", "nmi", "qte", "qncie", "entropy_of", "mutual_information"]
 
@@ -20,6 +21,7 @@ def entropy_of(x: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
+@register_metric('en', higher_is_better=True, value_range=(0.0, 8.0), reference='Roberts et al., J. Appl. Remote Sens. 2008')
 def en(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     """Entropy EN of the fused image, in bits (higher is better).
 
@@ -47,6 +49,7 @@ def _kl_bits(src: np.ndarray, fused: np.ndarray) -> float:
     return float((p[keep] * np.log2(p[keep] / q[keep])).sum())
 
 
+@register_metric('ce', higher_is_better=False, value_range=(0.0, INF), reference='Bulanon et al., Biosyst. Eng. 2009')
 def ce(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Cross entropy CE between the sources and the fused image, in bits (lower is better).
 
@@ -96,6 +99,7 @@ def mutual_information(a: np.ndarray, b: np.ndarray, normalise: bool = False) ->
     return h(p.sum(axis=1)) + h(p.sum(axis=0)) - h(p)
 
 
+@register_metric('mi', higher_is_better=True, value_range=(0.0, INF), reference='Qu, Zhang & Yan, Electron. Lett. 2002', cost=6)
 def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Mutual information MI, summed over the sources, in nats (higher is better).
 
@@ -133,6 +137,7 @@ def _h_bits(p: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
+@register_metric('nmi', higher_is_better=True, value_range=(0.0, 2.0), reference='Hossny et al., Electron. Lett. 2008', cost=6)
 def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Normalised mutual information NMI (Hossny, Nahavandi & Creighton, "Comments on 'Information
     measure for performance of image fusion'", Electronics Letters 44(18), 2008), higher is better.
@@ -161,6 +166,7 @@ def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(core, sources, fused, convention)
 
 
+@register_metric('qte', higher_is_better=True, value_range=(-INF, INF), reference='Cvejic et al., Electron. Lett. 2006', cost=6)
 def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.85) -> float:
     """Tsallis-entropy metric Q_TE (Cvejic, Canagarajah & Bull, "Image fusion metric based on mutual
     information and Tsallis entropy", Electronics Letters 42(11), 2006), higher is better.
@@ -194,6 +200,7 @@ def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.
     return per_channel(core, sources, fused, convention)
 
 
+@register_metric('qncie', higher_is_better=True, value_range=(0.0, 1.0), reference='Wang, Shen & Zhang, Physica D 2005', sources=2, cost=8)
 def qncie(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Nonlinear correlation information entropy Q_NCIE (Wang, Shen & Zhang, Physica D 200, 2005;
     Wang, Shen & Jin, "Performance evaluation of image fusion techniques", in Image Fusion:

@@ -10,6 +10,7 @@ import scipy.fft
 
 from ._conventions import DEFAULT_CONVENTION, normalize1, per_channel
 from ._prep import prepare
+from .registry import INF, register_metric
 
 __all__ = ["qcb", "qcv", "vif", "viff", "vif_index"]
 
@@ -95,6 +96,7 @@ def _qcb_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     return float(np.mean(q))
 
 
+@register_metric('qcb', higher_is_better=True, value_range=(0.0, 1.0), reference='Chen & Blum, Image Vis. Comput. 2009', sources=2, cost=30)
 def qcb(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Chen–Blum metric Q_CB (Chen & Blum, "A new automated quality assessment algorithm for image
     fusion", Image and Vision Computing 27(10), 2009), higher is better.
@@ -153,6 +155,7 @@ def _qcv_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     return float(np.sum(lam_a * da + lam_b * db) / weight)
 
 
+@register_metric('qcv', higher_is_better=False, value_range=(0.0, INF), reference='Chen & Varshney, Inf. Fusion 2007', sources=2, cost=10)
 def qcv(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Chen–Varshney metric Q_CV (Chen & Varshney, "A human perception inspired quality metric for
     image fusion based on regional information", Information Fusion 8(2), 2007), lower is better.
@@ -214,6 +217,7 @@ def vif_index(ref: np.ndarray, dist: np.ndarray) -> float:
     return 1.0 if np.isnan(v) else float(v)
 
 
+@register_metric('vif', higher_is_better=True, value_range=(0.0, INF), reference='Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013', min_size=25, cost=30)
 def vif(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Visual information fidelity VIF, summed over the sources (higher is better).
 
@@ -260,6 +264,7 @@ def _vif_maps(ref: np.ndarray, dist: np.ndarray, sigma_nsq: float):
     return num, den, gains
 
 
+@register_metric('viff', higher_is_better=True, value_range=(0.0, INF), reference='Han, Cai, Cao & Xu, Inf. Fusion 2013', sources=2, min_size=25, cost=40)
 def viff(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Visual information fidelity for fusion VIFF (Han, Cai, Cao & Xu, "A new image fusion
     performance metric based on visual information fidelity", Information Fusion 14(2), 2013),

@@ -6,6 +6,7 @@ import numpy as np
 
 from ._conventions import DEFAULT_CONVENTION, per_channel
 from ._prep import prepare
+from .registry import INF, register_metric
 
 __all__ = ["psnr", "mse", "rmse", "cc", "scd"]
 
@@ -15,6 +16,7 @@ def _vifb_error(s: np.ndarray, f: np.ndarray) -> float:
     return float(np.sqrt(np.sum((s - f) ** 2)) / s.size)
 
 
+@register_metric('mse', higher_is_better=False, value_range=(0.0, 65025.0), reference='mean squared error, averaged over sources')
 def mse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Mean squared error between the fused image and the sources, averaged over the sources
     (lower is better).
@@ -39,6 +41,7 @@ def _mse_core(*x: np.ndarray) -> float:
     return float(np.mean([np.mean((s - x[-1]) ** 2) for s in x[:-1]]))
 
 
+@register_metric('rmse', higher_is_better=False, value_range=(0.0, INF), reference='Jagalingam & Hegde, Aquatic Procedia 2015')
 def rmse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Root mean squared error (lower is better).
 
@@ -56,6 +59,7 @@ def rmse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(lambda *x: np.mean([_vifb_error(s, x[-1]) for s in x[:-1]]), sources, fused, convention)
 
 
+@register_metric('psnr', higher_is_better=True, value_range=(0.0, INF), reference='Jagalingam & Hegde, Aquatic Procedia 2015')
 def psnr(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Peak signal-to-noise ratio of the fused image against the sources, in dB (higher is better).
 
@@ -92,6 +96,7 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.sum(xc * yc) / den) if den > 0 else 0.0
 
 
+@register_metric('cc', higher_is_better=True, value_range=(-1.0, 1.0), reference='Pearson correlation, averaged over sources')
 def cc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Correlation coefficient between each source and the fused image, averaged over the sources
     (higher is better); CDDFuse's ``CC``. Pearson correlation; 0 where an image is constant.
@@ -104,6 +109,7 @@ def cc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(lambda *x: np.mean([_corr(s, x[-1]) for s in x[:-1]]), sources, fused, convention)
 
 
+@register_metric('scd', higher_is_better=True, value_range=(-2.0, 2.0), reference='Aslantas & Bendes, AEU 2015', sources=2)
 def scd(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Sum of the correlations of differences SCD (Aslantas & Bendes, "A new image quality metric
     for image fusion: the sum of the correlations of differences", AEÜ 69(12), 2015, eq. 4), higher

@@ -7,6 +7,7 @@ import numpy as np
 from scipy import ndimage
 
 from ._conventions import DEFAULT_CONVENTION, per_channel
+from .registry import register_metric
 
 __all__ = ["ssim", "ssim_index", "ms_ssim", "ms_ssim_index", "qs", "qw", "qe", "qc", "qy", "mef_ssim"]
 
@@ -98,6 +99,7 @@ def _local_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, _filter_valid(x * x, _W11) - mu * mu
 
 
+@register_metric('ssim', higher_is_better=True, value_range=(-2.0, 2.0), reference='Wang et al., IEEE TIP 2004 (summed over sources)', min_size=11, cost=12)
 def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """SSIM between each source and the fused image, summed over the sources (higher is better).
 
@@ -158,6 +160,7 @@ def _prewitt_strength(x: np.ndarray) -> np.ndarray:
     return np.sqrt(gx * gx + gy * gy)
 
 
+@register_metric('qs', higher_is_better=True, value_range=(-1.0, 1.0), reference='Piella & Heijmans, ICIP 2003', sources=2, min_size=11, cost=15)
 def qs(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Piella's fusion quality index Q_S (Piella & Heijmans, "A new quality metric for image fusion",
     ICIP 2003, eq. 5), higher is better.
@@ -176,6 +179,7 @@ def qs(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(lambda a, b, f: _piella(a, b, f, False), sources, fused, convention)
 
 
+@register_metric('qw', higher_is_better=True, value_range=(-1.0, 1.0), reference='Piella & Heijmans, ICIP 2003', sources=2, min_size=11, cost=15)
 def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Piella's weighted fusion quality index Q_W (Piella & Heijmans, ICIP 2003, eq. 6), higher is
     better.
@@ -200,6 +204,7 @@ def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(core, sources, fused, convention)
 
 
+@register_metric('qe', higher_is_better=True, value_range=(-1.0, 1.0), reference='Piella & Heijmans, ICIP 2003', sources=2, min_size=11, cost=25)
 def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float = 1.0) -> float:
     """Piella's edge-dependent fusion quality index Q_E (Piella & Heijmans, ICIP 2003, eq. 8), higher
     is better.
@@ -234,6 +239,7 @@ def _mean_of_defined(q: np.ndarray, m_af: np.ndarray, m_bf: np.ndarray) -> float
     return float(np.nanmean(both)) if np.isfinite(both).any() else 1.0
 
 
+@register_metric('qc', higher_is_better=True, value_range=(-1.0, 1.0), reference='Cvejic et al., Int. J. Signal Process. 2005', sources=2, cost=20)
 def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Cvejić's metric Q_C (Cvejić, Łoza, Bull & Canagarajah, "A similarity metric for assessment of
     image fusion algorithms", Int. J. Signal Process. 2(3), 2005, eqs. 3–4), higher is better.
@@ -263,6 +269,7 @@ def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(core, sources, fused, convention)
 
 
+@register_metric('qy', higher_is_better=True, value_range=(-1.0, 1.0), reference='Yang et al., Inf. Fusion 2008', sources=2, cost=20)
 def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Yang's metric Q_Y (Yang, Zhang, Wang & Liu, "A novel similarity based quality metric for
     image fusion", Information Fusion 9(2), 2008, eq. 5), higher is better.
@@ -355,6 +362,7 @@ def _halve(x: np.ndarray) -> np.ndarray:
     return avg[::2, ::2]
 
 
+@register_metric('mef_ssim', higher_is_better=True, value_range=(-1.0, 1.0), reference='Ma, Zeng & Wang, IEEE TIP 2015', min_size=44, cost=30)
 def mef_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """MEF-SSIM (Ma, Zeng & Wang, "Perceptual quality assessment for multi-exposure image fusion",
     IEEE TIP 24(11), 2015, eqs. 4–16), higher is better.
@@ -452,6 +460,7 @@ def ms_ssim_index(a: np.ndarray, b: np.ndarray) -> float:
     return float(value)
 
 
+@register_metric('ms_ssim', higher_is_better=True, value_range=(0.0, 2.0), reference='Wang, Simoncelli & Bovik, Asilomar 2003 (summed)', min_size=11, cost=20)
 def ms_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """MS-SSIM between each source and the fused image, summed over the sources like :func:`ssim`
     (higher is better; ideal N for N sources).

@@ -30,6 +30,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .registry import register_network
+
 __all__ = ["DenseFuseNet", "CamEncoder", "CamDecoder", "CamAutoencoder", "DepthwiseClassBlock", "FWANet"]
 
 
@@ -37,6 +39,7 @@ def _conv(cin: int, cout: int, k: int = 3, stride: int = 1, dilation: int = 1, g
     return nn.Conv2d(cin, cout, k, stride=stride, padding=dilation * (k // 2), dilation=dilation, groups=groups)
 
 
+@register_network("densefuse")
 class DenseFuseNet(nn.Module):
     """DenseFuse autoencoder (Li & Wu 2019, Table I).
 
@@ -127,6 +130,7 @@ class CamDecoder(nn.Module):
         return torch.tanh(self.d5(f))
 
 
+@register_network("cam-ae")
 class CamAutoencoder(nn.Module):
     """The CAM paper's autoencoder (:class:`CamEncoder` + :class:`CamDecoder`).
 
@@ -162,6 +166,7 @@ class DepthwiseClassBlock(nn.Module):
         return torch.stack([F.relu(b(x)) for b in self.branches]).mean(0)
 
 
+@register_network("cam-fwa", "cam-fwa-noldf")
 class FWANet(nn.Module):
     """Feature-weight-allocation network: frozen :class:`CamEncoder` → :class:`DepthwiseClassBlock`
     → global average pooling → linear (C → 1) → sigmoid = P(infrared).

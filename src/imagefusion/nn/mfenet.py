@@ -43,6 +43,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .autoencoder import _conv
+from .registry import register_network
 
 __all__ = ["MFEnet", "MULTI_SCALE_DILATIONS"]
 
@@ -50,6 +51,7 @@ __all__ = ["MFEnet", "MULTI_SCALE_DILATIONS"]
 MULTI_SCALE_DILATIONS = (1, 3, 5)
 
 
+@register_network("mfenet")
 class MFEnet(nn.Module):
     """MFEnet autoencoder (Table 1 of the MFEnet paper; see the module docstring).
 

@@ -27,6 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .registry import register_network
+
 __all__ = ["SiameseResidualCNN", "LiuCNN", "ResidualBottleneck"]
 
 
@@ -110,6 +112,7 @@ class _SiameseBase(nn.Module):
         return self.head(torch.cat([f[:n], f[n:]], dim=1))
 
 
+@register_network("siamese-cnn")
 class SiameseResidualCNN(_SiameseBase):
     """The residual Siamese CNN of Yang, Zheng & Dai 2020 (module docstring); dense stride 4."""
 
@@ -131,6 +134,7 @@ class SiameseResidualCNN(_SiameseBase):
         return self.fc(features)
 
 
+@register_network("cnn-liu2017")
 class LiuCNN(_SiameseBase):
     """The Siamese CNN of Liu et al. 2017 (module docstring); dense stride 2.
 

@@ -12,7 +12,6 @@ import json
 import os
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 
 from ..errors import UnknownNameError, WeightsError
 from ..io import write_bytes_atomic
+from .registry import NETWORKS, shipped_weights_path
 
 __all__ = [
     "NETWORKS",
@@ -31,37 +31,9 @@ __all__ = [
     "inference_network",
 ]
 
-#: Registry of networks: name → zero-argument constructor (filled by the modules that define them).
-NETWORKS: dict[str, Callable[[], torch.nn.Module]] = {}
-
-
 def _ensure_registered() -> None:
-    from .autoencoder import CamAutoencoder, DenseFuseNet, FWANet
-    from .mfenet import MFEnet
-    from .siamese import LiuCNN, SiameseResidualCNN
-
-    NETWORKS.setdefault("siamese-cnn", SiameseResidualCNN)
-    NETWORKS.setdefault("cnn-liu2017", LiuCNN)
-    NETWORKS.setdefault("densefuse", DenseFuseNet)
-    NETWORKS.setdefault("cam-ae", CamAutoencoder)
-    NETWORKS.setdefault("cam-fwa", FWANet)
-    NETWORKS.setdefault("cam-fwa-noldf", FWANet)
-    NETWORKS.setdefault("mfenet", MFEnet)
-
-
-def shipped_weights_path(name: str) -> Path:
-    """Path of the weights the package ships for network ``name`` (``imagefusion/weights/NAME.safetensors``).
-
-    Raises
-    ------
-    WeightsError
-        The package has no weights for ``name``.
-    """
-    path = Path(str(resources.files("imagefusion") / "weights" / f"{name}.safetensors"))
-    if not path.is_file():
-        raise WeightsError(f"no shipped weights for {name!r}: {path} is missing; train them with "
-                           f"'imagefusion train {name}' and pass --weights")
-    return path
+    """Import the network modules, whose classes register themselves (:func:`register_network`)."""
+    from . import autoencoder, mfenet, siamese  # noqa: F401
 
 
 def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str, Any],

@@ -39,24 +39,10 @@ from .data import (
     roadscene_training_names,
     split_train_val,
 )
+from .registry import register_trainer
 from .loop import StepOutput, TrainConfig, fit
 
-__all__ = ["DEFAULTS", "train_autoencoder", "train_fwa", "train_mfenet", "mfenet_loss"]
-
-_AE = {"lr": 1e-3, "lr_min": 1e-5, "batch_size": 16, "patch": 128, "ssim_weight": 100.0, "val_size": 64}
-_FWA = {"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_min": 1e-5, "patch": 256,
-        "window_stride": 128, "val_size": 128, "ldf_start": 20, "ldf_weight": 3.0, "autoencoder": ""}
-
-#: Default configuration per network (override with a config file or CLI options).
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "densefuse": {"epochs": 6, "steps_per_epoch": 150, **_AE},
-    "cam-ae": {"epochs": 28, "steps_per_epoch": 200, **_AE},
-    "cam-fwa": dict(_FWA),
-    "cam-fwa-noldf": {**_FWA, "ldf_weight": 0.0},
-    "mfenet": {"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4, "patch": 128,
-               "gradient_weight": 6.0, "val_size": 56},
-}
-
+__all__ = ["train_autoencoder", "train_fwa", "train_mfenet", "mfenet_loss"]
 
 def _ae_data(data_root: str | os.PathLike, max_images: int | None) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
     train_paths, val_paths = bsds500_images(data_root)
@@ -398,3 +384,24 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     return fit(name, model, sample=lambda rng, n: _augmented_patches(train, n, size, rng), step=step,
                config=config, out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card,
                progress=progress, loss_name=f"{name}: MSE + {alpha:g} gradient")
+
+
+_AE = {"lr": 1e-3, "lr_min": 1e-5, "batch_size": 16, "val_size": 64}
+_AE_EXTRAS = {"patch": 128, "ssim_weight": 100.0, "init": "", "freeze": "", "store_float16": False}
+_FWA = {"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_min": 1e-5, "val_size": 128}
+_FWA_EXTRAS = {"patch": 256, "window_stride": 128, "ldf_start": 20, "ldf_weight": 3.0, "autoencoder": "",
+               "store_float16": False}
+_GREY = "grey natural images (BSDS500) and RoadScene training pairs"
+register_trainer("densefuse", train_autoencoder, defaults={"epochs": 6, "steps_per_epoch": 150, **_AE},
+                 extras=_AE_EXTRAS, summary=_GREY)
+register_trainer("cam-ae", train_autoencoder, defaults={"epochs": 28, "steps_per_epoch": 200, **_AE},
+                 extras=_AE_EXTRAS, summary=_GREY)
+register_trainer("cam-fwa", train_fwa, defaults=_FWA, extras=_FWA_EXTRAS,
+                 summary="infrared/visible windows of the RoadScene training pairs")
+register_trainer("cam-fwa-noldf", train_fwa, defaults=_FWA, extras={**_FWA_EXTRAS, "ldf_weight": 0.0},
+                 summary="infrared/visible windows of the RoadScene training pairs, without L_df")
+register_trainer("mfenet", train_mfenet,
+                 defaults={"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4,
+                           "val_size": 56},
+                 extras={"patch": 128, "gradient_weight": 6.0, "store_float16": False},
+                 summary="medical training pairs (PET/SPECT-MRI)")
