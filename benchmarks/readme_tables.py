@@ -1,5 +1,5 @@
-"""Regenerate every table in the README from scratch, printing each under the README heading it
-belongs to.
+"""Regenerate every table of docs/measurements.md (the measurement log that was the README until
+2026-11-30) from scratch, printing each under the heading it belongs to.
 
 Run:  python benchmarks/readme_tables.py [--shared ../shared] [--out bench-out] [--workers 2]
 

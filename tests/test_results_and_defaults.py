@@ -185,3 +185,12 @@ def test_evaluate_folder_reports_left_out_images(tmp_path, data_dir):
     imagefusion.write_image(fused / "books.jpg", np.zeros((4, 4), np.float32))
     with pytest.raises(InvalidImageError, match="two fused images named books"):
         evaluate_folder(fused, root, ["qw"])
+
+
+def test_all_in_a_method_list_expands_beside_results_folders():
+    from imagefusion.bench import select_methods
+
+    names = select_methods(["all", "results:peers/ifcnn", "densefuse:rule=l1"], task="ivif")
+    ours = [s.name for s in imagefusion.list_methods("ivif")]
+    assert names == ours + ["results:peers/ifcnn", "densefuse:rule=l1"]
+    assert select_methods("all", task="mef") == [s.name for s in imagefusion.list_methods("mef")]

@@ -192,7 +192,8 @@ def results_timing(root: str | os.PathLike) -> dict[str, float]:
 
 
 def select_methods(methods: str | Sequence[str], task: str | None = None) -> list[str]:
-    """Resolve ``"all"`` or a list of names (optionally restricted to a task) to registry names.
+    """Resolve ``"all"`` or a list of labels (optionally restricted to a task) to method labels;
+    ``"all"`` in a list expands there to every registered method (of the task).
 
     Raises
     ------
@@ -203,10 +204,13 @@ def select_methods(methods: str | Sequence[str], task: str | None = None) -> lis
     """
     if task is not None and task not in TASKS:
         raise ParameterError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
-    if methods == "all" or methods == ["all"]:
-        names = [m.name for m in list_methods(task)]
-    else:
-        names = [methods] if isinstance(methods, str) else list(methods)
+    given = [methods] if isinstance(methods, str) else list(methods)
+    names = []
+    for n in given:  # "all" expands to the (task's) registered methods, beside any other labels
+        for m in ([m.name for m in list_methods(task)] if n == "all" else [n]):
+            if m not in names:
+                names.append(m)
+    if "all" not in given:
         specs = [None if is_results_label(n) else get_method(parse_method_label(n)[0]) for n in names]
         if task is not None:
             names = [n for n, s in zip(names, specs) if s is None or task in s.tasks]
