@@ -156,3 +156,62 @@ def test_metrics_command_lists_every_metric_as_json():
 def test_version():
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.strip() == f"imagefusion {imagefusion.__version__}"
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A valid, tiny PNG whose header declares width × height pixels (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 16)) + chunk(b"IEND", b""))
+
+
+def _jpeg(tmp_path: Path, name: str, damage: str) -> Path:
+    import cv2
+
+    img = (np.random.default_rng(0).uniform(0, 1, (120, 160, 3)) * 255).astype(np.uint8)
+    data = bytearray(cv2.imencode(".jpg", img)[1].tobytes())
+    if damage == "middle":
+        data[len(data) // 2: len(data) // 2 + 40] = b"\xaa" * 40
+    elif damage == "truncated":
+        data = data[: len(data) // 2]
+    (tmp_path / name).write_bytes(bytes(data))
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("case,needle", [
+    ("bomb", "more than the limit"), ("corrupt", "corrupt JPEG data"), ("truncated", "not a readable image"),
+    ("multipage", "multi-page TIFF (2 pages)"),
+])
+def test_unsafe_or_damaged_sources_are_refused_before_fusing(tmp_path, case, needle):
+    from PIL import Image
+
+    good = _jpeg(tmp_path, "good.jpg", "")
+    if case == "bomb":
+        bad = tmp_path / "bomb.png"
+        bad.write_bytes(_png_declaring(60000, 60000))
+    elif case == "multipage":
+        bad = tmp_path / "multi.tif"
+        page = Image.open(good)
+        page.save(bad, save_all=True, append_images=[page])
+    else:
+        bad = _jpeg(tmp_path, f"{case}.jpg", "middle" if case == "corrupt" else "truncated")
+    before = _digest(tmp_path)
+    res = runner.invoke(app, ["fuse", str(good), str(bad), "-m", "average", "-o", str(tmp_path / "out" / "x.png")])
+    _one_line_error(res, str(bad), needle)
+    assert _digest(tmp_path) == before and not (tmp_path / "out").exists()
+
+
+def test_pixel_limit_is_configurable(tmp_path, monkeypatch):
+    import imagefusion.io as io
+
+    good = _jpeg(tmp_path, "good.jpg", "")
+    monkeypatch.setattr(io, "MAX_PIXELS", 100 * 100)
+    with pytest.raises(imagefusion.InvalidImageError, match="160x120 pixels is more than the limit of 10000"):
+        imagefusion.read_image(good)
+    monkeypatch.setattr(io, "MAX_PIXELS", 160 * 120)
+    assert imagefusion.read_image(good).shape == (120, 160, 3)

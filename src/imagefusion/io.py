@@ -13,7 +13,9 @@ A source image is never overwritten.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,8 @@ __all__ = [
     "write_bytes_atomic",
     "to_float",
     "validate_image",
+    "check_header",
+    "MAX_PIXELS",
     "check_same_size",
     "is_grey_rgb",
     "find_pairs",
@@ -42,6 +46,101 @@ __all__ = [
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 
 _MAX_FOR_DTYPE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+#: Largest image, in pixels, that is decoded: 16384 × 16384 by default, what a 24 GiB machine fuses
+#: with tiled inference. Checked from the file's header before decoding, so a decompression bomb (a
+#: small file declaring 60000 × 60000 pixels) is refused without allocating. Set the environment
+#: variable ``IMAGEFUSION_MAX_PIXELS`` (read at import) or assign this attribute to change it.
+MAX_PIXELS = int(os.environ.get("IMAGEFUSION_MAX_PIXELS", str(16384 * 16384)))
+
+
+def check_header(path: str | os.PathLike) -> tuple[int, int]:
+    """Read an image file's header only and check it before decoding.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    (width, height) : tuple of int
+        As the header declares them.
+
+    Raises
+    ------
+    InvalidImageError
+        More pixels than :data:`MAX_PIXELS`; a multi-page file (TIFF with several pages: the page
+        count is named); a header that cannot be parsed.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> p = write_image(tempfile.mkdtemp() + "/x.png", np.zeros((3, 5), np.float32))
+    >>> check_header(p)
+    (5, 3)
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    Image.MAX_IMAGE_PIXELS = None  # the limit is ours (MAX_PIXELS), checked below without decoding
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            pages = getattr(im, "n_frames", 1)
+            if w * h > MAX_PIXELS:
+                raise InvalidImageError(
+                    f"{path}: {w}x{h} pixels is more than the limit of {MAX_PIXELS} "
+                    "(imagefusion.io.MAX_PIXELS, or IMAGEFUSION_MAX_PIXELS)")
+            if pages > 1 and im.format == "TIFF":
+                raise InvalidImageError(f"{path}: a multi-page TIFF ({pages} pages); save the page to fuse as its "
+                                        "own file")
+    except InvalidImageError:
+        raise
+    except UnidentifiedImageError:
+        return 0, 0  # not an image Pillow knows: the decoder decides
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise InvalidImageError(f"{path}: corrupt image header ({exc})") from None
+    return w, h
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+def _decode(data: np.ndarray, path: Path) -> np.ndarray | None:
+    """``cv2.imdecode`` that turns libjpeg's corrupt-data warnings into an error naming the file.
+
+    libjpeg reports corrupt or truncated entropy-coded data ("Corrupt JPEG data: …", "Premature end
+    of JPEG file") on the process's stderr and goes on decoding, so a damaged JPEG would be fused with
+    wrong pixels and only a library warning. For JPEG files the C-level stderr is captured during the
+    decode (under a lock; a non-blocking pipe, so it can never stall).
+    """
+    if not (data.size > 3 and data[0] == 0xFF and data[1] == 0xD8):  # not a JPEG
+        return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    with _STDERR_LOCK:
+        sys.stderr.flush()
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        saved = os.dup(2)
+        try:
+            os.dup2(w, 2)
+            image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(w)
+        os.set_blocking(r, False)
+        try:
+            text = os.read(r, 1 << 16).decode("utf-8", "replace")
+        except BlockingIOError:
+            text = ""
+        finally:
+            os.close(r)
+    bad = [line.strip() for line in text.splitlines() if "JPEG" in line or "jpeg" in line]
+    if bad:
+        raise InvalidImageError(f"{path}: corrupt JPEG data ({bad[0]})")
+    if text:
+        sys.stderr.write(text)  # not libjpeg's: pass it on
+    return image
 
 
 def is_grey_rgb(image: np.ndarray) -> bool:
@@ -78,7 +177,9 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
     ------
     InvalidImageError
         The file is missing, empty, not a decodable image, has zero pixels, or stores another
-        sample type than 8- or 16-bit unsigned integers (e.g. 32-bit float TIFF).
+        sample type than 8- or 16-bit unsigned integers (e.g. 32-bit float TIFF); and what
+        :func:`check_header` refuses before decoding (too many pixels, several pages), and a JPEG
+        whose data libjpeg reports corrupt or truncated.
     """
     path = Path(path)
     try:
@@ -91,7 +192,8 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
         raise InvalidImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise InvalidImageError(f"{path}: the file is empty (0 bytes)")
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    check_header(path)
+    image = _decode(data, path)
     if image is None:
         raise InvalidImageError(f"{path}: not a readable image (PNG, JPEG, BMP or TIFF expected)")
     if image.dtype not in _MAX_FOR_DTYPE:
