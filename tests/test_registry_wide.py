@@ -73,3 +73,36 @@ def test_method_refuses_a_wrong_number_of_sources(name):
     if spec.max_sources is not None:
         with pytest.raises(imagefusion.ImageFusionError, match=f"fuses 2 to {spec.max_sources} sources, got 3"):
             imagefusion.fuse([a, a, a], name)
+
+
+# --- parameter types and ranges, checked before any work (hypothesis draws the values) -------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NUMERIC = [(s.name, k, r) for s in imagefusion.list_methods() for k, r in s.ranges.items()
+            if len(r) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r)]
+
+
+def test_every_method_declares_ranges_for_its_numeric_parameters():
+    for spec in imagefusion.list_methods():
+        numeric = [k for k, v in spec.params.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        assert set(numeric) <= set(spec.ranges), (spec.name, set(numeric) - set(spec.ranges))
+        for k, v in spec.params.items():  # every default lies in its own range
+            spec.check_params({k: v})
+
+
+@pytest.mark.parametrize("method,key,bounds", _NUMERIC)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_parameter_ranges_accept_inside_and_refuse_outside(method, key, bounds, data):
+    spec = imagefusion.get_method(method)
+    lo, hi = bounds
+    integer = isinstance(spec.params[key], int) and not isinstance(spec.params[key], bool)
+    inside = data.draw(st.integers(lo, hi) if integer else st.floats(lo, hi))
+    assert spec.check_params({key: inside})[key] == inside
+    outside = data.draw(st.one_of(st.integers(hi + 1, hi + 10**6), st.integers(lo - 10**6, lo - 1)) if integer
+                        else st.one_of(st.floats(hi, 1e300, exclude_min=True), st.floats(-1e300, lo, exclude_max=True),
+                                       st.just(float("nan")), st.just(float("inf"))))
+    with pytest.raises(imagefusion.ParameterError, match=f"parameter {key}="):
+        spec.check_params({key: outside})

@@ -80,14 +80,68 @@ class MethodSpec:
     channel_rule: bool = False
     colour: bool = False
     networks: tuple[str, ...] = ()
+    ranges: dict[str, Any] = field(default_factory=dict)
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``params`` over the defaults; raise :class:`ParameterError` on an unknown name."""
+        """Merge ``params`` over the defaults, each checked against its type and range.
+
+        A value must have its default's type (an int where the default is an int; a float or an int
+        where it is a float; floats finite), and lie in :attr:`ranges` — ``(low, high)`` inclusive, or
+        a tuple of the allowed values.
+
+        Raises
+        ------
+        ParameterError
+            An unknown name (the method's parameters are listed), a value of the wrong type, not
+            finite, or out of range (the range is named).
+        """
         unknown = sorted(set(params) - set(self.params))
         if unknown:
             known = ", ".join(f"{k}={v!r}" for k, v in self.params.items()) or "none"
             raise ParameterError(f"method {self.name!r} has no parameter {', '.join(unknown)}; its parameters: {known}")
+        for key, value in params.items():
+            _check_value(self.name, key, value, self.params[key], self.ranges.get(key))
         return {**self.params, **params}
+
+
+def _check_value(method: str, key: str, value: Any, default: Any, allowed: Any) -> None:
+    import math
+    import numbers
+
+    where = f"parameter {key}={value!r} of {method!r}"
+    if isinstance(default, bool):
+        if not isinstance(value, (bool, np_bool())):
+            raise ParameterError(f"{where}: expected true or false")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ParameterError(f"{where}: expected an integer")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ParameterError(f"{where}: expected a number")
+    elif isinstance(default, str) and not isinstance(value, str):
+        raise ParameterError(f"{where}: expected a string")
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
+        raise ParameterError(f"{where}: must be finite")
+    if allowed is None or (value is None and default is None):
+        return
+    if (isinstance(allowed, tuple) and len(allowed) == 2 and all(isinstance(a, numbers.Real) for a in allowed)
+            and not isinstance(value, str)):
+        lo, hi = allowed
+        if not isinstance(value, numbers.Real) or not lo <= value <= hi:
+            raise ParameterError(f"{where}: must be in [{lo:g}, {hi:g}]")
+    elif value not in allowed:
+        shown = ", ".join(map(str, allowed[:12])) + (f", … ({len(allowed)} in all)" if len(allowed) > 12 else "")
+        raise ParameterError(f"{where}: must be one of {shown}")
+
+
+def np_bool() -> type:
+    import numpy as np
+
+    return np.bool_
+
+
+#: Ranges shared by the deep methods' inference parameters.
+DEEP_RANGES = {"precision": ("auto", "float32", "bfloat16"), "tile": (32, 1 << 16)}
 
 
 def register_method(
@@ -101,13 +155,15 @@ def register_method(
     max_sources: int | None = None,
     channel_rule: bool = False,
     colour: bool = False,
+    ranges: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
     The function's keyword-only parameters and their defaults become the method's parameters, except
     ``channel_rule``, which the colour path sets (see :attr:`MethodSpec.channel_rule`). A deep method
     names the networks it runs (``networks=("densefuse",)``); that is all the registry needs to find
-    its shipped weights.
+    its shipped weights. ``ranges`` gives each parameter's valid values: ``(low, high)`` inclusive,
+    or a tuple of the allowed values (checked by :meth:`MethodSpec.check_params` before any work).
 
     Raises
     ------
@@ -128,12 +184,14 @@ def register_method(
             if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty
             and p.name != "channel_rule"
         }
+        if set(ranges or {}) - set(params):
+            raise ValueError(f"method {name!r}: ranges for unknown parameters {sorted(set(ranges or {}) - set(params))}")
         if channel_rule and "channel_rule" not in sig.parameters:
             raise ValueError(f"method {name!r} is registered with channel_rule but has no such parameter")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MethodSpec(
             name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=bool(networks),
-            networks=tuple(networks),
+            networks=tuple(networks), ranges=dict(ranges or {}),
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
             summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
         )

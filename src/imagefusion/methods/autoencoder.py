@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
-from ..registry import register_method
+from ..registry import DEEP_RANGES, register_method
 
 __all__ = ["l1_norm_weights", "weighted_sum", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
            "write_cam_explanation"]
@@ -107,6 +107,7 @@ def weighted_sum(features: Sequence[Any], weights: Sequence[Any]) -> Any:
     family="deep",
     reference="Li & Wu, 'DenseFuse: a fusion approach to infrared and visible images', IEEE TIP 28(5), 2019",
     networks=("densefuse",),
+    ranges={"rule": DENSEFUSE_RULES, "radius": (0, 16), **DEEP_RANGES},
 )
 def densefuse(images: Sequence[np.ndarray], *, rule: str = "max", radius: int = 1, weights: str = "",
               device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:
@@ -238,6 +239,7 @@ def _check_cam(images: Sequence[np.ndarray], variant: str) -> None:
               "Journal of North University of China 46(5), 2025",
     networks=("cam-ae", "cam-fwa", "cam-fwa-noldf"),
     max_sources=2,
+    ranges={"variant": tuple(CAM_VARIANTS), **DEEP_RANGES},
 )
 def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: str = "", classifier: str = "",
                device: str | None = None, precision: str = "auto", tile: int = 1024) -> np.ndarray:

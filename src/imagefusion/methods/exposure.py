@@ -20,6 +20,7 @@ __all__ = ["mertens"]
     colour=True,
     reference="Mertens, Kautz & Van Reeth, 'Exposure fusion', Pacific Graphics 2007 "
               "(OpenCV's cv::MergeMertens)",
+    ranges={"contrast_weight": (0.0, 100.0), "saturation_weight": (0.0, 100.0), "exposure_weight": (0.0, 100.0)},
 )
 def mertens(images: Sequence[np.ndarray], *, contrast_weight: float = 1.0, saturation_weight: float = 1.0,
             exposure_weight: float = 1.0) -> np.ndarray:

@@ -48,6 +48,7 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     family="filtering",
     channel_rule=True,
     reference="Li, Kang & Hu, 'Image fusion with guided filtering', IEEE TIP 22(7), 2013",
+    ranges={"r1": (1, 1024), "eps1": (1e-12, 1e6), "r2": (1, 1024), "eps2": (1e-12, 1e6), "average_size": (1, 2049), "gauss_radius": (0, 256), "gauss_sigma": (1e-3, 256.0)},
 )
 def gff(
     images: Sequence[np.ndarray],

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from ..errors import ParameterError
-from ..registry import register_method
+from ..registry import DEEP_RANGES, register_method
 
 __all__ = ["RULES", "fuse_features", "canny_edges", "edge_enhance", "mfenet_fusion"]
 
@@ -133,6 +133,7 @@ def edge_enhance(fused: np.ndarray, sources: Sequence[np.ndarray], *, gain: floa
     reference="'Medical image fusion based on multi-scale feature learning and edge enhancement' (MFEnet), "
               "Laser & Optoelectronics Progress",
     networks=("mfenet",),
+    ranges={"rule": RULES, "edge_gain": (0.0, 10.0), "canny_low": (0.0, 10000.0), "canny_high": (0.0, 10000.0), **DEEP_RANGES},
 )
 def mfenet_fusion(images: Sequence[np.ndarray], *, rule: str = "max", edges: bool = True, edge_gain: float = 0.02,
            canny_low: float = 50.0, canny_high: float = 150.0, weights: str = "", device: str | None = None,

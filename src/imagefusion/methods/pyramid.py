@@ -100,6 +100,7 @@ def reconstruct_laplacian(pyramid: Sequence[np.ndarray]) -> np.ndarray:
     tasks=("ivif", "mif", "mff", "mef"),
     family="pyramid",
     reference="Burt & Adelson, 'The Laplacian pyramid as a compact image code', IEEE Trans. Commun. 31(4), 1983",
+    ranges={"levels": (1, 12)},
 )
 def lp(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     """Laplacian pyramid fusion: max-abs selection of the detail levels, average of the base level.
@@ -171,6 +172,7 @@ def similarity_rule(
         "on convolutional neural networks', FUSION 2017"
     ),
     max_sources=2,
+    ranges={"threshold": (0.0, 1.0), "levels": (1, 12)},
 )
 def lp_similarity(
     images: Sequence[np.ndarray],
@@ -261,6 +263,7 @@ def _fuse_ratio_pyramids(stack: np.ndarray, levels: int, contrast_rule: bool) ->
     tasks=("ivif",),
     family="pyramid",
     reference="Toet, 'Image fusion by a ratio of low-pass pyramid', Pattern Recognition Letters 9(4), 1989",
+    ranges={"levels": (1, 12)},
 )
 def ratio(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     """Ratio-of-low-pass (ROLP) pyramid fusion.
@@ -290,6 +293,7 @@ def ratio(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
         "Toet, van Ruyven & Valeton, 'Merging thermal and visual images by a contrast pyramid', "
         "Optical Engineering 28(7), 1989"
     ),
+    ranges={"levels": (1, 12)},
 )
 def contrast(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     """Contrast pyramid fusion.

@@ -26,7 +26,7 @@ from skimage.morphology import remove_small_holes, remove_small_objects
 
 from ..color import weighted_rule
 from ..errors import ParameterError
-from ..registry import register_method
+from ..registry import DEEP_RANGES, register_method
 from .filtering import guided_filter
 from .pyramid import lp_similarity
 
@@ -245,6 +245,7 @@ _DOC_PARAMS = """
               "Computer Systems & Applications 29(5), 2020",
     networks=("siamese-cnn",),
     channel_rule=True,
+    ranges={"rule": ("pyramid", "decision"), "threshold": (0.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
 )
 def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",
@@ -269,6 +270,7 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
               "Information Fusion 36, 2017",
     networks=("cnn-liu2017",),
     channel_rule=True,
+    ranges={"rule": ("pyramid", "decision"), "threshold": (0.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
 )
 def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",

@@ -41,6 +41,7 @@ def _area_select(coeffs: list[np.ndarray], window: int, consistency: bool) -> np
         "Li, Manjunath & Mitra, 'Multisensor image fusion using the wavelet transform', "
         "Graphical Models and Image Processing 57(3), 1995"
     ),
+    ranges={"wavelet": tuple(pywt.wavelist(kind="discrete")), "levels": (1, 10), "window": (1, 31)},
 )
 def dwt(
     images: Sequence[np.ndarray],
@@ -94,6 +95,7 @@ def dwt(
         "Lewis, O'Callaghan, Nikolov, Bull & Canagarajah, 'Pixel- and region-based image fusion with "
         "complex wavelets', Information Fusion 8(2), 2007"
     ),
+    ranges={"levels": (1, 10), "biort": ("antonini", "legall", "near_sym_a", "near_sym_b", "near_sym_b_bp"), "qshift": ("qshift_06", "qshift_32", "qshift_a", "qshift_b", "qshift_c", "qshift_d", "qshift_b_bp")},
 )
 def dtcwt_fusion(
     images: Sequence[np.ndarray],

@@ -45,16 +45,22 @@ def select_device(device: str | torch.device | None = None) -> torch.device:
 
     Raises
     ------
-    ValueError
-        A CUDA device was asked for and torch sees none.
+    ParameterError
+        A device torch does not know, or a CUDA device asked for where torch sees none.
     """
+    from ..errors import ParameterError
+
     if device is None or device == "cpu":
         return torch.device("cpu")
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ParameterError(f"device={device!r} is not a device; use cpu, cuda, cuda:N or auto") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but torch {torch.__version__} sees no CUDA device")
+        raise ParameterError(f"device={device!r} asked for, but this torch ({torch.__version__}) sees no CUDA device; "
+                             "use device=cpu or auto")
     return dev
 
 
@@ -88,7 +94,9 @@ def select_dtype(device: torch.device, precision: str = "auto") -> torch.dtype:
     if precision == "bfloat16":
         return torch.bfloat16
     if precision != "auto":
-        raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}")
+        from ..errors import ParameterError
+
+        raise ParameterError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}")
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
     return torch.bfloat16 if _cpu_has_bf16() else torch.float32
