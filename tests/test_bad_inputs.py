@@ -87,7 +87,7 @@ def test_output_below_a_regular_file(pairs, tmp_path):
 def test_tiny_tiles_are_refused_not_run_for_hours(pairs, tmp_path, tile):
     res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "densefuse",
                               "-p", f"tile={tile}", "-o", str(tmp_path / "x.png")])
-    _one_line_error(res, f"tile={tile}", "too small")
+    _one_line_error(res, f"tile={tile}", "densefuse")
     assert not (tmp_path / "x.png").exists()
 
 
@@ -215,3 +215,32 @@ def test_pixel_limit_is_configurable(tmp_path, monkeypatch):
         imagefusion.read_image(good)
     monkeypatch.setattr(io, "MAX_PIXELS", 160 * 120)
     assert imagefusion.read_image(good).shape == (120, 160, 3)
+
+
+def test_batch_resume_is_keyed_by_method_and_parameters(pairs, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(out), "-m", "average"])
+    assert res.exit_code == 0 and "2 fused, 0 already there" in res.output
+    first = _digest(out)
+    for extra in (["-m", "lp"], ["-m", "lp", "-p", "levels=2"]):
+        res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(out), *extra])
+        _one_line_error(res, "holds results of average (defaults)", "--overwrite")
+    assert _digest(out) == first
+    # a zero-byte output (a kill between create and write in another tool) is fused again, and a
+    # temporary file a killed run left behind is removed
+    (out / "p1.png").write_bytes(b"")
+    stale = out / ".if-abc.part"
+    stale.write_bytes(b"half")
+    os.utime(stale, (0, 0))
+    res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(out), "-m", "average"])
+    assert res.exit_code == 0 and "1 fused, 1 already there" in res.output, res.output
+    assert _digest(out) == first and not stale.exists()
+    res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(out), "-m", "lp", "--overwrite"])
+    assert res.exit_code == 0 and "2 fused" in res.output
+
+
+def test_batch_that_matches_nothing_is_an_error(tmp_path):
+    for src, name in (("ir", "a"), ("vi", "b")):
+        imagefusion.write_image(tmp_path / "p" / src / f"{name}.png", np.zeros((8, 8), np.float32))
+    res = runner.invoke(app, ["fuse", "--pairs", str(tmp_path / "p"), "--out", str(tmp_path / "o"), "-m", "average"])
+    assert res.exit_code == 2 and "no matched pairs" in res.output

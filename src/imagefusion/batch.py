@@ -15,7 +15,55 @@ from .io import find_pairs, write_image
 __all__ = ["BatchResult", "fuse_folder", "check_batch_output"]
 
 
-def check_batch_output(out_dir: str | os.PathLike, ext: str) -> str:
+#: The file in a batch's output folder that records what made its images (resume is keyed by it).
+MANIFEST = ".imagefusion-batch.json"
+
+
+def _manifest_record(method: str, params: dict[str, Any], ext: str) -> dict[str, Any]:
+    return {"method": method, "params": {k: repr(v) for k, v in sorted(params.items())}, "ext": ext}
+
+
+def _check_manifest(out_dir: Path, record: dict[str, Any]) -> None:
+    import json
+
+    from .errors import OverwriteError
+
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        return
+    try:
+        old = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if old != record:
+        params_text = ", ".join(f"{k}={v}" for k, v in old.get("params", {}).items()) or "defaults"
+        raise OverwriteError(f"{out_dir} holds results of {old.get('method')} ({params_text}); give another --out, "
+                             "or --overwrite to replace them")
+
+
+def _claim_folder(out_dir: Path, method: str, params: dict[str, Any], ext: str, overwrite: bool) -> None:
+    """Record (or check) which method and parameters fill ``out_dir``; remove temporary ``.part`` files
+    that an interrupted run left (older than a minute, so a concurrent writer's are kept)."""
+    import json
+    import time
+
+    from .io import write_bytes_atomic
+
+    record = _manifest_record(method, params, ext)
+    if not overwrite:
+        _check_manifest(out_dir, record)
+    if out_dir.is_dir():
+        for tmp in out_dir.glob(".if-*.part"):
+            try:
+                if time.time() - tmp.stat().st_mtime > 60:
+                    tmp.unlink()
+            except OSError:
+                pass
+    write_bytes_atomic(out_dir / MANIFEST, json.dumps(record, indent=1).encode())
+
+
+def check_batch_output(out_dir: str | os.PathLike, ext: str, method: str | None = None,
+                       params: dict[str, Any] | None = None, overwrite: bool = False) -> str:
     """Check a batch's output folder and file ending before any work; return the ending with its dot.
 
     Parameters
@@ -24,6 +72,10 @@ def check_batch_output(out_dir: str | os.PathLike, ext: str) -> str:
         The output folder (need not exist yet).
     ext : str
         ``".png"`` or ``"png"``, one of :data:`imagefusion.io.IMAGE_EXTENSIONS`.
+    method, params : str and dict, optional
+        With ``method``: also check that ``out_dir`` does not hold another method's or other
+        parameters' results (unless ``overwrite``).
+    overwrite : bool, default False
 
     Returns
     -------
@@ -35,6 +87,8 @@ def check_batch_output(out_dir: str | os.PathLike, ext: str) -> str:
         ``ext`` is not an image ending (a path such as ``/../x.png`` would write outside ``out_dir``).
     OutputError
         ``out_dir`` is a file.
+    OverwriteError
+        ``out_dir`` holds results of another method or other parameters.
 
     Examples
     --------
@@ -49,6 +103,8 @@ def check_batch_output(out_dir: str | os.PathLike, ext: str) -> str:
         raise ParameterError(f"--ext {ext!r} is not an image file ending; use one of {', '.join(IMAGE_EXTENSIONS)}")
     if Path(out_dir).exists() and not Path(out_dir).is_dir():
         raise OutputError(f"{out_dir}: the output folder is a file")
+    if method is not None and not overwrite:
+        _check_manifest(Path(out_dir), _manifest_record(method, params or {}, ext))
     return ext
 
 
@@ -124,8 +180,14 @@ def fuse_folder(
         ``/../x.png`` would write outside ``out_dir``.
     OutputError
         ``out_dir`` is a file.
+    InvalidImageError
+        No pair matched.
+    OverwriteError
+        ``out_dir`` holds the results of another method or other parameters (its
+        ``.imagefusion-batch.json`` says which); resume is keyed by method and parameters, so they are
+        never mixed. ``overwrite`` replaces them.
     """
-    from .errors import OverwriteError
+    from .errors import InvalidImageError, OverwriteError
 
     ext = check_batch_output(out_dir, ext)
     out_dir = Path(out_dir)
@@ -133,10 +195,14 @@ def fuse_folder(
     for src in ps.sources:
         if out_dir.resolve() == (ps.root / src).resolve():
             raise OverwriteError(f"{out_dir}: the output folder is the source folder {ps.root / src}")
+    if not ps.pairs:
+        raise InvalidImageError(f"{pairs_dir}: no matched pairs (the source folders {', '.join(ps.sources)} share no "
+                                "file name)")
+    _claim_folder(out_dir, method, params or {}, ext, overwrite)
     result = BatchResult(unmatched=ps.unmatched, sources=ps.sources)
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
-        if target.exists() and not overwrite:
+        if target.is_file() and target.stat().st_size > 0 and not overwrite:
             result.skipped.append(target)
         else:
             try:

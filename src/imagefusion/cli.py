@@ -128,7 +128,7 @@ def fuse(
                 raise ImageFusionError("--pairs needs --out OUTDIR")
             from .batch import check_batch_output
 
-            check_batch_output(out, ext)
+            check_batch_output(out, ext, method, params, overwrite)
             ps = find_pairs(pairs)
             for src, names in ps.unmatched.items():
                 err_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
