@@ -229,9 +229,8 @@ def test_batch_resume_is_keyed_by_method_and_parameters(pairs, tmp_path):
     # a zero-byte output (a kill between create and write in another tool) is fused again, and a
     # temporary file a killed run left behind is removed
     (out / "p1.png").write_bytes(b"")
-    stale = out / ".if-abc.part"
+    stale = out / ".if-999999999-abc.part"  # its writer (pid 999999999) is gone
     stale.write_bytes(b"half")
-    os.utime(stale, (0, 0))
     res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(out), "-m", "average"])
     assert res.exit_code == 0 and "1 fused, 1 already there" in res.output, res.output
     assert _digest(out) == first and not stale.exists()

@@ -42,23 +42,16 @@ def _check_manifest(out_dir: Path, record: dict[str, Any]) -> None:
 
 
 def _claim_folder(out_dir: Path, method: str, params: dict[str, Any], ext: str, overwrite: bool) -> None:
-    """Record (or check) which method and parameters fill ``out_dir``; remove temporary ``.part`` files
-    that an interrupted run left (older than a minute, so a concurrent writer's are kept)."""
+    """Record (or check) which method and parameters fill ``out_dir``; remove the temporary ``.part``
+    files that a killed run left (:func:`imagefusion.io.remove_stale_temporaries`)."""
     import json
-    import time
 
-    from .io import write_bytes_atomic
+    from .io import remove_stale_temporaries, write_bytes_atomic
 
     record = _manifest_record(method, params, ext)
     if not overwrite:
         _check_manifest(out_dir, record)
-    if out_dir.is_dir():
-        for tmp in out_dir.glob(".if-*.part"):
-            try:
-                if time.time() - tmp.stat().st_mtime > 60:
-                    tmp.unlink()
-            except OSError:
-                pass
+    remove_stale_temporaries(out_dir)
     write_bytes_atomic(out_dir / MANIFEST, json.dumps(record, indent=1).encode())
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "to_float",
     "validate_image",
     "check_header",
+    "remove_stale_temporaries",
     "MAX_PIXELS",
     "check_same_size",
     "is_grey_rgb",
@@ -428,7 +429,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # a short temporary name, so that a long output name does not pass the 255-byte limit
-        fd, tmp = tempfile.mkstemp(prefix=".if-", suffix=".part", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".if-{os.getpid()}-", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write there ({exc.strerror or exc})") from None
     try:
@@ -447,6 +448,49 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files (``.if-<pid>-*.part``) that a killed writer left in ``folder``: those
+    whose process is gone. A live process's temporaries are kept.
+
+    Parameters
+    ----------
+    folder : path
+
+    Returns
+    -------
+    list of Path: the files removed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / ".if-999999999-x.part").write_bytes(b"half")
+    >>> [p.name for p in remove_stale_temporaries(d)]
+    ['.if-999999999-x.part']
+    """
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    for tmp in folder.glob(".if-*.part"):
+        pid = tmp.name[4:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), 0)
+                continue  # its writer is alive
+            except ProcessLookupError:
+                pass
+            except OSError:
+                continue
+        else:
+            continue
+        try:
+            tmp.unlink()
+            removed.append(tmp)
+        except OSError:
+            pass
+    return removed
 
 
 def _umask() -> int:

@@ -273,6 +273,23 @@ class _Job:
     items: list[tuple[str, list[Path], str]]  # (image name, source paths, cache key)
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, ask the kernel to SIGKILL this worker when the process that
+    started it dies (``prctl(PR_SET_PDEATHSIG)``), so a killed ``imagefusion bench`` leaves no worker
+    behind still fusing or blocked in scoring."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
+        except OSError:
+            return
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+
+
 def _run_job(job: _Job) -> tuple[int, list[str]]:
     """Worker: fuse the job's images that lack a cached fused image, in a fresh process, so the peak
     resident memory recorded with each fused image (the process's peak so far) is the method's.
@@ -434,6 +451,11 @@ def run_bench(
         if m not in method_names:
             raise ParameterError(f"--refresh names {m!r}, which is not benchmarked")
     out = Path(out)
+    if out.is_dir():  # temporaries a killed run left behind
+        from ..io import remove_stale_temporaries
+
+        for folder in {p.parent for p in out.rglob(".if-*.part")}:
+            remove_stale_temporaries(folder)
     pairs: dict[str, dict[str, list[Path]]] = {}
     roots: dict[str, Path] = {}
     for d in datasets:
@@ -509,7 +531,8 @@ def run_bench(
 
     ctx = mp.get_context("spawn")
     if jobs:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, max_tasks_per_child=1) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, max_tasks_per_child=1,
+                                 initializer=_die_with_parent) as pool:
             futures = [pool.submit(_run_job, j) for j in jobs]
             for done, fut in enumerate(futures, 1):
                 n, fails = fut.result()
@@ -524,7 +547,8 @@ def run_bench(
         for ds, name in sorted(to_score)
     ]
     if score_jobs:
-        with ProcessPoolExecutor(max_workers=min(workers, len(score_jobs)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(score_jobs)), mp_context=ctx,
+                                 initializer=_die_with_parent) as pool:
             futures = [pool.submit(_score_job, j) for j in score_jobs]
             for done, fut in enumerate(futures, len(jobs) + 1):
                 failures.extend(fut.result())

@@ -1,0 +1,111 @@
+"""Killed at random moments (SIGKILL, seeded), ``imagefusion bench`` and ``fuse --pairs`` resume to
+outputs byte-identical to an uninterrupted run, leave no process behind and no temporary file."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for p in pids:
+        try:
+            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(p)
+    return alive
+
+
+def _kill_at_random(cmd: list[str], seed: int, kills: int, low: float, high: float) -> None:
+    rng = random.Random(seed)
+    for _ in range(kills):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(rng.uniform(low, high))
+        kids = _descendants(proc.pid)
+        proc.kill()
+        proc.wait()
+        deadline = time.time() + 15
+        while _alive(kids) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not _alive(kids), f"processes left behind after SIGKILL: {sorted(_alive(kids))}"
+
+
+def _files(root: Path, pattern: str) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob(pattern))}
+
+
+@pytest.fixture()
+def small_set(tmp_path, data_dir) -> Path:
+    root = tmp_path / "ct-mri"
+    for sub in ("ct", "mri"):
+        (root / sub).mkdir(parents=True)
+        for n in ("11", "12", "13", "14"):
+            shutil.copy(data_dir / "medical/ct-mri" / sub / f"{n}.png", root / sub / f"{n}.png")
+    return root
+
+
+def test_bench_killed_at_random_resumes_identically_and_leaves_no_process(small_set, tmp_path):
+    def cmd(out: Path) -> list[str]:
+        return [sys.executable, "-m", "imagefusion.cli", "bench", "--datasets", str(small_set), "--methods",
+                "average,lp,gff,dwt", "--metrics", "en,qabf,ssim,mi", "--convention", "vifb", "--workers", "2",
+                "--out", str(out)]
+
+    t0 = time.time()
+    subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
+    whole = time.time() - t0  # kill anywhere in a run: while fusing, while scoring
+    _kill_at_random(cmd(tmp_path / "out"), seed=19, kills=6, low=0.3 * whole, high=0.95 * whole)
+    subprocess.run(cmd(tmp_path / "out"), check=True, capture_output=True)
+    assert _files(tmp_path / "out" / "fused", "*.png") == _files(tmp_path / "ref" / "fused", "*.png")
+
+    def values(path: Path) -> list[tuple]:
+        with open(path, newline="") as fh:
+            return [tuple(r[k] for k in ("dataset", "method", "image", "en", "qabf", "ssim", "mi"))
+                    for r in csv.DictReader(fh)]
+
+    assert values(tmp_path / "out" / "results.csv") == values(tmp_path / "ref" / "results.csv")
+    assert not list((tmp_path / "out").rglob("*.part"))
+
+
+def test_fuse_pairs_killed_at_random_resumes_identically(small_set, tmp_path):
+    def cmd(out: Path) -> list[str]:
+        return [sys.executable, "-m", "imagefusion.cli", "fuse", "--pairs", str(small_set), "--out", str(out),
+                "--method", "dtcwt"]
+
+    t0 = time.time()
+    subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
+    whole = time.time() - t0
+    _kill_at_random(cmd(tmp_path / "out"), seed=23, kills=5, low=0.3 * whole, high=0.95 * whole)
+    subprocess.run(cmd(tmp_path / "out"), check=True, capture_output=True)
+    assert _files(tmp_path / "out", "*.png") == _files(tmp_path / "ref", "*.png")
+    assert not list((tmp_path / "out").glob(".if-*.part"))
