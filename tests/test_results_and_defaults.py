@@ -148,7 +148,7 @@ def test_mertens_prefers_the_well_exposed_source():
     dark = 0.05 * x
     out = imagefusion.fuse([dark, good], "mertens")
     assert np.abs(out - good).mean() < np.abs(out - dark).mean() / 5
-    with pytest.raises(imagefusion.ParameterError, match="mertens weights"):
+    with pytest.raises(imagefusion.ParameterError, match="exposure_weight=-1.0 of .mertens.: must be in"):
         imagefusion.fuse([dark, good], "mertens", exposure_weight=-1.0)
 
 

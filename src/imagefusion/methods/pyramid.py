@@ -172,7 +172,7 @@ def similarity_rule(
         "on convolutional neural networks', FUSION 2017"
     ),
     max_sources=2,
-    ranges={"threshold": (0.0, 1.0), "levels": (1, 12)},
+    ranges={"threshold": (-1.0, 1.0), "levels": (1, 12)},
 )
 def lp_similarity(
     images: Sequence[np.ndarray],

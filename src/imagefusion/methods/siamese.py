@@ -245,7 +245,7 @@ _DOC_PARAMS = """
               "Computer Systems & Applications 29(5), 2020",
     networks=("siamese-cnn",),
     channel_rule=True,
-    ranges={"rule": ("pyramid", "decision"), "threshold": (0.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
+    ranges={"rule": ("pyramid", "decision"), "threshold": (-1.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
 )
 def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",
@@ -270,7 +270,7 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
               "Information Fusion 36, 2017",
     networks=("cnn-liu2017",),
     channel_rule=True,
-    ranges={"rule": ("pyramid", "decision"), "threshold": (0.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
+    ranges={"rule": ("pyramid", "decision"), "threshold": (-1.0, 1.0), "levels": (1, 12), "min_region": (0.0, 1.0), **DEEP_RANGES},
 )
 def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", threshold: float = 0.6,
                 levels: int | None = None, min_region: float = 0.01, weights: str = "",
