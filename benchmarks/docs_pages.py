@@ -1,0 +1,112 @@
+"""Write the documentation pages made from the registries: ``docs/methods.md`` (every method: its
+reference, tasks, parameters with defaults and ranges, measured mean rank per task, gallery pictures) and
+``docs/metrics.md`` (every metric: direction, range, sources, smallest image, reference, module, the
+first lines of its docstring), and ``docs/training.md`` (every trainer with its settings and loss curve).
+
+Run:  python benchmarks/docs_pages.py        (after benchmarks/peer_tables.py and benchmarks/gallery.py)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from pathlib import Path
+
+import imagefusion
+from imagefusion.metrics import list_metrics
+from imagefusion.registry import TASKS, method_ranking
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+TASK_NAMES = {"ivif": "infrared–visible", "mif": "medical", "mff": "multi-focus", "mef": "multi-exposure"}
+
+
+def _range(r: object) -> str:
+    if isinstance(r, tuple) and len(r) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r):
+        return f"[{r[0]:g}, {r[1]:g}]"
+    if isinstance(r, tuple):
+        shown = ", ".join(f"`{x}`" for x in r[:8])
+        return shown + (f", … ({len(r)} in all)" if len(r) > 8 else "")
+    return "–"
+
+
+def _first_paragraph(obj: object) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def methods_page() -> str:
+    ranks = {t: dict(method_ranking(t)) for t in TASKS}
+    gallery = sorted(p.name for p in (DOCS / "gallery").glob("*.png"))
+    out = ["# Methods", "", "Every registered method, as `imagefusion methods` lists it. *Mean rank*: over VIFB's 13 "
+           "metrics among our methods on the task's benchmark sets ([benchmarks](benchmarks.md)); 1 = best. "
+           "Made by `python benchmarks/docs_pages.py`.", ""]
+    for t in TASKS:
+        out += [f"- {TASK_NAMES[t]} (`{t}`): " + ", ".join(f"[`{m}`](#{m})" for m, _ in method_ranking(t))]
+    out.append("")
+    for spec in sorted(imagefusion.list_methods(), key=lambda s: s.name):
+        out += [f"## {spec.name}", "", _first_paragraph(spec.func), "",
+                f"- **Reference**: {spec.reference}",
+                f"- **Family**: {spec.family}; **sources**: {spec.min_sources} to "
+                f"{spec.max_sources or 'any number'}; **weights**: "
+                + (", ".join(f"`{n}`" for n in spec.networks) + " (shipped)" if spec.networks else "none"),
+                "- **Tasks** (mean rank): " + ", ".join(
+                    f"{TASK_NAMES[t]} ({ranks[t][spec.name]:.2f})" if not math.isnan(ranks[t].get(spec.name, math.nan))
+                    else TASK_NAMES[t] for t in spec.tasks),
+                f"- **Python**: `imagefusion.fuse(sources, \"{spec.name}\", ...)`, "
+                f"function `{spec.func.__module__}.{spec.func.__name__}`", ""]
+        if spec.params:
+            out += ["| parameter | default | valid |", "|---|---|---|"]
+            out += [f"| `{k}` | `{v!r}` | {_range(spec.ranges.get(k))} |" for k, v in spec.params.items()]
+            out.append("")
+        pics = [g for g in gallery if g.split("_", 1)[0] in spec.tasks and not g.startswith("gff_not")]
+        if pics:
+            out += ["Pictures (every method of the task side by side): "
+                    + ", ".join(f"[{g[:-4]}](gallery/{g})" for g in pics), ""]
+    return "\n".join(out) + "\n"
+
+
+def metrics_page() -> str:
+    out = ["# Metrics", "", "Every metric, as `imagefusion metrics` lists it, each implemented once; the conventions "
+           "(`vifb`, `mefb`, `cddfuse`) reproduce the reference code's image preparation (see "
+           "[measurements](measurements.md#metrics) for the golden comparisons). Made by "
+           "`python benchmarks/docs_pages.py`.", "",
+           "| name | better | range | sources | smallest side | reference |", "|---|---|---|---|---:|---|"]
+    for m in list_metrics():
+        out.append(f"| [`{m.name}`](#{m.name}) | {m.direction} | [{m.value_range[0]:g}, {m.value_range[1]:g}] | "
+                   f"{m.sources or 'any'} | {m.min_size} | {m.reference} |")
+    out.append("")
+    for m in list_metrics():
+        out += [f"## {m.name}", "", _first_paragraph(m.func), "",
+                f"`{m.module}.{m.func.__name__}`; {m.direction} is better; "
+                + ("compares the fused image with its sources" if m.uses_sources else "of the fused image alone")
+                + ".", ""]
+    return "\n".join(out) + "\n"
+
+
+def training_page() -> str:
+    from imagefusion.train import list_trainers
+
+    out = ["# Training your own weights", "",
+           "`imagefusion train NAME --out DIR` trains a network on the project's training data (checkpoints "
+           "every epoch, resumable, a loss curve and a model card); `imagefusion fuse ... --weights "
+           "DIR/NAME.safetensors` uses the result. `--config FILE` (JSON or TOML) sets any of the settings "
+           "below; a setting the trainer does not have is an error listing the valid ones. The curves are "
+           "those of the shipped weights. Made by `python benchmarks/docs_pages.py`.", ""]
+    for t in list_trainers():
+        out += [f"## {t.name}", "", f"Trains on {t.summary}.", "",
+                "Settings: " + ", ".join(f"`{k}={v!r}`" for k, v in t.settings().items()), ""]
+        curve = DOCS / "training" / f"{t.name}-loss.png"
+        if curve.is_file():
+            out += [f"![{t.name} loss curve](training/{curve.name})", ""]
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    for name, text in (("methods.md", methods_page()), ("metrics.md", metrics_page()), ("training.md", training_page())):
+        (DOCS / name).write_text(text, encoding="utf-8")
+        print(f"wrote {DOCS / name}")
+
+
+if __name__ == "__main__":
+    main()
