@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidImageError
-from .io import IMAGE_EXTENSIONS, find_pairs, write_bytes_atomic
+from .io import find_pairs, images_by_stem, write_bytes_atomic
 from .metrics import DEFAULT_CONVENTION, evaluate, get_metric, list_metrics
 
 __all__ = ["FolderEvaluation", "evaluate_folder", "write_text_atomic"]
@@ -115,12 +115,7 @@ def evaluate_folder(
     fused_dir = Path(fused_dir)
     if not fused_dir.is_dir():
         raise InvalidImageError(f"{fused_dir}: not a folder")
-    fused: dict[str, Path] = {}
-    for f in sorted(fused_dir.iterdir()):
-        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
-            if f.stem in fused:
-                raise InvalidImageError(f"{fused_dir}: two fused images named {f.stem} ({fused[f.stem].name}, {f.name})")
-            fused[f.stem] = f
+    fused = images_by_stem(fused_dir, "fused images")
     orphans = sorted(set(fused) - set(ps.pairs))
     missing = sorted(set(ps.pairs) - set(fused))
     if orphans or missing:

@@ -39,6 +39,7 @@ __all__ = [
     "check_same_size",
     "is_grey_rgb",
     "find_pairs",
+    "images_by_stem",
     "PairSet",
     "source_order",
 ]
@@ -552,6 +553,41 @@ class PairSet:
     unmatched: dict[str, list[str]]
 
 
+def images_by_stem(folder: str | os.PathLike, what: str = "images") -> dict[str, Path]:
+    """The image files of a folder by name without ending (hidden files and other files left out).
+
+    Parameters
+    ----------
+    folder : path
+    what : str, default "images"
+        How the error calls them (``"fused images"``).
+
+    Returns
+    -------
+    dict of str to Path, sorted by file name
+
+    Raises
+    ------
+    InvalidImageError
+        Two images with one name (``x.png`` and ``x.jpg``): which one is meant cannot be told.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "a.png").write_bytes(b""); _ = (d / "notes.txt").write_bytes(b"")
+    >>> list(images_by_stem(d))
+    ['a']
+    """
+    folder = Path(folder)
+    found: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
+            if f.stem in found:
+                raise InvalidImageError(f"{folder}: two {what} named {f.stem} ({found[f.stem].name}, {f.name})")
+            found[f.stem] = f
+    return found
+
+
 def find_pairs(root: str | os.PathLike, sources: Sequence[str] | None = None) -> PairSet:
     """Match the images of a paired folder by file name (stem).
 
@@ -595,13 +631,7 @@ def find_pairs(root: str | os.PathLike, sources: Sequence[str] | None = None) ->
         folder = root / src
         if not folder.is_dir():
             raise InvalidImageError(f"{folder}: source folder missing")
-        by_stem: dict[str, Path] = {}
-        for f in sorted(folder.iterdir()):
-            if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
-                if f.stem in by_stem:
-                    raise InvalidImageError(f"{folder}: two images named {f.stem} ({by_stem[f.stem].name}, {f.name})")
-                by_stem[f.stem] = f
-        files[src] = by_stem
+        files[src] = images_by_stem(folder)
     common = set.intersection(*(set(v) for v in files.values()))
     pairs = {stem: [files[s][stem] for s in sources] for stem in sorted(common)}
     unmatched = {s: sorted(set(files[s]) - common) for s in sources if set(files[s]) - common}

@@ -121,7 +121,7 @@ def results_folder(root: str | os.PathLike, dataset_root: str | os.PathLike,
         ``root`` is not a folder; the dataset's sub-folder lacks some pair names, holds images whose
         names are not pairs of the dataset, or holds two images with one name.
     """
-    from ..io import IMAGE_EXTENSIONS
+    from ..io import images_by_stem
 
     root = Path(root)
     if not root.is_dir():
@@ -130,12 +130,7 @@ def results_folder(root: str | os.PathLike, dataset_root: str | os.PathLike,
     folder = next((f for f in (root / ds.parent.name / ds.name, root / ds.name) if f.is_dir()), None)
     if folder is None:
         return None
-    found: dict[str, Path] = {}
-    for f in sorted(folder.iterdir()):
-        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
-            if f.stem in found:
-                raise InvalidImageError(f"{folder}: two images named {f.stem} ({found[f.stem].name}, {f.name})")
-            found[f.stem] = f
+    found = images_by_stem(folder)
     missing = sorted(set(names) - set(found))
     extra = sorted(set(found) - set(names))
     if missing or extra:
