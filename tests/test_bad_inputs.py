@@ -33,8 +33,9 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _one_line_error(res, *needles: str) -> None:
-    assert res.exit_code == 2, res.output
+def _one_line_error(res, *needles: str, code: int = 2) -> None:
+    """One line, no traceback; exit 2 for a wrong command line, 1 for a problem met while working."""
+    assert res.exit_code == code, res.output
     text = res.output.strip()
     assert "Traceback" not in text and len(text.splitlines()) == 1, text
     assert text.startswith("error:"), text
@@ -55,7 +56,7 @@ def test_evaluate_never_overwrites_a_source_or_its_own_csv(pairs, tmp_path):
     (tmp_path / "dir.csv").mkdir()
     res = runner.invoke(app, ["evaluate", "--fused", str(fused), "--sources", str(pairs), "--metrics", "en",
                               "--out", str(tmp_path / "dir.csv")])
-    _one_line_error(res, "is a folder")
+    _one_line_error(res, "is a folder", code=1)
     assert _digest(pairs) == before and not (tmp_path / "r.md").exists()
 
 
@@ -71,7 +72,7 @@ def test_fuse_pairs_ext_must_be_an_image_ending(pairs, tmp_path, ext):
 def test_fuse_pairs_out_at_a_file(pairs, tmp_path):
     (tmp_path / "file").write_text("keep")
     res = runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(tmp_path / "file"), "-m", "average"])
-    _one_line_error(res, "is a file")
+    _one_line_error(res, "is a file", code=1)
     assert (tmp_path / "file").read_text() == "keep"
 
 
@@ -79,7 +80,7 @@ def test_output_below_a_regular_file(pairs, tmp_path):
     (tmp_path / "file").write_text("keep")
     res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "average",
                               "-o", str(tmp_path / "file" / "x.png")])
-    _one_line_error(res, "cannot write there")
+    _one_line_error(res, "cannot write there", code=1)
     assert (tmp_path / "file").read_text() == "keep"
 
 
@@ -94,7 +95,7 @@ def test_tiny_tiles_are_refused_not_run_for_hours(pairs, tmp_path, tile):
 def test_bench_out_at_a_file_and_unknown_convention(pairs, tmp_path):
     (tmp_path / "file").write_text("keep")
     res = runner.invoke(app, ["bench", "--datasets", str(pairs), "--methods", "average", "--out", str(tmp_path / "file")])
-    _one_line_error(res, "is a file")
+    _one_line_error(res, "is a file", code=1)
     res = runner.invoke(app, ["bench", "--datasets", str(pairs), "--methods", "average", "--metrics", "en",
                               "--convention", "nosuch", "--out", str(tmp_path / "b")])
     _one_line_error(res, "unknown convention 'nosuch'")
@@ -105,7 +106,7 @@ def test_explain_at_an_existing_file(pairs, tmp_path):
     (tmp_path / "file").write_text("keep")
     res = runner.invoke(app, ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-m", "cam-fusion",
                               "-o", str(tmp_path / "x.png"), "--explain", str(tmp_path / "file")])
-    _one_line_error(res, "is a file")
+    _one_line_error(res, "is a file", code=1)
     assert (tmp_path / "file").read_text() == "keep" and not (tmp_path / "x.png").exists()
 
 
@@ -202,7 +203,7 @@ def test_unsafe_or_damaged_sources_are_refused_before_fusing(tmp_path, case, nee
         bad = _jpeg(tmp_path, f"{case}.jpg", "middle" if case == "corrupt" else "truncated")
     before = _digest(tmp_path)
     res = runner.invoke(app, ["fuse", str(good), str(bad), "-m", "average", "-o", str(tmp_path / "out" / "x.png")])
-    _one_line_error(res, str(bad), needle)
+    _one_line_error(res, str(bad), needle, code=1)
     assert _digest(tmp_path) == before and not (tmp_path / "out").exists()
 
 
@@ -242,4 +243,25 @@ def test_batch_that_matches_nothing_is_an_error(tmp_path):
     for src, name in (("ir", "a"), ("vi", "b")):
         imagefusion.write_image(tmp_path / "p" / src / f"{name}.png", np.zeros((8, 8), np.float32))
     res = runner.invoke(app, ["fuse", "--pairs", str(tmp_path / "p"), "--out", str(tmp_path / "o"), "-m", "average"])
-    assert res.exit_code == 2 and "no matched pairs" in res.output
+    assert res.exit_code == 1 and "no matched pairs" in res.output
+
+
+
+def test_json_output_of_methods_and_evaluate(pairs, tmp_path):
+    import json
+
+    res = runner.invoke(app, ["methods", "--task", "mef", "--json"])
+    rows = json.loads(res.output)
+    assert [r["name"] for r in rows][:1] == [imagefusion.registry.best_method("mef")]
+    gff = json.loads(runner.invoke(app, ["methods", "--json"]).output)
+    gff = next(r for r in gff if r["name"] == "gff")
+    assert gff["params"]["r1"] == 45 and gff["ranges"]["r1"] == [1, 1024] and "mef" not in gff["tasks"]
+    fused = tmp_path / "fused"
+    for name in ("p1", "p2"):
+        imagefusion.write_image(fused / f"{name}.png", imagefusion.fuse([pairs / "ir" / f"{name}.png",
+                                                                          pairs / "vi" / f"{name}.png"], "average"))
+    res = runner.invoke(app, ["evaluate", "--fused", str(fused), "--sources", str(pairs), "--metrics", "en,qabf",
+                              "--json", "--out", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert set(doc["images"]) == {"p1", "p2"} and doc["summary"]["en"]["n"] == 2

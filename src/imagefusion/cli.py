@@ -41,8 +41,14 @@ def _main(
 
 
 def _fail(exc: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}")
-    raise typer.Exit(code=2)
+    """Print the error as one line and exit: 1 for a problem met while working (an unreadable or
+    damaged source, sources of different sizes, an output that cannot be written, weights or a
+    dependency missing), 2 for a wrong command line (an unknown name, a bad parameter or option)."""
+    from .errors import DependencyError, InvalidImageError, OutputError, SizeMismatchError, WeightsError
+
+    err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    runtime = (InvalidImageError, SizeMismatchError, OutputError, WeightsError, DependencyError)
+    raise typer.Exit(code=1 if isinstance(exc, runtime) else 2)
 
 
 def _params(method: str, items: list[str] | None) -> dict:
@@ -169,6 +175,7 @@ def fuse(
 @app.command()
 def methods(
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
     """List the registered fusion methods; with --task, best first with their measured mean rank."""
     from .registry import get_method, list_methods, method_ranking
@@ -181,6 +188,18 @@ def methods(
             specs, scores = [get_method(m) for m, _ in ranking], dict(ranking)
     except ImageFusionError as exc:
         _fail(exc)
+    if json_out:
+        import json
+
+        typer.echo(json.dumps([{
+            "name": sp.name, "tasks": list(sp.tasks), "family": sp.family, "networks": list(sp.networks),
+            "sources": [sp.min_sources, sp.max_sources], "reference": sp.reference,
+            "params": {k: v for k, v in sp.params.items()},
+            "ranges": {k: list(v) for k, v in sp.ranges.items()},
+            **({"mean_rank": (None if scores.get(sp.name) != scores.get(sp.name) else scores.get(sp.name))}
+               if task is not None else {}),
+        } for sp in specs], indent=1))
+        return
     table = Table(title="imagefusion methods" + (f" for {task}, best first" if task else ""))
     cols = ["name", "tasks", "family", "weights", "parameters (defaults)"]
     if task is not None:
@@ -248,6 +267,7 @@ def evaluate(
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
     convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Per-image CSV; the summary goes beside it as .md and .json.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary and per-image values as JSON on stdout.")] = False,
 ) -> None:
     """Evaluate a folder of fused images against their sources: per-image CSV, mean ± std summary."""
     from .evaluation import evaluate_folder, write_text_atomic
@@ -270,12 +290,15 @@ def evaluate(
             result = evaluate_folder(fused, sources, names, convention, progress=lambda _n: bar.advance(task))
     except ImageFusionError as exc:
         _fail(exc)
-    console.print(result.to_markdown())
+    if json_out:
+        typer.echo(result.to_json())
+    else:
+        console.print(result.to_markdown())
     if out is not None:
         write_text_atomic(out, result.to_csv())
         write_text_atomic(out.with_suffix(".md"), result.to_markdown())
         write_text_atomic(out.with_suffix(".json"), result.to_json())
-        console.print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
+        (err_console if json_out else console).print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
 
 
 @app.command()
