@@ -123,7 +123,7 @@ def test_evaluate_cli_writes_csv_and_summaries(tmp_path, data_dir):
     assert '"summary"' in out.with_suffix(".json").read_text()
     (fused_dir / "06.png").unlink()
     res = CliRunner().invoke(app, ["evaluate", "--fused", str(fused_dir), "--sources", str(pairs)])
-    assert res.exit_code == 2 and "pairs with no fused image" in res.output and "06" in res.output
+    assert res.exit_code == 1 and "pairs with no fused image" in res.output and "06" in res.output
 
 
 def test_evaluate_shares_work_without_changing_values():
