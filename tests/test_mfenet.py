@@ -21,7 +21,7 @@ from imagefusion.metrics.structural import ssim_index
 from imagefusion.nn.losses import gradient_loss
 from imagefusion.nn.mfenet import MFEnet
 from imagefusion.nn.weights import create_network, read_model_card, shipped_weights_path
-from imagefusion.train.autoencoder import mfenet_loss
+from imagefusion.train.mfenet import mfenet_loss
 from imagefusion.train.data import medical_training_images
 
 

@@ -162,7 +162,7 @@ def fuse(
         if explain is not None:
             from .color import split_luminance
             from .fusion import load_sources
-            from .methods.autoencoder import write_cam_explanation
+            from .explain import write_cam_explanation
 
             lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
             opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}

@@ -9,7 +9,8 @@
   (:class:`~imagefusion.nn.autoencoder.CamAutoencoder`) whose features are weighted channel by
   channel with ``Ŵ_c = 0.5·tanh(W_c) + 0.5`` from the infrared/visible classifier
   (:class:`~imagefusion.nn.autoencoder.FWANet`), ``φ_f = Σ_c Ŵ_c ⊗ φ_c`` (IVF-Net).
-  :func:`cam_explanation` gives the class activation maps and channel weights behind a result.
+  :func:`cam_explanation` gives the class activation maps and channel weights behind a result
+(:func:`imagefusion.explain.write_cam_explanation` draws them).
 
 torch is imported only when one of these methods runs.
 """
@@ -20,7 +21,6 @@ import functools
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +28,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..registry import DEEP_RANGES, register_method
 
-__all__ = ["l1_norm_weights", "weighted_sum", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation",
-           "write_cam_explanation"]
+__all__ = ["l1_norm_weights", "weighted_sum", "densefuse", "cam_channel_weights", "cam_fusion", "cam_explanation"]
 
 #: DenseFuse's fusion rules on the encoder features (see :func:`densefuse`).
 DENSEFUSE_RULES = ("max", "mean", "add", "l1")
@@ -377,63 +376,3 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "paper", c
     out["weights_ir"] = cam_channel_weights(variant, classifier or None)  # from the float32 weights
     out["probability_ir"] = np.asarray(probs, np.float32)
     return out
-
-
-def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndarray, **kwargs: Any) -> list[Path]:
-    """Write :func:`cam_explanation` as pictures: ``cam_ir.png`` and ``cam_vi.png`` (heat map over
-    the source), ``channel_weights.png`` (bar chart of Ŵ_ir and Ŵ_vi per channel) and
-    ``channel_weights.csv``. Files are written atomically; the folder is created.
-
-    Parameters
-    ----------
-    folder : path
-    ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
-    **kwargs
-        Passed to :func:`cam_explanation`.
-
-    Returns
-    -------
-    list of Path: the files written.
-    """
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..io import write_bytes_atomic, write_image
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    ex = cam_explanation(ir, vi, **kwargs)
-    written = []
-    cmap = plt.get_cmap("jet")
-    for key, src in (("cam_ir", ir), ("cam_vi", vi)):
-        heat = cmap(ex[key])[..., :3].astype(np.float32)
-        overlay = 0.5 * heat + 0.5 * np.repeat(np.asarray(src, np.float32)[..., None], 3, axis=2)
-        path = folder / f"{key}.png"
-        write_image(path, np.clip(overlay, 0, 1))
-        written.append(path)
-    w = ex["weights_ir"]
-    fig, ax = plt.subplots(figsize=(8, 3), dpi=100)
-    k = np.arange(len(w))
-    ax.bar(k, w, width=1.0, color="tab:red", label="infrared Ŵ_ir")
-    ax.bar(k, 1 - w, width=1.0, bottom=w, color="tab:blue", alpha=0.6, label="visible Ŵ_vi = 1 − Ŵ_ir")
-    ax.set_xlabel("feature channel k")
-    ax.set_ylabel("weight")
-    ax.set_xlim(-0.5, len(w) - 0.5)
-    ax.set_ylim(0, 1)
-    p = ex["probability_ir"]
-    ax.set_title(f"cam-fusion channel weights (P(ir): infrared image {p[0]:.2f}, visible image {p[1]:.2f})",
-                 fontsize=9)
-    ax.legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    write_bytes_atomic(folder / "channel_weights.png", buf.getvalue())
-    rows = "channel,weight_ir,weight_vi\n" + "".join(f"{i},{v:.6f},{1 - v:.6f}\n" for i, v in enumerate(w))
-    write_bytes_atomic(folder / "channel_weights.csv", rows.encode())
-    written += [folder / "channel_weights.png", folder / "channel_weights.csv"]
-    return written

@@ -1,16 +1,11 @@
-"""Training of the autoencoders (``densefuse``, ``cam-ae``, ``mfenet``) and of the CAM classifier
-(``cam-fwa``, and its ablation ``cam-fwa-noldf`` trained without L_df).
+"""Training of the autoencoders (``densefuse``, ``cam-ae``) and of the CAM classifier (``cam-fwa``, and
+its ablation ``cam-fwa-noldf`` trained without L_df). MFEnet's trainer is :mod:`imagefusion.train.mfenet`.
 
 * Autoencoders: random grey patches of natural images — BSDS500 (train + test folders,
   :func:`~imagefusion.train.data.bsds500_images`) and both sources of the RoadScene training split
   (:func:`~imagefusion.train.data.roadscene_training_names`) — reconstructed under
   ``L = L_pixel + λ·L_ssim`` with ``L_pixel`` the mean squared error and ``L_ssim = 1 − SSIM``
   (Li & Wu 2019, eqs. 1–3; Wan et al. 2025, same form with λ = 100). Validation: BSDS500 ``val``.
-* MFEnet: random grey patches (with random flips and 90° turns) of the single slices of
-  ``medical/pet-mri`` and ``medical/spect-mri`` — the MRI and the luminance Y of the PET/SPECT
-  image (:func:`~imagefusion.train.data.medical_training_images`); ``medical/ct-mri`` is never
-  read. ``L = (‖I_o − I_i‖_F² + α‖∇I_o − ∇I_i‖_F²)/(W·H)``, α = 6, Adam at a constant 1e-4
-  (the paper's settings). Validation: the slices of a hash-split 10 % of the pairs.
 * Classifier: 256×256 sliding-window patches (stride 128) of the RoadScene training split,
   infrared = 1, visible = 0, with the pretrained ``cam-ae`` encoder frozen.
   ``L_class = BCE + α·L_df`` with ``L_df = mean |norm(Σ_k φ_k) − norm(Σ_k W_c^k φ_k)|`` (min–max
@@ -29,20 +24,20 @@ import torch
 from torch.nn import functional as F
 
 from ..errors import ParameterError
-from ..nn.losses import gradient_loss, ssim_loss
+from ..nn.losses import ssim_loss
 from ..nn.weights import NETWORKS, _ensure_registered, load_weights, shipped_weights_path
 from .data import (
     bsds500_images,
     load_grey,
-    medical_training_images,
     random_patches,
     roadscene_training_names,
     split_train_val,
 )
-from .registry import register_trainer
 from .loop import StepOutput, TrainConfig, fit
+from .registry import register_trainer
 
-__all__ = ["train_autoencoder", "train_fwa", "train_mfenet", "mfenet_loss"]
+__all__ = ["train_autoencoder", "train_fwa", "fwa_loss"]
+
 
 def _ae_data(data_root: str | os.PathLike, max_images: int | None) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
     train_paths, val_paths = bsds500_images(data_root)
@@ -307,85 +302,6 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
                loss_name=f"{name}: BCE + alpha L_df")
 
 
-def mfenet_loss(output: torch.Tensor, target: torch.Tensor, alpha: float = 6.0) -> torch.Tensor:
-    """MFEnet's training loss ``(‖I_o − I_i‖_F² + α‖∇I_o − ∇I_i‖_F²)/(W·H)``, batch mean.
-
-    Parameters
-    ----------
-    output, target : torch.Tensor, shape (N, 1, H, W), values about [0, 1]
-    alpha : float, default 6 (the paper's α)
-
-    Returns
-    -------
-    Scalar float32 tensor ≥ 0.
-    """
-    return F.mse_loss(output.float(), target.float()) + alpha * gradient_loss(output, target)
-
-
-def _augmented_patches(images: list[np.ndarray], n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    batch = random_patches(images, n, size, rng)
-    turns, flips = rng.integers(0, 4, n), rng.random(n) < 0.5
-    return np.stack([np.rot90(p[:, ::-1] if f else p, k) for p, k, f in zip(batch, turns, flips)]).copy()
-
-
-def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
-                 max_images: int | None = None, resume: bool = True, command: str = "",
-                 progress: bool = True) -> dict[str, Any]:
-    """Train the MFEnet autoencoder on single PET/SPECT/MRI slices (see the module docstring).
-
-    Parameters
-    ----------
-    name : {"mfenet"}
-    config : TrainConfig
-        ``extra``: ``patch`` (128), ``gradient_weight`` α (6).
-    out, data_root, max_images, resume, command, progress
-        See :func:`train_autoencoder` (``max_images`` counts slices).
-
-    Returns
-    -------
-    dict: the model card.
-
-    Raises
-    ------
-    InvalidImageError
-        A training set is missing.
-    """
-    _ensure_registered()
-    extra = config.extra
-    size = int(extra.get("patch", 128))
-    alpha = float(extra.get("gradient_weight", 6.0))
-    train_paths, val_paths = medical_training_images(data_root, seed=config.seed)
-    if max_images:
-        train_paths, val_paths = train_paths[:max_images], val_paths[:max(2, max_images // 4)]
-    if not val_paths:  # a handful of pairs may all hash to the training side
-        val_paths = train_paths[-2:]
-    train = [load_grey(p) for p in train_paths]
-    val = [load_grey(p) for p in val_paths]
-    val_batch = random_patches(val, config.val_size, size, np.random.default_rng([config.seed, 10**6]))
-    torch.manual_seed(config.seed)
-    model = NETWORKS[name]()
-
-    def step(m: torch.nn.Module, batch: Any, device: torch.device) -> StepOutput:
-        x = torch.from_numpy(batch).to(device)[:, None]
-        x = x.contiguous(memory_format=torch.channels_last) if device.type == "cpu" else x
-        return StepOutput(loss=mfenet_loss(m(x), x, alpha))
-
-    card = {
-        "task": "mif",
-        "loss": f"(||I_o - I_i||_F^2 + {alpha:g} ||grad I_o - grad I_i||_F^2) / (W H)",
-        "training_data": {
-            "source": "medical/pet-mri and medical/spect-mri, both slices of each pair (MRI grey, PET/SPECT "
-                      f"luminance Y), random {size}x{size} patches with random flips and 90-degree turns; "
-                      "validation: the slices of a hash-split 10 % of the pairs; medical/ct-mri never read",
-            "train_images": len(train),
-            "val_images": len(val),
-        },
-    }
-    return fit(name, model, sample=lambda rng, n: _augmented_patches(train, n, size, rng), step=step,
-               config=config, out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card,
-               progress=progress, loss_name=f"{name}: MSE + {alpha:g} gradient")
-
-
 _AE = {"lr": 1e-3, "lr_min": 1e-5, "batch_size": 16, "val_size": 64}
 _AE_EXTRAS = {"patch": 128, "ssim_weight": 100.0, "init": "", "freeze": "", "store_float16": False}
 _FWA = {"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_min": 1e-5, "val_size": 128}
@@ -400,8 +316,3 @@ register_trainer("cam-fwa", train_fwa, defaults=_FWA, extras=_FWA_EXTRAS,
                  summary="infrared/visible windows of the RoadScene training pairs")
 register_trainer("cam-fwa-noldf", train_fwa, defaults=_FWA, extras={**_FWA_EXTRAS, "ldf_weight": 0.0},
                  summary="infrared/visible windows of the RoadScene training pairs, without L_df")
-register_trainer("mfenet", train_mfenet,
-                 defaults={"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4,
-                           "val_size": 56},
-                 extras={"patch": 128, "gradient_weight": 6.0, "store_float16": False},
-                 summary="medical training pairs (PET/SPECT-MRI)")

@@ -1,5 +1,6 @@
 """The trainer registry: one network name → its training function and its settings, declared beside
-the trainer (``register_trainer`` in :mod:`imagefusion.train.siamese`, :mod:`imagefusion.train.autoencoder`).
+the trainer (``register_trainer`` in :mod:`imagefusion.train.siamese`, :mod:`imagefusion.train.autoencoder`,
+:mod:`imagefusion.train.mfenet`).
 
 A trainer's settings are the :class:`~imagefusion.train.loop.TrainConfig` fields it changes from their
 defaults plus its own extra settings, each with its default in one place; a configuration naming a
