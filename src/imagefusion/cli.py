@@ -352,6 +352,21 @@ def bench(
         err_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
 
 
+@app.command()
+def ui(
+    host: Annotated[str, typer.Option(help="Address to serve on; 127.0.0.1 (this machine only) unless given.")] = "127.0.0.1",
+    port: Annotated[Optional[int], typer.Option(help="Port (default: Gradio's, 7860 or the next free one).")] = None,
+    share: Annotated[bool, typer.Option(help="Also make a public Gradio link (only when asked).")] = False,
+) -> None:
+    """Serve the web page: upload sources, choose a method, fuse, compare, download (needs imagefusion[ui])."""
+    from .ui import launch
+
+    try:
+        launch(host=host, port=port, share=share)
+    except ImageFusionError as exc:
+        _fail(exc)
+
+
 def _default_data_root() -> Path:
     env = os.environ.get("IMAGEFUSION_DATA")
     return Path(env) if env else Path("../shared/data")

@@ -1,0 +1,211 @@
+"""``imagefusion ui``: a web page to fuse one's own images (Gradio).
+
+Upload two or more registered sources, pick the task and the method (the task's best measured method is
+preselected; its parameters are listed with their defaults and valid ranges), fuse, and see the result
+beside the sources with the chosen metrics, CAM heat maps where the method explains itself, and a PNG
+(8- or 16-bit) to download. Errors (different sizes, unreadable files, bad parameters) appear in the page
+as the command line's one-line messages; the server keeps running. Large images go through the same tiled
+inference as the CLI.
+
+Install with ``pip install "imagefusion[ui]"``; the page serves on 127.0.0.1 unless ``--host`` or
+``--share`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["build_app", "fuse_for_page", "params_help", "launch"]
+
+#: Metrics offered in the page, and the ones ticked at start.
+DEFAULT_METRICS = ("en", "sd", "ag", "mi", "qabf", "ssim", "vif", "scd")
+
+
+def params_help(method: str) -> str:
+    """Markdown listing a method's parameters: default and valid values (from the registry).
+
+    Parameters
+    ----------
+    method : str
+        A registry name.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown method.
+
+    Examples
+    --------
+    >>> "r1=45" in params_help("gff")
+    True
+    """
+    from .registry import get_method
+
+    spec = get_method(method)
+    lines = [f"**{spec.name}**: {spec.summary} ({spec.reference})", ""]
+    for k, v in spec.params.items():
+        r = spec.ranges.get(k)
+        if isinstance(r, tuple) and len(r) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r):
+            valid = f"[{r[0]:g}, {r[1]:g}]"
+        elif isinstance(r, tuple):
+            valid = ", ".join(map(str, r[:8])) + (" …" if len(r) > 8 else "")
+        else:
+            valid = "any"
+        lines.append(f"- `{k}={v}` ({valid})")
+    return "\n".join(lines) if spec.params else lines[0] + "\n\nNo parameters."
+
+
+def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", bit_depth: int = 8,
+                  metrics: list[str] | None = None, out_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+    """What the page's Fuse button does, without the page: fuse, write the PNG, score, explain.
+
+    Parameters
+    ----------
+    files : list of path
+        The uploaded sources, in order.
+    method : str
+    params_text : str
+        ``key=value`` per line (or separated by commas), parsed as ``imagefusion fuse -p``.
+    bit_depth : {8, 16}
+    metrics : list of str, optional
+        Metric names to score the result with (VIFB convention).
+    out_dir : path, optional
+        Where the PNG and heat maps go (a new temporary folder by default).
+
+    Returns
+    -------
+    dict with ``png`` (path of the fused PNG), ``table`` (Markdown of the metrics), ``heat_maps`` (list of
+    paths, CAM methods only) and ``error`` ("" or the one-line message of an :class:`ImageFusionError`).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, imagefusion
+    >>> d = tempfile.mkdtemp()
+    >>> a = imagefusion.write_image(d + "/a.png", np.zeros((16, 16), np.float32))
+    >>> fuse_for_page([str(a)], "gff")["error"]
+    'fusion needs at least two sources, got 1'
+    """
+    from .errors import ImageFusionError
+    from .fusion import fuse, load_sources
+    from .io import write_image
+    from .metrics import evaluate, get_metric
+    from .registry import get_method, parse_param
+
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="imagefusion-ui-"))
+    result: dict[str, Any] = {"png": None, "table": "", "heat_maps": [], "error": ""}
+    try:
+        spec = get_method(method)
+        items = [t.strip() for line in (params_text or "").splitlines() for t in line.split(",") if t.strip()]
+        params = dict(parse_param(spec, item) for item in items)
+        sources, _ = load_sources([str(f) for f in (files or [])])
+        fused = fuse(sources, spec.name, **params)
+        png = write_image(out / f"fused-{spec.name}.png", fused, bit_depth=int(bit_depth))
+        result["png"] = str(png)
+        if metrics:
+            values = evaluate(fused, sources, list(metrics), convention="vifb")
+            rows = [f"| {m} | {get_metric(m).direction} | {v:.4f} |" for m, v in values.items()]
+            result["table"] = "\n".join(["| metric | better | value |", "|---|---|---:|", *rows])
+        if spec.name == "cam-fusion" and params.get("variant") != "l1":
+            from .color import split_luminance
+            from .explain import write_cam_explanation
+
+            lums, _ = split_luminance(sources)
+            opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
+            result["heat_maps"] = [str(p) for p in write_cam_explanation(out / "explain", lums[0], lums[1], **opts)
+                                   if p.suffix == ".png"]
+    except ImageFusionError as exc:
+        result["error"] = str(exc)
+    return result
+
+
+def build_app() -> Any:
+    """The Gradio page (a ``gradio.Blocks``); :func:`launch` serves it.
+
+    Returns
+    -------
+    gradio.Blocks
+
+    Raises
+    ------
+    DependencyError
+        Gradio is not installed (``pip install "imagefusion[ui]"``).
+    """
+    import importlib.util
+
+    from .errors import DependencyError
+
+    if importlib.util.find_spec("gradio") is None:
+        raise DependencyError("imagefusion ui needs Gradio: pip install 'imagefusion[ui]'")
+    import gradio as gr
+
+    from .metrics import list_metrics
+    from .registry import TASKS, best_method, method_ranking
+
+    def methods_for(task: str) -> list[str]:
+        return [m for m, _ in method_ranking(task)]
+
+    with gr.Blocks(title="imagefusion") as app:
+        gr.Markdown("# imagefusion\nUpload two or more registered images of one scene, choose a method, fuse.")
+        with gr.Row():
+            with gr.Column(scale=1):
+                files = gr.File(label="Sources (in order: ir/vi, ct/mri, a/b, under/over)", file_count="multiple",
+                                type="filepath", elem_id="sources")
+                task = gr.Dropdown(list(TASKS), value="ivif", label="Task", elem_id="task")
+                method = gr.Dropdown(methods_for("ivif"), value=best_method("ivif"), label="Method (best first)",
+                                     elem_id="method")
+                params = gr.Textbox(label="Parameters, key=value per line", lines=3, elem_id="params")
+                help_box = gr.Markdown(params_help(best_method("ivif")), elem_id="params-help")
+                bits = gr.Radio([8, 16], value=8, label="PNG bits per channel", elem_id="bits")
+                metric_box = gr.CheckboxGroup([m.name for m in list_metrics()], value=list(DEFAULT_METRICS),
+                                              label="Metrics (VIFB convention)", elem_id="metrics-choice")
+                button = gr.Button("Fuse", variant="primary", elem_id="fuse")
+            with gr.Column(scale=2):
+                error = gr.Markdown("", elem_id="error")
+                result = gr.Image(label="Fused", type="filepath", format="png", interactive=False, elem_id="result")
+                compare = gr.ImageSlider(label="First source | fused: drag to compare", type="filepath", format="png",
+                                         interactive=False, elem_id="compare")
+                download = gr.File(label="Download the fused PNG", interactive=False, elem_id="download")
+                table = gr.Markdown("", elem_id="metric-table")
+                heat = gr.Gallery(label="Class activation maps (cam-fusion)", elem_id="heat-maps", columns=2)
+
+        def on_task(t: str) -> Any:
+            return gr.update(choices=methods_for(t), value=best_method(t))
+
+        def on_method(m: str) -> str:
+            return params_help(m) if m else ""
+
+        def on_fuse(f: list[str] | None, m: str, p: str, b: int, ms: list[str],
+                    progress: Any = gr.Progress()) -> tuple[Any, ...]:
+            progress(0.1, desc=f"fusing with {m}")
+            r = fuse_for_page(f, m, p, b, ms)
+            progress(1.0)
+            err = f"**error:** {r['error']}" if r["error"] else ""
+            pair = (f[0], r["png"]) if r["png"] and f else None
+            return r["png"], pair, r["png"], r["table"], r["heat_maps"], err
+
+        task.change(on_task, task, method)
+        method.change(on_method, method, help_box)
+        button.click(on_fuse, [files, method, params, bits, metric_box], [result, compare, download, table, heat, error])
+    return app
+
+
+def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False, block: bool = True) -> Any:
+    """Serve the page: on ``host`` (127.0.0.1 by default), ``port`` (Gradio's choice by default), a public
+    Gradio link only with ``share``. Returns the app (with ``block=False``, while it serves).
+
+    Raises
+    ------
+    DependencyError
+        Gradio is not installed.
+    """
+    app = build_app()
+    app.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
+                       show_error=False, quiet=True)
+    return app

@@ -1,0 +1,83 @@
+"""``imagefusion ui`` in a real browser: Debian's Chromium, headless, driven by Playwright (no browser
+download). Upload a real pair, choose a method, press Fuse, read the result image back: its pixels are
+``imagefusion.fuse``'s on the same pair; an error shows its one-line message in the page."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+
+import cv2
+import numpy as np
+import pytest
+
+import imagefusion
+from imagefusion.ui import fuse_for_page, params_help
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_fuse_for_page_matches_fuse_and_reports_errors(tmp_path, data_dir):
+    ir, vi = data_dir / "ivif/tno/ir/07.png", data_dir / "ivif/tno/vi/07.png"
+    r = fuse_for_page([str(ir), str(vi)], "lp", "levels=3", 16, ["en", "qabf"], tmp_path)
+    assert r["error"] == "" and "| qabf | higher |" in r["table"]
+    png = cv2.imread(r["png"], cv2.IMREAD_UNCHANGED)
+    assert png.dtype == np.uint16
+    want = imagefusion.fuse([ir, vi], "lp", levels=3)
+    assert np.abs(png / 65535.0 - want).max() <= 0.5 / 65535 + 1e-7
+    assert fuse_for_page([str(ir), str(vi)], "lp", "levels=99")["error"] == "parameter levels=99 of 'lp': must be in [1, 12]"
+    other = data_dir / "ivif/tno/vi/01.png"
+    assert "sources differ in size" in fuse_for_page([str(ir), str(other)], "lp")["error"]
+    cam = fuse_for_page([str(ir), str(vi)], "cam-fusion", "", 8, [], tmp_path / "cam")
+    assert [p.rsplit("/", 1)[1] for p in cam["heat_maps"]] == ["cam_ir.png", "cam_vi.png", "channel_weights.png"]
+    assert "`r1=45` ([1, 1024])" in params_help("gff")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package `chromium`); "
+                                              ".ci/run installs it")
+def test_page_in_headless_chromium(tmp_path, data_dir):
+    from playwright.sync_api import sync_playwright
+
+    from imagefusion.ui import launch
+
+    ir, vi = data_dir / "ivif/tno/ir/07.png", data_dir / "ivif/tno/vi/07.png"
+    port = _free_port()
+    app = launch(port=port, block=False)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.locator("#sources input[type=file]").set_input_files([str(ir), str(vi)])
+            box = page.locator("#method input")
+            box.click()
+            box.fill("lp-similarity")
+            page.get_by_role("option", name="lp-similarity", exact=True).click()
+            page.locator("#params-help").get_by_text("threshold=0.6").wait_for(timeout=30000)
+            page.locator("#fuse").click()
+            img = page.locator("#result img")
+            img.wait_for(state="visible", timeout=120000)
+            data = page.request.get(img.get_attribute("src")).body()
+            shown = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+            want = np.round(imagefusion.fuse([ir, vi], "lp-similarity") * 255).astype(np.uint8)
+            assert shown.shape[:2] == want.shape
+            shown = shown if shown.ndim == 2 else shown[..., 0]
+            assert np.array_equal(shown, want)
+            page.locator("#metric-table").get_by_text("qabf").wait_for(timeout=30000)
+            assert page.locator("#compare img").count() == 2  # the first source and the result, to slide between
+            # an error is the one-line message in the page, and the server goes on
+            page.reload(wait_until="networkidle")
+            page.locator("#sources input[type=file]").set_input_files([str(ir)])
+            page.locator("#fuse").click()
+            page.locator("#error").get_by_text("fusion needs at least two sources, got 1").wait_for(timeout=60000)
+            browser.close()
+    finally:
+        app.close()
