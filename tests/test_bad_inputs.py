@@ -265,3 +265,21 @@ def test_json_output_of_methods_and_evaluate(pairs, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert set(doc["images"]) == {"p1", "p2"} and doc["summary"]["en"]["n"] == 2
+
+
+def test_quiet_verbose_and_device(pairs, tmp_path):
+    args = ["fuse", str(pairs / "ir" / "p1.png"), str(pairs / "vi" / "p1.png"), "-o"]
+    res = runner.invoke(app, ["--quiet", *args, str(tmp_path / "q.png"), "-m", "average"])
+    assert res.exit_code == 0 and res.output == "" and (tmp_path / "q.png").is_file()
+    res = runner.invoke(app, [*args, str(tmp_path / "n.png"), "-m", "average"])
+    assert res.output.startswith("wrote ")
+    # a traceback only with --verbose; the one-line error always ends the output
+    res = runner.invoke(app, ["--verbose", *args, str(tmp_path / "v.png"), "-m", "lp", "-p", "levels=99"])
+    assert res.exit_code == 2 and "Traceback" in res.output
+    assert res.output.strip().splitlines()[-1] == "error: parameter levels=99 of 'lp': must be in [1, 12]"
+    res = runner.invoke(app, [*args, str(tmp_path / "d.png"), "-m", "gff", "--device", "cuda"])
+    _one_line_error(res, "--device cuda: method 'gff' runs on the CPU")
+    res = runner.invoke(app, [*args, str(tmp_path / "d.png"), "-m", "densefuse", "--device", "quantum"])
+    _one_line_error(res, "--device 'quantum': use cpu, cuda, cuda:N or auto")
+    res = runner.invoke(app, [*args, str(tmp_path / "d.png"), "-m", "densefuse", "--device", "cpu"])
+    assert res.exit_code == 0, res.output

@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
+#: Progress bars and notes (stderr); silenced by --quiet, like ``console``. Errors always print.
+note_console = Console(stderr=True, soft_wrap=True)
+#: Set by --verbose: errors also print their traceback, library warnings are shown.
+VERBOSE = False
 
 
 def _version(value: bool) -> None:
@@ -36,8 +40,21 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (and --json output).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show library warnings, and the traceback "
+                                                                  "of an error.")] = False,
 ) -> None:
     """Pixel-level image fusion: fuse, evaluate and benchmark."""
+    import logging
+    import warnings
+
+    global VERBOSE
+    VERBOSE = verbose
+    console.quiet = note_console.quiet = quiet
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # library warnings (OpenCV, PyWavelets, torch) only with --verbose
+        warnings.filterwarnings("ignore")
 
 
 def _fail(exc: Exception) -> None:
@@ -46,6 +63,10 @@ def _fail(exc: Exception) -> None:
     dependency missing), 2 for a wrong command line (an unknown name, a bad parameter or option)."""
     from .errors import DependencyError, InvalidImageError, OutputError, SizeMismatchError, WeightsError
 
+    if VERBOSE:
+        import traceback
+
+        err_console.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
     err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
     runtime = (InvalidImageError, SizeMismatchError, OutputError, WeightsError, DependencyError)
     raise typer.Exit(code=1 if isinstance(exc, runtime) else 2)
@@ -71,15 +92,30 @@ def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | 
         elif sources:
             task = task_from_folders([Path(s).resolve().parent.name for s in sources])
     method = best_method(task)
-    err_console.print(f"method: {method} " + (f"(best measured for {task})" if task else
+    note_console.print(f"method: {method} " + (f"(best measured for {task})" if task else
                                               "(task unknown: give --task or --method)"))
     return method
+
+
+def _apply_device(method: str, params: dict, device: str | None) -> None:
+    """Put ``--device`` into a deep method's parameters (a ``-p device=...`` given too wins)."""
+    from .errors import ParameterError
+    from .registry import get_method
+
+    if device is None:
+        return
+    if device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
+        raise ParameterError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+    if "device" in get_method(method).params:
+        params.setdefault("device", device)
+    elif device not in ("cpu", "auto"):
+        raise ParameterError(f"--device {device}: method {method!r} runs on the CPU (it has no network)")
 
 
 def _progress() -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err_console, transient=False,
+        TimeRemainingColumn(), console=note_console, transient=False,
     )
 
 
@@ -96,6 +132,7 @@ def fuse(
     bit_depth: Annotated[int, typer.Option("--bit-depth", help="8 or 16 bits per channel.")] = 8,
     weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
     explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder.")] = None,
+    device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
     from .batch import fuse_folder
@@ -106,6 +143,7 @@ def fuse(
         if method is None:
             method = _default_method(task, pairs, sources)
         params = _params(method, param)
+        _apply_device(method, params, device)
         if explain is not None:
             from .errors import OutputError
             from .registry import get_method
@@ -137,7 +175,7 @@ def fuse(
             check_batch_output(out, ext, method, params, overwrite)
             ps = find_pairs(pairs)
             for src, names in ps.unmatched.items():
-                err_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
+                note_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
                                   + (" ..." if len(names) > 10 else ""))
             with _progress() as bar:
                 task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
@@ -298,7 +336,7 @@ def evaluate(
         write_text_atomic(out, result.to_csv())
         write_text_atomic(out.with_suffix(".md"), result.to_markdown())
         write_text_atomic(out.with_suffix(".json"), result.to_json())
-        (err_console if json_out else console).print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
+        (note_console if json_out else console).print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
 
 
 @app.command()
@@ -312,6 +350,7 @@ def bench(
     workers: Annotated[int, typer.Option(help="Worker processes (results identical for any number).")] = 1,
     refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
                                               "cached results (after a change to a method's code).")] = "",
+    device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto (part of the cache key).")] = None,
 ) -> None:
     """Benchmark methods on datasets: fuse every pair, time it, score it; write CSV, Markdown and HTML
     reports with plots and image grids. Cached and resumable: a repeated run does no fusion work."""
@@ -335,8 +374,20 @@ def bench(
             def progress(done: int, total: int) -> None:
                 bar.update(task_id, completed=done, total=total)
 
-            result = run_bench(names, ds, out, metrics=mnames, convention=convention, task=task,
-                               workers=workers, progress=progress,
+            from .bench.runner import is_results_label, parse_method_label, select_methods
+
+            labels = select_methods(names, task)
+            per_method: dict = {}
+            if device is not None:
+                for label in labels:
+                    if not is_results_label(label):
+                        base, given = parse_method_label(label)
+                        extra: dict = {}
+                        _apply_device(base, extra, device if "device" not in given else None)
+                        if extra:
+                            per_method[label] = extra
+            result = run_bench(labels, ds, out, metrics=mnames, convention=convention, task=task,
+                               workers=workers, progress=progress, params=per_method,
                                refresh=[m.strip() for m in refresh.split(",") if m.strip()])
     except ImageFusionError as exc:
         _fail(exc)
@@ -349,7 +400,7 @@ def bench(
     console.print(f"{result.fusions_run} fusions run, {result.seconds:.1f} s; reports in {out}/report.md, "
                   f"{out}/report.html, {out}/results.csv")
     if (out / "failures.txt").exists():
-        err_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
+        note_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
 
 
 @app.command()
@@ -357,12 +408,15 @@ def ui(
     host: Annotated[str, typer.Option(help="Address to serve on; 127.0.0.1 (this machine only) unless given.")] = "127.0.0.1",
     port: Annotated[Optional[int], typer.Option(help="Port (default: Gradio's, 7860 or the next free one).")] = None,
     share: Annotated[bool, typer.Option(help="Also make a public Gradio link (only when asked).")] = False,
+    device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
 ) -> None:
     """Serve the web page: upload sources, choose a method, fuse, compare, download (needs imagefusion[ui])."""
     from .ui import launch
 
     try:
-        launch(host=host, port=port, share=share)
+        if device is not None and device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
+            raise ImageFusionError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+        launch(host=host, port=port, share=share, device=device)
     except ImageFusionError as exc:
         _fail(exc)
 

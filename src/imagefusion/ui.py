@@ -63,7 +63,8 @@ def params_help(method: str) -> str:
 
 
 def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", bit_depth: int = 8,
-                  metrics: list[str] | None = None, out_dir: str | os.PathLike | None = None) -> dict[str, Any]:
+                  metrics: list[str] | None = None, out_dir: str | os.PathLike | None = None,
+                  device: str | None = None) -> dict[str, Any]:
     """What the page's Fuse button does, without the page: fuse, write the PNG, score, explain.
 
     Parameters
@@ -78,6 +79,8 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
         Metric names to score the result with (VIFB convention).
     out_dir : path, optional
         Where the PNG and heat maps go (a new temporary folder by default).
+    device : str, optional
+        ``cpu``, ``cuda`` or ``auto`` for deep methods (a ``device=`` in ``params_text`` wins).
 
     Returns
     -------
@@ -104,6 +107,8 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
         spec = get_method(method)
         items = [t.strip() for line in (params_text or "").splitlines() for t in line.split(",") if t.strip()]
         params = dict(parse_param(spec, item) for item in items)
+        if device is not None and "device" in spec.params:
+            params.setdefault("device", device)
         sources, _ = load_sources([str(f) for f in (files or [])])
         fused = fuse(sources, spec.name, **params)
         png = write_image(out / f"fused-{spec.name}.png", fused, bit_depth=int(bit_depth))
@@ -125,8 +130,13 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
     return result
 
 
-def build_app() -> Any:
+def build_app(device: str | None = None) -> Any:
     """The Gradio page (a ``gradio.Blocks``); :func:`launch` serves it.
+
+    Parameters
+    ----------
+    device : str, optional
+        Device for the deep methods (``cpu`` by default, ``cuda``, ``auto``).
 
     Returns
     -------
@@ -184,7 +194,7 @@ def build_app() -> Any:
         def on_fuse(f: list[str] | None, m: str, p: str, b: int, ms: list[str],
                     progress: Any = gr.Progress()) -> tuple[Any, ...]:
             progress(0.1, desc=f"fusing with {m}")
-            r = fuse_for_page(f, m, p, b, ms)
+            r = fuse_for_page(f, m, p, b, ms, device=device)
             progress(1.0)
             err = f"**error:** {r['error']}" if r["error"] else ""
             pair = (f[0], r["png"]) if r["png"] and f else None
@@ -196,7 +206,8 @@ def build_app() -> Any:
     return app
 
 
-def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False, block: bool = True) -> Any:
+def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False, block: bool = True,
+           device: str | None = None) -> Any:
     """Serve the page: on ``host`` (127.0.0.1 by default), ``port`` (Gradio's choice by default), a public
     Gradio link only with ``share``. Returns the app (with ``block=False``, while it serves).
 
@@ -205,7 +216,7 @@ def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False
     DependencyError
         Gradio is not installed.
     """
-    app = build_app()
+    app = build_app(device)
     app.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
                        show_error=False, quiet=True)
     return app
