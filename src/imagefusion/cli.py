@@ -97,6 +97,13 @@ def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | 
     return method
 
 
+def _check_device(device: str | None) -> None:
+    from .errors import ParameterError
+
+    if device is not None and device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
+        raise ParameterError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+
+
 def _apply_device(method: str, params: dict, device: str | None) -> None:
     """Put ``--device`` into a deep method's parameters (a ``-p device=...`` given too wins)."""
     from .errors import ParameterError
@@ -104,8 +111,7 @@ def _apply_device(method: str, params: dict, device: str | None) -> None:
 
     if device is None:
         return
-    if device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
-        raise ParameterError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+    _check_device(device)
     if "device" in get_method(method).params:
         params.setdefault("device", device)
     elif device not in ("cpu", "auto"):
@@ -414,8 +420,7 @@ def ui(
     from .ui import launch
 
     try:
-        if device is not None and device not in ("cpu", "cuda", "auto") and not device.startswith("cuda:"):
-            raise ImageFusionError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+        _check_device(device)
         launch(host=host, port=port, share=share, device=device)
     except ImageFusionError as exc:
         _fail(exc)
