@@ -8,7 +8,7 @@ as the command line's one-line messages; the server keeps running. Large images 
 inference as the CLI.
 
 Install with ``pip install "imagefusion[ui]"``; the page serves on 127.0.0.1 unless ``--host`` or
-``--share`` is given.
+``--share`` is given, and sends no usage analytics (``GRADIO_ANALYTICS_ENABLED=True`` turns them on).
 """
 
 from __future__ import annotations
@@ -153,6 +153,8 @@ def build_app(device: str | None = None) -> Any:
 
     if importlib.util.find_spec("gradio") is None:
         raise DependencyError("imagefusion ui needs Gradio: pip install 'imagefusion[ui]'")
+    # a local page: no usage reports to Gradio's servers unless the user turns them on
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     from .metrics import list_metrics
