@@ -289,26 +289,24 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: 
     ae = inference_network("cam-ae", weights, device, precision)
     w_ir = None if variant == "l1" else torch.from_numpy(cam_channel_weights(variant, classifier or None))
 
-    def run(parts: list[Any], peak: bool = False) -> Any:
+    def run(parts: list[Any]) -> Any:
         fi, fv = ae.encoder(2 * torch.cat(parts) - 1).split(1)  # both sources in one batch
         if w_ir is None:
             fused = weighted_sum([fi, fv], l1_norm_weights([fi, fv], 1, nonnegative=True))
         else:
             w = w_ir.to(device=fi.device, dtype=fi.dtype).view(1, -1, 1, 1)
-            if peak:
+            fused = w * fi + (1 - w) * fv
+            if variant == "peak":  # the paper's fusion and the peak one, from one encoder pass, one decoder batch
                 top = torch.maximum(w, 1 - w)
-                fused = (w / top) * fi + ((1 - w) / top) * fv
-            else:
-                fused = w * fi + (1 - w) * fv
-        return (ae.decoder(fused) + 1) / 2
+                fused = torch.cat([fused, (w / top) * fi + ((1 - w) / top) * fv])
+        return ((ae.decoder(fused) + 1) / 2).transpose(0, 1)  # (1, 1 or 2, h, w)
 
     srcs = [np.asarray(im, np.float32) for im in images]
     with cpu_threads():
         out = tiled_apply(run, srcs, stride=ae.stride, halo=ae.radius, tile=tile, device=device, precision=precision)
-        if variant == "peak":  # the mean over the whole image, so the result does not depend on the tiles
-            strong = tiled_apply(lambda parts: run(parts, peak=True), srcs, stride=ae.stride, halo=ae.radius,
-                                 tile=tile, device=device, precision=precision)
-            out = strong + (float(out.mean(dtype=np.float64)) - float(strong.mean(dtype=np.float64)))
+    if variant == "peak":  # shifted to the paper's mean over the whole image, so tiles do not matter
+        paper, strong = out
+        out = strong + (float(paper.mean(dtype=np.float64)) - float(strong.mean(dtype=np.float64)))
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 

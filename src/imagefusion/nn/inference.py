@@ -271,7 +271,8 @@ def tiled_apply(
     """Apply an image-to-image network function to whole images in overlapping tiles.
 
     ``fn`` gets the co-located tiles of all sources, each a tensor (1, 1, h, w) on the device in
-    the chosen precision with h and w multiples of ``stride``, and returns one map (1, 1, h, w).
+    the chosen precision with h and w multiples of ``stride``, and returns one map (1, 1, h, w), or
+    C maps (1, C, h, w) computed from the same tiles.
     Images are first padded by reflection on the bottom and right to a multiple of ``stride``;
     images larger than ``tile`` are cut into tiles that overlap by ``halo`` pixels (rounded up to a
     multiple of ``stride``) on each side, and only each tile's centre is kept. When ``halo`` covers
@@ -295,7 +296,7 @@ def tiled_apply(
 
     Returns
     -------
-    ndarray, float32, shape (H, W)
+    ndarray, float32, shape (H, W); (C, H, W) when ``fn`` returns C > 1 maps
 
     Raises
     ------
@@ -321,7 +322,7 @@ def tiled_apply(
     Hp, Wp = ts[0].shape[2:]
     halo = -(-halo // stride) * stride
     core = max(stride, (max(tile, 2 * halo + stride) - 2 * halo) // stride * stride)
-    out = np.empty((Hp, Wp), np.float32)
+    out: np.ndarray | None = None
     several = Hp > core or Wp > core
     with torch.inference_mode():
         for y0 in range(0, Hp, core):
@@ -334,9 +335,11 @@ def tiled_apply(
                 for t in ts:
                     p = t[:, :, ya:yb, xa:xb].to(device=dev, dtype=dtype)
                     parts.append(p.contiguous(memory_format=torch.channels_last) if dev.type == "cpu" else p)
-                res = fn(parts).float()[0, 0]
-                out[y0:y1, x0:x1] = res[y0 - ya : y1 - ya, x0 - xa : x1 - xa].cpu().numpy()
+                res = fn(parts).float()[0]  # (C, h, w)
+                if out is None:
+                    out = np.empty((res.shape[0], Hp, Wp), np.float32)
+                out[:, y0:y1, x0:x1] = res[:, y0 - ya : y1 - ya, x0 - xa : x1 - xa].cpu().numpy()
                 del parts, res
                 if several:
                     release_free_memory()
-    return out[:H, :W]
+    return out[0, :H, :W] if out.shape[0] == 1 else out[:, :H, :W]
