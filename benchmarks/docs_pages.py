@@ -14,20 +14,11 @@ from pathlib import Path
 
 import imagefusion
 from imagefusion.metrics import list_metrics
-from imagefusion.registry import TASKS, method_ranking
+from imagefusion.registry import TASKS, describe_range, method_ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 TASK_NAMES = {"ivif": "infrared–visible", "mif": "medical", "mff": "multi-focus", "mef": "multi-exposure"}
-
-
-def _range(r: object) -> str:
-    if isinstance(r, tuple) and len(r) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r):
-        return f"[{r[0]:g}, {r[1]:g}]"
-    if isinstance(r, tuple):
-        shown = ", ".join(f"`{x}`" for x in r[:8])
-        return shown + (f", … ({len(r)} in all)" if len(r) > 8 else "")
-    return "–"
 
 
 def _first_paragraph(obj: object) -> str:
@@ -57,7 +48,7 @@ def methods_page() -> str:
                 f"function `{spec.func.__module__}.{spec.func.__name__}`", ""]
         if spec.params:
             out += ["| parameter | default | valid |", "|---|---|---|"]
-            out += [f"| `{k}` | `{v!r}` | {_range(spec.ranges.get(k))} |" for k, v in spec.params.items()]
+            out += [f"| `{k}` | `{v!r}` | {describe_range(spec.ranges.get(k))} |" for k, v in spec.params.items()]
             out.append("")
         pics = [g for g in gallery if g.split("_", 1)[0] in spec.tasks and not g.startswith("gff_not")]
         if pics:

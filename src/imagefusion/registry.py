@@ -21,7 +21,7 @@ from typing import Any
 from .errors import ParameterError, UnknownNameError
 
 __all__ = ["TASKS", "MethodSpec", "register_method", "get_method", "list_methods", "parse_param", "method_ranking",
-           "best_method", "task_from_folders", "FALLBACK_METHOD"]
+           "best_method", "task_from_folders", "FALLBACK_METHOD", "describe_range"]
 
 #: Fusion tasks: infrared–visible, medical, multi-focus, multi-exposure.
 TASKS = ("ivif", "mif", "mff", "mef")
@@ -124,14 +124,48 @@ def _check_value(method: str, key: str, value: Any, default: Any, allowed: Any) 
         raise ParameterError(f"{where}: must be finite")
     if allowed is None or (value is None and default is None):
         return
-    if (isinstance(allowed, tuple) and len(allowed) == 2 and all(isinstance(a, numbers.Real) for a in allowed)
-            and not isinstance(value, str)):
+    if _is_interval(allowed) and not isinstance(value, str):
         lo, hi = allowed
         if not isinstance(value, numbers.Real) or not lo <= value <= hi:
-            raise ParameterError(f"{where}: must be in [{lo:g}, {hi:g}]")
+            raise ParameterError(f"{where}: must be in {describe_range(allowed)}")
     elif value not in allowed:
-        shown = ", ".join(map(str, allowed[:12])) + (f", … ({len(allowed)} in all)" if len(allowed) > 12 else "")
-        raise ParameterError(f"{where}: must be one of {shown}")
+        raise ParameterError(f"{where}: must be one of {describe_range(allowed, 12)}")
+
+
+def _is_interval(allowed: Any) -> bool:
+    import numbers
+
+    return (isinstance(allowed, tuple) and len(allowed) == 2
+            and all(isinstance(a, numbers.Real) and not isinstance(a, bool) for a in allowed))
+
+
+def describe_range(allowed: Any, limit: int = 8) -> str:
+    """A parameter's valid values as text: ``[low, high]``, the allowed values (the first ``limit``,
+    then how many in all), or ``any``.
+
+    Parameters
+    ----------
+    allowed : tuple or None
+        A :attr:`MethodSpec.ranges` entry.
+    limit : int, default 8
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> describe_range((1, 1024)), describe_range(("a", "b")), describe_range(None)
+    ('[1, 1024]', 'a, b', 'any')
+    >>> describe_range(tuple("abcd"), 2)
+    'a, b, … (4 in all)'
+    """
+    if allowed is None:
+        return "any"
+    if _is_interval(allowed):
+        return f"[{allowed[0]:g}, {allowed[1]:g}]"
+    shown = ", ".join(map(str, allowed[:limit]))
+    return shown + (f", … ({len(allowed)} in all)" if len(allowed) > limit else "")
 
 
 def np_bool() -> type:

@@ -46,19 +46,11 @@ def params_help(method: str) -> str:
     >>> "r1=45" in params_help("gff")
     True
     """
-    from .registry import get_method
+    from .registry import describe_range, get_method
 
     spec = get_method(method)
     lines = [f"**{spec.name}**: {spec.summary} ({spec.reference})", ""]
-    for k, v in spec.params.items():
-        r = spec.ranges.get(k)
-        if isinstance(r, tuple) and len(r) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in r):
-            valid = f"[{r[0]:g}, {r[1]:g}]"
-        elif isinstance(r, tuple):
-            valid = ", ".join(map(str, r[:8])) + (" …" if len(r) > 8 else "")
-        else:
-            valid = "any"
-        lines.append(f"- `{k}={v}` ({valid})")
+    lines += [f"- `{k}={v}` ({describe_range(spec.ranges.get(k))})" for k, v in spec.params.items()]
     return "\n".join(lines) if spec.params else lines[0] + "\n\nNo parameters."
 
 
