@@ -41,18 +41,16 @@ def _check_manifest(out_dir: Path, record: dict[str, Any]) -> None:
                              "or --overwrite to replace them")
 
 
-def _claim_folder(out_dir: Path, method: str, params: dict[str, Any], ext: str, overwrite: bool) -> None:
-    """Record (or check) which method and parameters fill ``out_dir``; remove the temporary ``.part``
-    files that a killed run left (:func:`imagefusion.io.remove_stale_temporaries`)."""
+def _claim_folder(out_dir: Path, method: str, params: dict[str, Any], ext: str) -> None:
+    """Record which method and parameters fill ``out_dir`` (checked by :func:`check_batch_output`);
+    remove the temporary ``.part`` files that a killed run left
+    (:func:`imagefusion.io.remove_stale_temporaries`)."""
     import json
 
     from .io import remove_stale_temporaries, write_bytes_atomic
 
-    record = _manifest_record(method, params, ext)
-    if not overwrite:
-        _check_manifest(out_dir, record)
     remove_stale_temporaries(out_dir)
-    write_bytes_atomic(out_dir / MANIFEST, json.dumps(record, indent=1).encode())
+    write_bytes_atomic(out_dir / MANIFEST, json.dumps(_manifest_record(method, params, ext), indent=1).encode())
 
 
 def check_batch_output(out_dir: str | os.PathLike, ext: str, method: str | None = None,
@@ -182,7 +180,7 @@ def fuse_folder(
     """
     from .errors import InvalidImageError, OverwriteError
 
-    ext = check_batch_output(out_dir, ext)
+    ext = check_batch_output(out_dir, ext, method, params or {}, overwrite)
     out_dir = Path(out_dir)
     ps = find_pairs(pairs_dir)
     for src in ps.sources:
@@ -191,7 +189,7 @@ def fuse_folder(
     if not ps.pairs:
         raise InvalidImageError(f"{pairs_dir}: no matched pairs (the source folders {', '.join(ps.sources)} share no "
                                 "file name)")
-    _claim_folder(out_dir, method, params or {}, ext, overwrite)
+    _claim_folder(out_dir, method, params or {}, ext)
     result = BatchResult(unmatched=ps.unmatched, sources=ps.sources)
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
