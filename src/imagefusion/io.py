@@ -56,12 +56,14 @@ _MAX_FOR_DTYPE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 MAX_PIXELS = int(os.environ.get("IMAGEFUSION_MAX_PIXELS", str(16384 * 16384)))
 
 
-def check_header(path: str | os.PathLike) -> tuple[int, int]:
+def check_header(path: str | os.PathLike, data: bytes | np.ndarray | None = None) -> tuple[int, int]:
     """Read an image file's header only and check it before decoding.
 
     Parameters
     ----------
     path : str or path-like
+    data : bytes or uint8 ndarray, optional
+        The file's contents when already read (then the file is not opened again); ``path`` names it.
 
     Returns
     -------
@@ -86,7 +88,9 @@ def check_header(path: str | os.PathLike) -> tuple[int, int]:
     path = Path(path)
     Image.MAX_IMAGE_PIXELS = None  # the limit is ours (MAX_PIXELS), checked below without decoding
     try:
-        with Image.open(path) as im:
+        import io
+
+        with Image.open(path if data is None else io.BytesIO(memoryview(data))) as im:
             w, h = im.size
             pages = getattr(im, "n_frames", 1)
             if w * h > MAX_PIXELS:
@@ -194,7 +198,7 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
         raise InvalidImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise InvalidImageError(f"{path}: the file is empty (0 bytes)")
-    check_header(path)
+    check_header(path, data)
     image = _decode(data, path)
     if image is None:
         raise InvalidImageError(f"{path}: not a readable image (PNG, JPEG, BMP or TIFF expected)")
