@@ -15,7 +15,7 @@ their direction, range, number of sources, reference and module.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
