@@ -158,15 +158,17 @@ def test_bench_cli_reports_render_in_headless_chromium(small_set, tmp_path):
     assert (grey < 0.5).mean() > 0.02 and grey.std() > 0.1
 
 
-def test_peak_memory_is_the_workers_own():
-    """A spawned worker's peak memory does not include its parent's (getrusage's ru_maxrss would)."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+def test_peak_memory_is_reset_for_each_job():
+    """The bench resets the peak resident memory when a job starts: a block freed before the reset
+    does not count, one allocated after it does."""
+    from imagefusion.runtime import peak_rss_mib, reset_peak_rss
 
-    from imagefusion.runtime import peak_rss_mib
-
-    big = np.ones(400 * 2**20 // 8)  # the parent holds 400 MiB
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        child = pool.submit(peak_rss_mib).result()
-    assert peak_rss_mib() > 400 > 300 > child
+    big = np.ones(400 * 2**20 // 8)  # 400 MiB, then freed
+    with_big = peak_rss_mib()
     del big
+    assert reset_peak_rss()
+    after = peak_rss_mib()
+    assert after < with_big - 300
+    again = np.ones(100 * 2**20 // 8)
+    assert peak_rss_mib() >= after + 90
+    del again

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from imagefusion import InvalidImageError, OverwriteError, SizeMismatchError, read_image, write_image
+from imagefusion import InvalidImageError, OverwriteError, ParameterError, SizeMismatchError, read_image, write_image
 from imagefusion.io import check_same_size, find_pairs, is_grey_rgb, read_image_raw, source_order, to_float
 
 RNG = np.random.default_rng(0)
@@ -111,9 +111,9 @@ def test_write_is_atomic_and_never_overwrites_a_source(tmp_path):
 
 
 def test_write_rejects_bad_requests(tmp_path):
-    with pytest.raises(InvalidImageError, match="16-bit output needs PNG or TIFF"):
+    with pytest.raises(ParameterError, match="16-bit output needs PNG or TIFF"):
         write_image(tmp_path / "x.jpg", np.zeros((4, 4), np.float32), bit_depth=16)
-    with pytest.raises(InvalidImageError, match="unsupported output format"):
+    with pytest.raises(ParameterError, match="unsupported output format"):
         write_image(tmp_path / "x.gif", np.zeros((4, 4), np.float32))
 
 

@@ -97,10 +97,47 @@ def test_bench_killed_at_random_resumes_identically_and_leaves_no_process(small_
     assert not list((tmp_path / "out").rglob("*.part"))
 
 
+def test_bench_survives_a_lost_worker(small_set, tmp_path):
+    """One of the LocalCluster's workers is killed mid-run: Dask gives its job to another worker, the
+    run completes, and its fused images and values equal an undisturbed run's."""
+    def cmd(out: Path) -> list[str]:
+        return [sys.executable, "-m", "imagefusion.cli", "bench", "--datasets", str(small_set), "--methods",
+                "average,lp,gff,dwt", "--metrics", "en,qabf,ssim", "--convention", "vifb", "--workers", "2",
+                "--out", str(out)]
+
+    subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
+    proc = subprocess.Popen(cmd(tmp_path / "out"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    victim = None
+    deadline = time.time() + 60
+    while victim is None and time.time() < deadline:  # a worker that has started working
+        for pid in _descendants(proc.pid):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"spawn_main" in cmdline and (tmp_path / "out" / "cache").exists():
+                victim = pid
+                break
+        time.sleep(0.05)
+    assert victim is not None, "no worker process seen"
+    os.kill(victim, 9)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert _files(tmp_path / "out" / "fused", "*.png") == _files(tmp_path / "ref" / "fused", "*.png")
+
+    def values(path: Path) -> list[tuple]:  # times and memory differ between runs; the values do not
+        with open(path, newline="") as fh:
+            return [tuple(r[k] for k in ("dataset", "method", "image", "en", "qabf", "ssim"))
+                    for r in csv.DictReader(fh)]
+
+    assert values(tmp_path / "out" / "results.csv") == values(tmp_path / "ref" / "results.csv")
+
+
 def test_fuse_pairs_killed_at_random_resumes_identically(small_set, tmp_path):
     def cmd(out: Path) -> list[str]:
         return [sys.executable, "-m", "imagefusion.cli", "fuse", "--pairs", str(small_set), "--out", str(out),
-                "--method", "dtcwt"]
+                "--method", "dtcwt", "--workers", "2"]
 
     t0 = time.time()
     subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)

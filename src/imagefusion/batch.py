@@ -134,6 +134,8 @@ def fuse_folder(
     ext: str = ".png",
     bit_depth: int = 8,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
 ) -> BatchResult:
     """Fuse every matched pair of a paired folder into ``out_dir``.
 
@@ -155,6 +157,12 @@ def fuse_folder(
     bit_depth : {8, 16}
     progress : callable, optional
         Called with each pair's name once it is done.
+    workers : int, default 1
+        Worker processes of a Dask ``LocalCluster``, one pair per task (1: in this process). Outputs are
+        identical for any number.
+    scheduler : str or distributed.Client, optional
+        ``"local"``, or the address or scheduler file of a running Dask cluster whose workers see the
+        same paths (:class:`imagefusion.cluster.JobRunner`).
 
     Returns
     -------
@@ -177,6 +185,19 @@ def fuse_folder(
         ``out_dir`` holds the results of another method or other parameters (its
         ``.imagefusion-batch.json`` says which); resume is keyed by method and parameters, so they are
         never mixed. ``overwrite`` replaces them.
+    DependencyError
+        More than one worker or a scheduler, and Dask is not installed.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("a", 0.2), ("b", 0.6)):
+    ...     _ = write_image(root / "pairs" / sub / "p1.png", np.full((8, 8), v))
+    >>> r = fuse_folder(root / "pairs", root / "fused", "average")
+    >>> [p.name for p in r.written], r.failed
+    (['p1.png'], {})
     """
     from .errors import InvalidImageError, OverwriteError
 
@@ -191,17 +212,44 @@ def fuse_folder(
                                 "file name)")
     _claim_folder(out_dir, method, params or {}, ext)
     result = BatchResult(unmatched=ps.unmatched, sources=ps.sources)
+    todo = []
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
         if target.is_file() and target.stat().st_size > 0 and not overwrite:
             result.skipped.append(target)
+            if progress is not None:
+                progress(name)
         else:
-            try:
-                fused = fuse(files, method=method, **(params or {}))
-                write_image(target, fused, bit_depth=bit_depth, protect=files)
-                result.written.append(target)
-            except ImageFusionError as exc:
-                result.failed[name] = str(exc)
-        if progress is not None:
-            progress(name)
+            todo.append(_PairJob(name, list(files), target, method, dict(params or {}), bit_depth))
+    from .cluster import JobRunner
+
+    with JobRunner(workers, scheduler) as runner:
+        for job, err in runner.map(_fuse_pair, todo):
+            if err is None:
+                result.written.append(job.target)
+            else:
+                result.failed[job.name] = str(err)
+            if progress is not None:
+                progress(job.name)
+    result.written.sort(key=lambda p: list(ps.pairs).index(p.stem) if p.stem in ps.pairs else 0)
     return result
+
+
+@dataclass
+class _PairJob:
+    name: str
+    files: list[Path]
+    target: Path
+    method: str
+    params: dict[str, Any]
+    bit_depth: int
+
+
+def _fuse_pair(job: _PairJob) -> str | None:
+    """Worker: fuse one pair and write it atomically; the error message, or None."""
+    try:
+        fused = fuse(job.files, method=job.method, **job.params)
+        write_image(job.target, fused, bit_depth=job.bit_depth, protect=job.files)
+    except ImageFusionError as exc:
+        return str(exc)
+    return None

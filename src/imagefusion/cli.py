@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import os
-
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -28,6 +28,29 @@ note_console = Console(stderr=True, soft_wrap=True)
 VERBOSE = False
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Log records as ``warning: message`` on the current ``sys.stderr`` (looked up at each record, so
+    a redirected or captured stderr is honoured)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+
+    @property
+    def stream(self):  # type: ignore[override]
+        import sys
+
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.levelname = record.levelname.lower()
+        return super().format(record)
+
+
 def _version(value: bool) -> None:
     if value:
         from . import __version__
@@ -43,6 +66,8 @@ def _main(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (and --json output).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show library warnings, and the traceback "
                                                                   "of an error.")] = False,
+    lenient: Annotated[bool, typer.Option("--lenient", help="Decode JPEG files whose data is corrupt, with a "
+                                                            "warning naming the file, instead of refusing them.")] = False,
 ) -> None:
     """Pixel-level image fusion: fuse, evaluate and benchmark."""
     import logging
@@ -51,10 +76,21 @@ def _main(
     global VERBOSE
     VERBOSE = verbose
     console.quiet = note_console.quiet = quiet
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    # our messages at INFO (DEBUG with --verbose, WARNING with --quiet); other libraries' only with --verbose
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ours = logging.getLogger("imagefusion")
+    ours.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    for h in [h for h in ours.handlers if isinstance(h, _StderrHandler)]:
+        ours.removeHandler(h)
+    ours.addHandler(_StderrHandler())
+    ours.propagate = False
     if not verbose:  # library warnings (OpenCV, PyWavelets, torch) only with --verbose
         warnings.filterwarnings("ignore")
+    if lenient:
+        from . import io
+
+        io.LENIENT = True
+        os.environ["IMAGEFUSION_LENIENT"] = "1"  # worker processes started later inherit it
 
 
 def _fail(exc: Exception) -> None:
@@ -139,6 +175,8 @@ def fuse(
     weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
     explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
+    workers: Annotated[int, typer.Option(help="With --pairs: Dask worker processes, one pair per task (outputs identical for any number).")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(help="With --pairs: a running Dask scheduler (tcp://HOST:PORT or a scheduler .json file), or 'local'.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
     from .batch import fuse_folder
@@ -186,7 +224,8 @@ def fuse(
             with _progress() as bar:
                 task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
                 result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext,
-                                     bit_depth=bit_depth, progress=lambda _n: bar.advance(task))
+                                     bit_depth=bit_depth, progress=lambda _n: bar.advance(task),
+                                     workers=workers, scheduler=scheduler)
             for name, msg in result.failed.items():
                 err_console.print(f"[red]failed:[/] {name}: {msg}")
             console.print(
@@ -196,10 +235,15 @@ def fuse(
             if result.failed:
                 raise typer.Exit(code=1)
             return
+        if workers != 1 or scheduler is not None:
+            raise ImageFusionError("--workers and --scheduler apply to --pairs (a folder of pairs)")
         if not sources or len(sources) < 2:
             raise ImageFusionError("give two or more source images, or --pairs DIR")
         if out is None:
             raise ImageFusionError("give the output file with -o OUT")
+        from .io import check_output_name
+
+        check_output_name(out, bit_depth)
         fused = fuse_images([str(s) for s in sources], method=method, **params)
         write_image(out, fused, bit_depth=bit_depth, protect=sources)
         console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
@@ -353,7 +397,8 @@ def bench(
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
     convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
-    workers: Annotated[int, typer.Option(help="Worker processes (results identical for any number).")] = 1,
+    workers: Annotated[int, typer.Option(help="Dask worker processes on this machine (results identical for any number).")] = 1,
+    scheduler: Annotated[Optional[str], typer.Option(help="A running Dask scheduler (tcp://HOST:PORT or a scheduler .json file) whose workers see the same paths, or 'local'.")] = None,
     refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
                                               "cached results (after a change to a method's code).")] = "",
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto (part of the cache key).")] = None,
@@ -393,7 +438,7 @@ def bench(
                         if extra:
                             per_method[label] = extra
             result = run_bench(labels, ds, out, metrics=mnames, convention=convention, task=task,
-                               workers=workers, progress=progress, params=per_method,
+                               workers=workers, scheduler=scheduler, progress=progress, params=per_method,
                                refresh=[m.strip() for m in refresh.split(",") if m.strip()])
     except ImageFusionError as exc:
         _fail(exc)

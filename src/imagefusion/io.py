@@ -36,6 +36,8 @@ __all__ = [
     "check_header",
     "remove_stale_temporaries",
     "MAX_PIXELS",
+    "check_output_name",
+    "LENIENT",
     "check_same_size",
     "is_grey_rgb",
     "find_pairs",
@@ -54,6 +56,11 @@ _MAX_FOR_DTYPE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 #: small file declaring 60000 × 60000 pixels) is refused without allocating. Set the environment
 #: variable ``IMAGEFUSION_MAX_PIXELS`` (read at import) or assign this attribute to change it.
 MAX_PIXELS = int(os.environ.get("IMAGEFUSION_MAX_PIXELS", str(16384 * 16384)))
+
+#: Decode JPEG files whose data libjpeg reports corrupt or truncated, with a logged warning naming the
+#: file, instead of refusing them (``imagefusion --lenient``; environment variable
+#: ``IMAGEFUSION_LENIENT=1``, read at import, so worker processes inherit it).
+LENIENT = os.environ.get("IMAGEFUSION_LENIENT", "") == "1"
 
 
 def check_header(path: str | os.PathLike, data: bytes | np.ndarray | None = None) -> tuple[int, int]:
@@ -142,9 +149,14 @@ def _decode(data: np.ndarray, path: Path) -> np.ndarray | None:
         finally:
             os.close(r)
     bad = [line.strip() for line in text.splitlines() if "JPEG" in line or "jpeg" in line]
-    if bad:
-        raise InvalidImageError(f"{path}: corrupt JPEG data ({bad[0]})")
-    if text:
+    if bad and LENIENT and image is not None:
+        import logging
+
+        logging.getLogger("imagefusion.io").warning("%s: corrupt JPEG data (%s); decoded anyway (--lenient)",
+                                                    path, bad[0])
+    elif bad:
+        raise InvalidImageError(f"{path}: corrupt JPEG data ({bad[0]}); imagefusion --lenient decodes it anyway")
+    if text and not bad:
         sys.stderr.write(text)  # not libjpeg's: pass it on
     return image
 
@@ -335,6 +347,46 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def check_output_name(path: str | os.PathLike, bit_depth: int = 8) -> str:
+    """Check an output file's ending and bit depth before any work; return the ending.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file; its ending picks the format.
+    bit_depth : {8, 16}
+        Bits per channel; 16 needs PNG or TIFF.
+
+    Returns
+    -------
+    str
+        The ending, lower case with its dot (``".png"``).
+
+    Raises
+    ------
+    ParameterError
+        An ending that is not one of :data:`IMAGE_EXTENSIONS`, a bit depth other than 8 or 16, or
+        16 bits for a format that cannot hold them.
+
+    Examples
+    --------
+    >>> check_output_name("fused.PNG", 16)
+    '.png'
+    """
+    from .errors import ParameterError
+
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in IMAGE_EXTENSIONS:
+        raise ParameterError(f"{path}: unsupported output format {ext or '(none)'}; use one of "
+                             f"{', '.join(IMAGE_EXTENSIONS)}")
+    if bit_depth not in (8, 16):
+        raise ParameterError(f"{path}: bit depth {bit_depth} not supported; use 8 or 16")
+    if bit_depth == 16 and ext not in (".png", ".tif", ".tiff"):
+        raise ParameterError(f"{path}: 16-bit output needs PNG or TIFF, not {ext}")
+    return ext
+
+
 def write_image(
     path: str | os.PathLike,
     image: np.ndarray,
@@ -365,21 +417,17 @@ def write_image(
     ------
     OverwriteError
         ``path`` is one of ``protect``.
+    ParameterError
+        Unsupported ending or bit depth (:func:`check_output_name`).
     InvalidImageError
-        Unsupported ending, bit depth, or array shape, or the encoder failed.
+        An array shape that is not an image, or the encoder failed.
     """
     path = Path(path)
     for src in protect:
         src = Path(src)
         if path.resolve() == src.resolve() or _same_file(path, src):
             raise OverwriteError(f"{path}: refusing to overwrite the source image {src}")
-    ext = path.suffix.lower()
-    if ext not in IMAGE_EXTENSIONS:
-        raise InvalidImageError(f"{path}: unsupported output format {ext or '(none)'}; use one of {IMAGE_EXTENSIONS}")
-    if bit_depth not in (8, 16):
-        raise InvalidImageError(f"{path}: bit depth {bit_depth} not supported; use 8 or 16")
-    if bit_depth == 16 and ext not in (".png", ".tif", ".tiff"):
-        raise InvalidImageError(f"{path}: 16-bit output needs PNG or TIFF, not {ext}")
+    ext = check_output_name(path, bit_depth)
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[..., 0]

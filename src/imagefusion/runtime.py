@@ -127,3 +127,33 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     pool = _POOLS[depth]
     futures = [pool.submit(_run_in_worker, contextvars.copy_context(), depth, func, x) for x in items]
     return [f.result() for f in futures]
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak resident memory to its current resident memory, so that
+    :func:`peak_rss_mib` then reports the peak of what runs next (plus what the process holds now).
+
+    Collects garbage and trims the heap first (:func:`release_free_memory`), then writes ``5`` to
+    ``/proc/self/clear_refs`` (Linux ≥ 4.0). Used by the bench at the start of each fusion job, whose
+    worker process may have run other jobs before.
+
+    Returns
+    -------
+    bool
+        True if the peak was reset; False where the system does not allow it (not Linux).
+
+    Examples
+    --------
+    >>> reset_peak_rss() in (True, False)
+    True
+    """
+    import gc
+
+    gc.collect()
+    release_free_memory()
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False

@@ -1,7 +1,8 @@
 """Running a benchmark: fuse every pair of every dataset with every method, time it, score it.
 
-Fusion is split into jobs, one per (method, dataset). Each job runs in a fresh worker process, so the
-peak resident memory recorded for it is that method's own. Scoring is split into jobs, one per
+Fusion is split into jobs, one per (method, dataset), run in this process or on Dask
+(:class:`imagefusion.cluster.JobRunner`); the peak resident memory is reset when each job starts.
+Scoring is split into jobs, one per
 (dataset, image): every method's fused image of one pair is scored in one block that keeps what
 depends only on the sources (their gradients, local moments, phase congruency, FMI features), so
 that work is done once per pair and not once per method. Every (method, image) result is cached
@@ -20,7 +21,6 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from ..errors import ImageFusionError, InvalidImageError, ParameterError, Unknow
 from ..io import find_pairs, write_bytes_atomic, write_image
 from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
-from ..runtime import peak_rss_mib
+from ..runtime import peak_rss_mib, reset_peak_rss
 from .results import BenchResult, MethodSummary, metric_sort_key
 
 __all__ = ["BenchResult", "MethodSummary", "run_bench", "select_methods", "machine_description", "cpu_name", "cache_key"]
@@ -268,31 +268,18 @@ class _Job:
     items: list[tuple[str, list[Path], str]]  # (image name, source paths, cache key)
 
 
-def _die_with_parent() -> None:
-    """Worker initializer: on Linux, ask the kernel to SIGKILL this worker when the process that
-    started it dies (``prctl(PR_SET_PDEATHSIG)``), so a killed ``imagefusion bench`` leaves no worker
-    behind still fusing or blocked in scoring."""
-    import ctypes
-    import signal
-    import sys
-
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG = 1
-        except OSError:
-            return
-        if os.getppid() == 1:  # the parent died before the call
-            os._exit(1)
-
-
 def _run_job(job: _Job) -> tuple[int, list[str]]:
-    """Worker: fuse the job's images that lack a cached fused image, in a fresh process, so the peak
-    resident memory recorded with each fused image (the process's peak so far) is the method's. The
-    first pair is fused once untimed before it is timed, so no pair's time includes the warm-up (loading
+    """Worker: fuse the job's images that lack a cached fused image (checked pair by pair, so a job
+    that Dask reruns after its worker died skips what was written). The process's peak resident memory
+    is reset when the job starts (:func:`imagefusion.runtime.reset_peak_rss`), so the peak recorded with
+    each fused image is what the process held before the job plus the method's own peak. The first
+    pair is fused once untimed before it is timed, so no pair's time includes the warm-up (loading
     weights, first-call set-up).
 
     Returns (fusions performed, messages about failed pairs)."""
     from ..fusion import fuse, load_sources
+
+    reset_peak_rss()
 
     fusions = 0
     failures = []
@@ -370,6 +357,7 @@ def run_bench(
     convention: str = DEFAULT_CONVENTION,
     task: str | None = None,
     workers: int = 1,
+    scheduler: Any = None,
     params: dict[str, dict[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
     report: bool = True,
@@ -393,8 +381,14 @@ def run_bench(
     task : str, optional
         Restrict ``methods`` to one task (``ivif``, ``mif``, ``mff``, ``mef``).
     workers : int, default 1
-        Worker processes. Results are identical for any number; times are measured while the other
-        workers run, so they are comparable only between runs with the same ``workers``.
+        Worker processes of a Dask ``LocalCluster`` (:class:`imagefusion.cluster.JobRunner`; one worker
+        runs the jobs in this process). Results are identical for any number; times are measured while
+        the other workers run, so they are comparable only between runs with the same ``workers``.
+    scheduler : str or distributed.Client, optional
+        ``"local"`` (a ``LocalCluster`` even for one worker), or the address (``tcp://HOST:PORT``) or
+        scheduler file (``.json``) of a running Dask cluster, or a connected ``distributed.Client``; its
+        workers must see ``out`` and the datasets at the same paths. The cache is the source of truth: a lost worker or a killed client loses
+        at most the pair in progress.
     params : dict of method name to dict, optional
         Non-default parameters per method (they are part of the cache key).
     progress : callable, optional
@@ -418,6 +412,10 @@ def run_bench(
         An unknown method or metric.
     ParameterError
         ``workers`` < 1 or no method selected.
+    DependencyError
+        More than one worker or a scheduler, and Dask is not installed.
+    OutputError
+        The scheduler cannot be reached.
     """
     t_start = time.perf_counter()
     if workers < 1:
@@ -528,33 +526,32 @@ def run_bench(
     total = len(jobs) + len(to_score)
     if progress is not None:
         progress(0, total)
-    import multiprocessing as mp
+    from ..cluster import JobRunner
 
-    ctx = mp.get_context("spawn")
-    if jobs:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, max_tasks_per_child=1,
-                                 initializer=_die_with_parent) as pool:
-            futures = [pool.submit(_run_job, j) for j in jobs]
-            for done, fut in enumerate(futures, 1):
-                n, fails = fut.result()
-                fusions += n
-                failures.extend(fails)
-                if progress is not None:
-                    progress(done, total)
-    score_jobs = [
-        _ScoreJob(ds, name, pairs[ds][name],
-                  [(m, fused_files[ds, m, name], keys[ds, m, name]) for m in method_names if (ds, m, name) in keys],
-                  out, metric_names, convention)
-        for ds, name in sorted(to_score)
-    ]
-    if score_jobs:
-        with ProcessPoolExecutor(max_workers=min(workers, len(score_jobs)), mp_context=ctx,
-                                 initializer=_die_with_parent) as pool:
-            futures = [pool.submit(_score_job, j) for j in score_jobs]
-            for done, fut in enumerate(futures, len(jobs) + 1):
-                failures.extend(fut.result())
-                if progress is not None:
-                    progress(done, total)
+    with JobRunner(workers, scheduler) as runner:
+        done = 0
+        for job, res in runner.map(_run_job, jobs):
+            if isinstance(res, Exception):  # Dask's KilledWorker: the job's worker died three times
+                failures.append(f"{job.dataset} with {job.method}: its worker died ({res})")
+            else:
+                fusions += res[0]
+                failures.extend(res[1])
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        score_jobs = [
+            _ScoreJob(ds, name, pairs[ds][name],
+                      [(m, fused_files[ds, m, name], keys[ds, m, name]) for m in method_names
+                       if (ds, m, name) in keys],
+                      out, metric_names, convention)
+            for ds, name in sorted(to_score)
+        ]
+        for sjob, res in runner.map(_score_job, score_jobs):
+            failures.extend([f"{sjob.dataset}/{sjob.image} (metrics): its worker died ({res})"]
+                            if isinstance(res, Exception) else res)
+            done += 1
+            if progress is not None:
+                progress(done, total)
 
     rows: list[dict[str, Any]] = []
     for ds, ds_pairs in pairs.items():

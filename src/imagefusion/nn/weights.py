@@ -79,8 +79,9 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
     Raises
     ------
     WeightsError
-        The file is missing or unreadable, or its tensors do not fit ``model`` (the message names
-        the file and the first missing, unexpected or mis-shaped tensors).
+        The file is missing or unreadable, holds tensors that are not floating point (an integer
+        file would load as an all-black network), or its tensors do not fit ``model`` (the message
+        names the file and the first missing, unexpected or mis-shaped tensors).
     """
     from safetensors.torch import load_file
 
@@ -91,6 +92,11 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises several types for corrupt files
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    not_float = sorted(k for k, v in state.items() if not v.is_floating_point())
+    if not_float:
+        raise WeightsError(f"weights file {path}: tensors must be floating point; {not_float[0]} is "
+                           f"{str(state[not_float[0]].dtype).replace('torch.', '')}"
+                           + (f" (and {len(not_float) - 1} more)" if len(not_float) > 1 else ""))
     match = getattr(model, "match_state_dict", None)
     if callable(match):  # a network whose layer shapes follow the file (LiuCNN's factored fc1)
         match(state)
