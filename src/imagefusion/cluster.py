@@ -8,8 +8,9 @@ job to another worker, which skips the pairs already written), and a client that
 when run again, with nothing redone and nothing lost.
 
 * One worker and no scheduler: the jobs run here, one after another; no cluster is started.
-* ``workers`` > 1, or ``scheduler="local"``: a ``distributed.LocalCluster`` of ``workers`` processes
-  with one thread each, started for the run and closed after it. Its worker processes exit when this
+* ``workers`` > 1, or ``scheduler="local"``: a ``distributed.LocalCluster`` of ``workers`` processes,
+  each running one job at a time with ``cores // workers`` threads inside it
+  (:func:`imagefusion.runtime.threads`), started for the run and closed after it. Its worker processes exit when this
   process dies, even by SIGKILL (each watches a pipe to its parent).
 * ``scheduler="tcp://HOST:PORT"`` (or a scheduler file, ``*.json``): an existing cluster, e.g.
   ``dask scheduler`` and ``dask worker`` processes on a lab's machines. Its workers need imagefusion
@@ -25,7 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from .errors import DependencyError, ParameterError
+from .errors import DependencyError, ImageFusionError, ParameterError
 
 __all__ = ["JobRunner", "require_dask"]
 
@@ -86,6 +87,9 @@ class JobRunner:
         Dask is needed (more than one worker, or a scheduler) and not installed.
     OutputError
         The scheduler cannot be reached (within 30 s).
+    ImageFusionError
+        The ``LocalCluster`` cannot start (its worker processes import the calling script: a script
+        must start it under ``if __name__ == "__main__":``).
 
     Examples
     --------
@@ -117,8 +121,16 @@ class JobRunner:
         if not self._own_client:
             self.client = self.scheduler
         elif self.scheduler in (None, "local"):
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+            import os
+
+            per_worker = str(max(1, (os.cpu_count() or 1) // self.workers))  # no N × cores threads
+            try:
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR,
+                                            env={"IMAGEFUSION_THREADS": per_worker})
+            except RuntimeError as exc:  # e.g. a script without an ``if __name__ == "__main__":`` guard
+                raise ImageFusionError(f"cannot start a Dask LocalCluster of {self.workers} worker(s): {exc} "
+                                       "(a script must start it under if __name__ == '__main__':)") from None
             self.client = Client(self.cluster)
         else:
             try:

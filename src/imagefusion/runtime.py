@@ -107,8 +107,28 @@ def _run_in_worker(ctx: contextvars.Context, depth: int, func: Callable[[T], R],
     return ctx.run(call)
 
 
+def threads() -> int:
+    """Threads for :func:`parallel_map`: the environment variable ``IMAGEFUSION_THREADS`` (an integer
+    ≥ 1), else the number of CPU cores. Dask workers started by :class:`imagefusion.cluster.JobRunner`
+    get ``cores // workers`` each, so that N worker processes do not run N × cores threads.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> threads() >= 1
+    True
+    """
+    value = os.environ.get("IMAGEFUSION_THREADS", "")
+    if value.strip().isdigit() and int(value) >= 1:
+        return int(value)
+    return os.cpu_count() or 1
+
+
 def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
-    """Map ``func`` over ``items`` on a thread pool of one thread per CPU core.
+    """Map ``func`` over ``items`` on a thread pool of :func:`threads` threads (one per CPU core).
 
     OpenCV and NumPy release the GIL in their kernels, so independent filters (one per source)
     run in parallel. Results keep the order of ``items``. Each call runs in a copy of the caller's
@@ -119,11 +139,13 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     """
     items = list(items)
     depth = _DEPTH.get()
-    cores = os.cpu_count() or 1
+    cores = threads()
     if len(items) < 2 or cores < 2 or depth >= _MAX_DEPTH:
         return [func(x) for x in items]
     while len(_POOLS) <= depth:
         _POOLS.append(ThreadPoolExecutor(max_workers=cores, thread_name_prefix=f"imagefusion{len(_POOLS)}"))
+    if _POOLS[depth]._max_workers != cores:  # IMAGEFUSION_THREADS changed since the pool was made
+        _POOLS[depth] = ThreadPoolExecutor(max_workers=cores, thread_name_prefix=f"imagefusion{depth}")
     pool = _POOLS[depth]
     futures = [pool.submit(_run_in_worker, contextvars.copy_context(), depth, func, x) for x in items]
     return [f.result() for f in futures]
