@@ -79,3 +79,20 @@ def test_demo_writes_sources_fused_and_figure(tmp_path):
     # The fused multi-focus image is sharper than either source (mean gradient magnitude).
     g = [float(np.mean(np.hypot(*np.gradient(x.mean(axis=2))))) for x in (near, far, fused)]
     assert g[2] > max(g[0], g[1])
+
+
+def test_help_shows_plain_value_names_not_python_types():
+    """Every command's --help names values TEXT, INTEGER, PATH ... and flags none (issue 22)."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from imagefusion.cli import app
+
+    runner = CliRunner()
+    for command in ([], ["fuse"], ["methods"], ["metrics"], ["demo"], ["evaluate"], ["bench"], ["ui"], ["train"]):
+        res = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "160"})
+        assert res.exit_code == 0, res.output
+        assert not re.search(r"<(bool|str|int|float|path|Path|list\[[^\]]*\])>", res.output), res.output
+    res = runner.invoke(app, ["fuse", "--help"], env={"COLUMNS": "160"})
+    assert "PATH..." in res.output and "--bit-depth" in res.output and "INTEGER" in res.output

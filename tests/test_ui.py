@@ -78,6 +78,17 @@ def test_page_in_headless_chromium(tmp_path, data_dir):
             page.locator("#sources input[type=file]").set_input_files([str(ir)])
             page.locator("#fuse").click()
             page.locator("#error").get_by_text("fusion needs at least two sources, got 1").wait_for(timeout=60000)
+            # a bundled example: none for ivif (said in the page); the multi-exposure pair loads and fuses
+            page.locator("#example").click()
+            page.locator("#error").get_by_text("no bundled example for task 'ivif'").wait_for(timeout=30000)
+            task = page.locator("#task input")
+            task.click()
+            page.get_by_role("option", name="mef", exact=True).click()
+            page.locator("#example").click()
+            page.locator("#sources").get_by_text("mef_over", exact=True).wait_for(timeout=30000)
+            page.locator("#fuse").click()
+            page.wait_for_function("() => { const i = document.querySelector('#result img');"
+                                   " return i && i.naturalWidth === 600; }", timeout=120000)
             browser.close()
     finally:
         app.close()

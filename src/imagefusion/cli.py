@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -15,12 +16,33 @@ from rich.table import Table
 from .errors import ImageFusionError
 from .metrics import DEFAULT_CONVENTION
 
+def _plain_type(self, ctx) -> str | None:
+    """The value column of ``--help``: click's plain names (TEXT, INTEGER, PATH, FLOAT; ``...`` for a
+    repeatable argument), nothing for a flag, instead of this Typer version's Python type names
+    (``<list[Path]>``, ``<bool>``)."""
+    if self.metavar is not None:
+        return self.metavar
+    if getattr(self, "is_flag", False) or getattr(self, "is_bool_flag", False):
+        return None
+    label = self.display_type(ctx).strip("<>")
+    repeated = label.startswith("list[")
+    label = label[5:-1] if repeated else label
+    if label == "bool":
+        return None
+    plain = {"str": "TEXT", "int": "INTEGER", "float": "FLOAT", "Path": "PATH"}.get(label, label.upper())
+    return plain + ("..." if repeated and self.nargs != 1 else "")
+
+
+for _cls in (typer.core.TyperOption, typer.core.TyperArgument):
+    _cls.display_type_rich = _plain_type
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Pixel-level image fusion: fuse, evaluate and benchmark.",
 )
 console = Console()
+log = logging.getLogger("imagefusion.cli")
 err_console = Console(stderr=True, soft_wrap=True)  # an error is one line, however long
 #: Progress bars and notes (stderr); silenced by --quiet, like ``console``. Errors always print.
 note_console = Console(stderr=True, soft_wrap=True)
@@ -34,7 +56,7 @@ class _StderrHandler(logging.StreamHandler):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        self.setFormatter(logging.Formatter("%(message)s"))
 
     @property
     def stream(self):  # type: ignore[override]
@@ -47,8 +69,8 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
     def format(self, record: logging.LogRecord) -> str:
-        record.levelname = record.levelname.lower()
-        return super().format(record)
+        text = super().format(record)  # notes plain; warnings and above with their level
+        return f"{record.levelname.lower()}: {text}" if record.levelno >= logging.WARNING else text
 
 
 def _version(value: bool) -> None:
@@ -128,8 +150,7 @@ def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | 
         elif sources:
             task = task_from_folders([Path(s).resolve().parent.name for s in sources])
     method = best_method(task)
-    note_console.print(f"method: {method} " + (f"(best measured for {task})" if task else
-                                              "(task unknown: give --task or --method)"))
+    log.info("method: %s %s", method, f"(best measured for {task})" if task else "(task unknown: give --task or --method)")
     return method
 
 
@@ -219,7 +240,7 @@ def fuse(
             check_batch_output(out, ext, method, params, overwrite)
             ps = find_pairs(pairs)
             for src, names in ps.unmatched.items():
-                note_console.print(f"[yellow]unmatched:[/] {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
+                log.warning(f"unmatched: {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
                                   + (" ..." if len(names) > 10 else ""))
             with _progress() as bar:
                 task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
@@ -451,7 +472,7 @@ def bench(
     console.print(f"{result.fusions_run} fusions run, {result.seconds:.1f} s; reports in {out}/report.md, "
                   f"{out}/report.html, {out}/results.csv")
     if (out / "failures.txt").exists():
-        note_console.print(f"[yellow]some pairs failed; see {out / 'failures.txt'}[/]")
+        log.warning("some pairs failed; see %s", out / "failures.txt")
 
 
 @app.command()
@@ -461,7 +482,7 @@ def ui(
     share: Annotated[bool, typer.Option(help="Also make a public Gradio link (only when asked).")] = False,
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
 ) -> None:
-    """Serve the web page: upload sources, choose a method, fuse, compare, download (needs imagefusion[ui])."""
+    """Serve the web page: upload sources, choose a method, fuse, compare, download (needs imagefusion\\[ui])."""
     from .ui import launch
 
     try:
@@ -498,6 +519,7 @@ def train(
     from .fusion import require_deep
 
     try:
+        _check_device(device)
         require_deep("imagefusion train")
     except ImageFusionError as exc:
         _fail(exc)

@@ -18,10 +18,59 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_app", "fuse_for_page", "params_help", "launch"]
+__all__ = ["build_app", "fuse_for_page", "params_help", "launch", "example_sources", "EXAMPLES"]
+
+#: Bundled examples by task, built from scikit-image's sample images (:mod:`imagefusion.demo`). There is
+#: none for ``ivif`` or ``mif``: no infrared or CT image is available with a licence to ship.
+EXAMPLES = {"mff": "multi-focus: scikit-image's astronaut, centre disc and surround defocused in turn",
+            "mef": "multi-exposure: scikit-image's coffee at -2 and +2 EV, clipped"}
 
 #: Metrics offered in the page, and the ones ticked at start.
 DEFAULT_METRICS = ("en", "sd", "ag", "mi", "qabf", "ssim", "vif", "scd")
+
+
+def example_sources(task: str, out_dir: str | os.PathLike | None = None) -> list[str]:
+    """Write a task's bundled example pair (see :data:`EXAMPLES`) and return the two file paths.
+
+    Parameters
+    ----------
+    task : {"mff", "mef"}
+    out_dir : path, optional
+        Where the PNG files go (a new temporary folder by default).
+
+    Returns
+    -------
+    list of str
+        The sources in order (near, far focus; under, over exposed).
+
+    Raises
+    ------
+    ParameterError
+        A task without a bundled example (``ivif``, ``mif``), or an unknown task.
+
+    Examples
+    --------
+    >>> [Path(p).name for p in example_sources("mef")]
+    ['mef_under.png', 'mef_over.png']
+    """
+    import numpy as np
+    from skimage import data
+
+    from .demo import make_multiexposure_pair, make_multifocus_pair
+    from .errors import ParameterError
+    from .io import write_image
+
+    if task not in EXAMPLES:
+        raise ParameterError(f"no bundled example for task {task!r}; examples exist for {', '.join(EXAMPLES)} "
+                             "(upload your own sources)")
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="imagefusion-example-"))
+    if task == "mff":
+        near, far, _ = make_multifocus_pair(data.astronaut().astype(np.float32) / 255.0)
+        pair = {"mff_near": near, "mff_far": far}
+    else:
+        under, over = make_multiexposure_pair(data.coffee().astype(np.float32) / 255.0)
+        pair = {"mef_under": under, "mef_over": over}
+    return [str(write_image(out / f"{k}.png", v)) for k, v in pair.items()]
 
 
 def params_help(method: str) -> str:
@@ -149,6 +198,7 @@ def build_app(device: str | None = None) -> Any:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
+    from .errors import ImageFusionError
     from .metrics import list_metrics
     from .registry import TASKS, best_method, method_ranking
 
@@ -162,6 +212,8 @@ def build_app(device: str | None = None) -> Any:
                 files = gr.File(label="Sources (in order: ir/vi, ct/mri, a/b, under/over)", file_count="multiple",
                                 type="filepath", elem_id="sources")
                 task = gr.Dropdown(list(TASKS), value="ivif", label="Task", elem_id="task")
+                example = gr.Button("Load this task's example pair (multi-focus, multi-exposure)", size="sm",
+                                    elem_id="example")
                 method = gr.Dropdown(methods_for("ivif"), value=best_method("ivif"), label="Method (best first)",
                                      elem_id="method")
                 params = gr.Textbox(label="Parameters, key=value per line", lines=3, elem_id="params")
@@ -194,7 +246,14 @@ def build_app(device: str | None = None) -> Any:
             pair = (f[0], r["png"]) if r["png"] and f else None
             return r["png"], pair, r["png"], r["table"], r["heat_maps"], err
 
+        def on_example(t: str) -> tuple[Any, str]:
+            try:
+                return example_sources(t), ""
+            except ImageFusionError as exc:
+                return gr.update(), f"**error:** {exc}"
+
         task.change(on_task, task, method)
+        example.click(on_example, task, [files, error])
         method.change(on_method, method, help_box)
         button.click(on_fuse, [files, method, params, bits, metric_box], [result, compare, download, table, heat, error])
     return app
