@@ -166,10 +166,10 @@ def _shipped(name: str) -> bool:
 
 
 def test_shipped_weights_have_model_cards():
-    for name in ("densefuse", "cam-ae", "cam-fwa", "cam-fwa-noldf"):
-        if name == "cam-fwa-noldf" and not _shipped(name):
+    for name in ("densefuse", "cam-ae", "cam-fwa", "cam-fwa.no-ldf"):
+        if name == "cam-fwa.no-ldf" and not _shipped(name):
             # not trained yet (README, "Autoencoder fusion"): the variant must fail clearly
-            with pytest.raises(WeightsError, match="cam-fwa-noldf"):
+            with pytest.raises(WeightsError, match="cam-fwa.no-ldf"):
                 imagefusion.fuse([_camera(32), _camera(32)], "cam-fusion", variant="no-ldf")
             continue
         path = shipped_weights_path(name)
@@ -195,7 +195,7 @@ def test_trained_autoencoder_reconstructs_held_out_image(name, signed):
 
 
 def test_channel_weights_lie_in_open_unit_interval():
-    for variant in ("cam", "no-ldf")[: 2 if _shipped("cam-fwa-noldf") else 1]:
+    for variant in ("cam", "no-ldf")[: 2 if _shipped("cam-fwa.no-ldf") else 1]:
         w = cam_channel_weights(variant)
         assert w.shape == (128,) and w.dtype == np.float32
         assert np.all(w > 0) and np.all(w < 1)
@@ -208,7 +208,7 @@ def test_channel_weights_lie_in_open_unit_interval():
     ("cam-fusion", {"variant": "paper"}, "cam-ae", True),
     ("cam-fusion", {"variant": "cam"}, "cam-ae", True),
     pytest.param("cam-fusion", {"variant": "no-ldf"}, "cam-ae", True, marks=pytest.mark.skipif(
-        not _shipped("cam-fwa-noldf"), reason="cam-fwa-noldf weights not shipped yet")),
+        not _shipped("cam-fwa.no-ldf"), reason="cam-fwa.no-ldf weights not shipped yet")),
     ("cam-fusion", {"variant": "l1"}, "cam-ae", True),
     ("densefuse", {"rule": "l1"}, "densefuse", False),
     ("densefuse", {}, "densefuse", False),

@@ -10,28 +10,30 @@ name                      function                                    module
 ``ratio``                 :func:`~.pyramid.ratio`                     :mod:`.pyramid`
 ``contrast``              :func:`~.pyramid.contrast`                  :mod:`.pyramid`
 ``dwt``                   :func:`~.wavelet.dwt`                       :mod:`.wavelet`
-``dtcwt``                 :func:`~.wavelet.dtcwt_fusion`              :mod:`.wavelet`
+``dtcwt``                 :func:`~.wavelet.dtcwt`                    :mod:`.wavelet`
 ``gff``                   :func:`~.filtering.gff`                     :mod:`.filtering`
 ``mertens``               :func:`~.exposure.mertens`                  :mod:`.exposure`
 ``siamese-cnn``           :func:`~.siamese.siamese_cnn`               :mod:`.siamese`
 ``cnn-liu2017``           :func:`~.siamese.cnn_liu2017`               :mod:`.siamese`
 ``densefuse``             :func:`~.autoencoder.densefuse`             :mod:`.autoencoder`
 ``cam-fusion``            :func:`~.autoencoder.cam_fusion`            :mod:`.autoencoder`
-``mfenet``                :func:`~.mfenet.mfenet_fusion`              :mod:`.mfenet`
+``mfenet``                :func:`~.mfenet.mfenet`                    :mod:`.mfenet`
 ========================  ==========================================  =========================
+
+Each function is named after its method; ``mfenet`` is not re-exported here, where it would hide the
+module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
 """
 
 from . import autoencoder, exposure, filtering, mfenet, pixel, pyramid, siamese, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter
-from .mfenet import mfenet_fusion
 from .pixel import average, max_abs
 from .pyramid import contrast, gaussian_pyramid, laplacian_pyramid, lp, lp_similarity, ratio, reconstruct_laplacian
 from .siamese import cnn_liu2017, siamese_cnn
-from .wavelet import dtcwt_fusion, dwt
+from .wavelet import dtcwt, dwt
 
 __all__ = [
-    "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt_fusion", "gff", "mertens",
-    "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "mfenet_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
+    "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt", "gff", "mertens",
+    "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
 ]

@@ -35,7 +35,7 @@ DENSEFUSE_RULES = ("max", "mean", "add", "l1")
 
 #: Network weights each cam-fusion variant uses: (autoencoder, classifier or None).
 CAM_VARIANTS = {"peak": ("cam-ae", "cam-fwa"), "paper": ("cam-ae", "cam-fwa"), "cam": ("cam-ae", "cam-fwa"),
-                "no-ldf": ("cam-ae", "cam-fwa-noldf"), "l1": ("cam-ae", None)}
+                "no-ldf": ("cam-ae", "cam-fwa.no-ldf"), "l1": ("cam-ae", None)}
 
 
 def l1_norm_weights(features: Sequence[Any], radius: int = 1, *, nonnegative: bool = False) -> list[Any]:
@@ -200,7 +200,7 @@ def cam_channel_weights(variant: str = "paper", classifier: str | os.PathLike | 
     ----------
     variant : {"paper", "peak", "cam", "no-ldf"}
         Which shipped classifier: trained with L_df (``cam-fwa``; variants ``paper``, ``peak`` and
-        ``cam``, the former name of ``paper``) or without (``cam-fwa-noldf``).
+        ``cam``, the former name of ``paper``) or without (``cam-fwa.no-ldf``).
     classifier : path, optional
         A classifier safetensors file of one's own (overrides ``variant``).
 
@@ -236,7 +236,7 @@ def _check_cam(images: Sequence[np.ndarray], variant: str) -> None:
     family="deep",
     reference="Wan, Qin & Zeng, 'Method for infrared and visible image fusion based on class activation mapping', "
               "Journal of North University of China 46(5), 2025",
-    networks=("cam-ae", "cam-fwa", "cam-fwa-noldf"),
+    networks=("cam-ae", "cam-fwa", "cam-fwa.no-ldf"),
     max_sources=2,
     ranges={"variant": tuple(CAM_VARIANTS), **DEEP_RANGES},
 )
@@ -320,7 +320,7 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "paper", c
     ----------
     ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
     variant : {"paper", "peak", "cam", "no-ldf"}
-        Which classifier's maps: ``cam-fwa`` (paper, peak, cam) or ``cam-fwa-noldf`` (no-ldf).
+        Which classifier's maps: ``cam-fwa`` (paper, peak, cam) or ``cam-fwa.no-ldf`` (no-ldf).
     classifier : str, optional
         A ``cam-fwa`` safetensors file of one's own.
     device, precision, tile

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..registry import DEEP_RANGES, register_method
 
-__all__ = ["RULES", "fuse_features", "canny_edges", "edge_enhance", "mfenet_fusion"]
+__all__ = ["RULES", "fuse_features", "canny_edges", "edge_enhance", "mfenet"]
 
 #: Feature fusion rules of MFEnet: eq. 1 (``"max"``) and the paper's ablation rules.
 RULES = ("max", "add", "average", "softmax")
@@ -135,7 +135,7 @@ def edge_enhance(fused: np.ndarray, sources: Sequence[np.ndarray], *, gain: floa
     networks=("mfenet",),
     ranges={"rule": RULES, "edge_gain": (0.0, 10.0), "canny_low": (0.0, 10000.0), "canny_high": (0.0, 10000.0), **DEEP_RANGES},
 )
-def mfenet_fusion(images: Sequence[np.ndarray], *, rule: str = "max", edges: bool = True, edge_gain: float = 0.02,
+def mfenet(images: Sequence[np.ndarray], *, rule: str = "max", edges: bool = True, edge_gain: float = 0.02,
            canny_low: float = 50.0, canny_high: float = 150.0, weights: str = "", device: str | None = None,
            precision: str = "auto", tile: int = 1024) -> np.ndarray:
     """MFEnet: dilated multi-scale autoencoder, feature fusion rule, decoder, Canny edge enhancement.

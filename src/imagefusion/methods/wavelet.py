@@ -12,7 +12,7 @@ from scipy import ndimage
 from ..registry import register_method
 from ._common import argmax_label, choose, as_float_stack, parallel_map, select_max_abs
 
-__all__ = ["dwt", "dtcwt_fusion"]
+__all__ = ["dwt", "dtcwt"]
 
 
 def _area_select(coeffs: list[np.ndarray], window: int, consistency: bool) -> np.ndarray:
@@ -97,7 +97,7 @@ def dwt(
     ),
     ranges={"levels": (1, 10), "biort": ("antonini", "legall", "near_sym_a", "near_sym_b", "near_sym_b_bp"), "qshift": ("qshift_06", "qshift_32", "qshift_a", "qshift_b", "qshift_c", "qshift_d", "qshift_b_bp")},
 )
-def dtcwt_fusion(
+def dtcwt(
     images: Sequence[np.ndarray],
     *,
     levels: int = 4,

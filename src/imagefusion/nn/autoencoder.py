@@ -166,7 +166,7 @@ class DepthwiseClassBlock(nn.Module):
         return torch.stack([F.relu(b(x)) for b in self.branches]).mean(0)
 
 
-@register_network("cam-fwa", "cam-fwa-noldf")
+@register_network("cam-fwa", tags=("no-ldf",))
 class FWANet(nn.Module):
     """Feature-weight-allocation network: frozen :class:`CamEncoder` → :class:`DepthwiseClassBlock`
     → global average pooling → linear (C → 1) → sigmoid = P(infrared).

@@ -14,20 +14,33 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NETWORKS", "register_network", "shipped_weights_path", "shipped_weights_files"]
+__all__ = ["NETWORKS", "TAGS", "NETWORK_MODULES", "import_networks", "register_network", "network_class", "resolve_network", "shipped_weights_path",
+           "shipped_weights_files"]
 
 #: name → network class (zero-argument constructor), filled by :func:`register_network`.
 NETWORKS: dict[str, Callable[[], Any]] = {}
+#: name → its weight variants' tags (``cam-fwa`` → ``("no-ldf",)``), filled by :func:`register_network`.
+TAGS: dict[str, tuple[str, ...]] = {}
+#: The modules that define networks; :func:`import_networks` imports them (they import torch), and
+#: their classes register themselves. A new network module is added here.
+NETWORK_MODULES = ("imagefusion.nn.autoencoder", "imagefusion.nn.siamese", "imagefusion.nn.mfenet")
+#: Former names of tagged weights, still accepted.
+ALIASES = {"cam-fwa-noldf": "cam-fwa.no-ldf"}
 
 
-def register_network(*names: str) -> Callable[[type], type]:
-    """Class decorator: register a network class under one or more names (one class may serve several
-    weight files, e.g. ``cam-fwa`` and ``cam-fwa-noldf``).
+def register_network(*names: str, tags: tuple[str, ...] = ()) -> Callable[[type], type]:
+    """Class decorator: register a network class under one or more names, with its weight variants.
+
+    A weight variant of a network (the same architecture trained otherwise) is a tag, as in timm:
+    ``cam-fwa.no-ldf`` is ``cam-fwa`` trained without the L_df loss, with its own weights file
+    ``imagefusion/weights/cam-fwa.no-ldf.safetensors``; ``cam-fwa`` alone is the default weights.
 
     Parameters
     ----------
     *names : str
         Registry names; ``imagefusion/weights/NAME.safetensors`` are the shipped weights.
+    tags : tuple of str, optional
+        The weight variants besides the default (``NAME.TAG``).
 
     Returns
     -------
@@ -54,9 +67,95 @@ def register_network(*names: str) -> Callable[[type], type]:
             if name in NETWORKS and NETWORKS[name] is not cls:
                 raise ValueError(f"network {name!r} is registered twice")
             NETWORKS[name] = cls
+            TAGS[name] = tuple(tags)
         return cls
 
     return deco
+
+
+def import_networks() -> None:
+    """Import every module of :data:`NETWORK_MODULES`, so that their networks are registered.
+
+    Examples
+    --------
+    >>> import_networks()
+    >>> "densefuse" in NETWORKS
+    True
+    """
+    import importlib
+
+    for module in NETWORK_MODULES:
+        importlib.import_module(module)
+
+
+def resolve_network(name: str) -> tuple[str, str | None]:
+    """Split a network name into its registered name and weight tag (``"cam-fwa.no-ldf"`` →
+    ``("cam-fwa", "no-ldf")``; ``"densefuse"`` → ``("densefuse", None)``); former names are mapped
+    (:data:`ALIASES`).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    tuple of (str, str or None)
+
+    Raises
+    ------
+    UnknownNameError
+        A network or a tag that is not registered (the message lists the known ones).
+    DependencyError
+        PyTorch is not installed (the networks are registered when their modules are imported).
+
+    Examples
+    --------
+    >>> resolve_network("cam-fwa.no-ldf")
+    ('cam-fwa', 'no-ldf')
+    >>> resolve_network("cam-fwa-noldf")  # its former name
+    ('cam-fwa', 'no-ldf')
+    """
+    from ..errors import UnknownNameError
+
+    name = ALIASES.get(name, name)
+    base, _, tag = name.partition(".")
+    if base not in NETWORKS:  # the network modules register on first use (they import torch)
+        from ..fusion import require_deep
+
+        require_deep(f"network {base!r}")
+        import_networks()
+    if base not in NETWORKS:
+        raise UnknownNameError(f"unknown network {base!r}; networks: {', '.join(sorted(NETWORKS))}")
+    if tag and tag not in TAGS.get(base, ()):
+        known = ", ".join(f"{base}.{t}" for t in TAGS.get(base, ())) or "none"
+        raise UnknownNameError(f"network {base!r} has no weights tagged {tag!r}; tagged weights: {known}")
+    return base, tag or None
+
+
+def network_class(name: str) -> Callable[[], Any]:
+    """The class registered for a network name, with or without a weight tag.
+
+    Parameters
+    ----------
+    name : str
+        ``"densefuse"``, ``"cam-fwa.no-ldf"``, ...
+
+    Returns
+    -------
+    type
+        The network class (construct it with no arguments).
+
+    Raises
+    ------
+    UnknownNameError
+        See :func:`resolve_network`.
+
+    Examples
+    --------
+    >>> network_class("cam-fwa.no-ldf").__name__
+    'FWANet'
+    """
+    return NETWORKS[resolve_network(name)[0]]
 
 
 def shipped_weights_path(name: str) -> Path:
@@ -82,6 +181,7 @@ def shipped_weights_path(name: str) -> Path:
     """
     from ..errors import WeightsError
 
+    name = ALIASES.get(name, name)
     path = Path(str(resources.files("imagefusion") / "weights" / f"{name}.safetensors"))
     if not path.is_file():
         raise WeightsError(f"no shipped weights for {name!r}: {path} is missing; train them with "

@@ -16,9 +16,9 @@ from typing import Any
 
 import torch
 
-from ..errors import UnknownNameError, WeightsError
+from ..errors import WeightsError
 from ..io import write_bytes_atomic
-from .registry import NETWORKS, shipped_weights_path
+from .registry import NETWORKS, network_class, shipped_weights_path
 
 __all__ = [
     "NETWORKS",
@@ -32,7 +32,9 @@ __all__ = [
 
 def _ensure_registered() -> None:
     """Import the network modules, whose classes register themselves (:func:`register_network`)."""
-    from . import autoencoder, mfenet, siamese  # noqa: F401
+    from .registry import import_networks
+
+    import_networks()
 
 
 def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str, Any],
@@ -144,9 +146,7 @@ def create_network(name: str, *, pretrained: bool = True, weights: str | os.Path
         See :func:`load_weights` and :func:`shipped_weights_path`.
     """
     _ensure_registered()
-    if name not in NETWORKS:
-        raise UnknownNameError(f"unknown network {name!r}; known: {', '.join(sorted(NETWORKS))}")
-    model = NETWORKS[name]()
+    model = network_class(name)()
     if weights is not None:
         load_weights(model, weights)
     elif pretrained:

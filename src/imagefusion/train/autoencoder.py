@@ -1,5 +1,5 @@
 """Training of the autoencoders (``densefuse``, ``cam-ae``) and of the CAM classifier (``cam-fwa``, and
-its ablation ``cam-fwa-noldf`` trained without L_df). MFEnet's trainer is :mod:`imagefusion.train.mfenet`.
+its ablation ``cam-fwa.no-ldf`` trained without L_df). MFEnet's trainer is :mod:`imagefusion.train.mfenet`.
 
 * Autoencoders: random grey patches of natural images — BSDS500 (train + test folders,
   :func:`~imagefusion.train.data.bsds500_images`) and both sources of the RoadScene training split
@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from ..errors import ParameterError
 from ..nn.losses import ssim_loss
-from ..nn.weights import NETWORKS, _ensure_registered, load_weights, shipped_weights_path
+from ..nn.weights import NETWORKS, load_weights, shipped_weights_path
 from .data import (
     bsds500_images,
     load_grey,
@@ -34,6 +34,7 @@ from .data import (
     split_train_val,
 )
 from .loop import StepOutput, TrainConfig, fit
+from ..nn.registry import import_networks, network_class
 from .registry import register_trainer
 
 __all__ = ["train_autoencoder", "train_fwa", "fwa_loss"]
@@ -106,7 +107,7 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
     WeightsError
         ``init`` cannot be read or does not fit the network.
     """
-    _ensure_registered()
+    import_networks()
     extra = config.extra
     size = int(extra.get("patch", 128))
     lam = float(extra.get("ssim_weight", 100.0))
@@ -119,7 +120,7 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
     val_batch = random_patches([im for im in val if min(im.shape) >= size], config.val_size, size,
                                np.random.default_rng([config.seed, 10**6]))
     torch.manual_seed(config.seed)
-    model = NETWORKS[name]()
+    model = network_class(name)()
     info["samples"] = f"random {size}x{size} grey patches"
     card = {"task": "ivif", "loss": f"MSE + {lam:g} * (1 - SSIM)", "training_data": info}
     if init:
@@ -224,12 +225,12 @@ def fwa_loss(model: torch.nn.Module, x: torch.Tensor, label: torch.Tensor, alpha
 def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
               max_images: int | None = None, resume: bool = True, command: str = "",
               progress: bool = True) -> dict[str, Any]:
-    """Train the FWA classifier (``cam-fwa``; ``cam-fwa-noldf`` has ``ldf_weight`` 0) on RoadScene
+    """Train the FWA classifier (``cam-fwa``; ``cam-fwa.no-ldf`` has ``ldf_weight`` 0) on RoadScene
     training windows with the ``cam-ae`` encoder frozen.
 
     Parameters
     ----------
-    name : {"cam-fwa", "cam-fwa-noldf"}
+    name : {"cam-fwa", "cam-fwa.no-ldf"}
     config : TrainConfig
         ``extra``: ``patch`` (256), ``window_stride`` (128), ``ldf_start`` (20), ``ldf_weight`` α (3),
         ``autoencoder`` (a ``cam-ae`` safetensors file; default the shipped one).
@@ -243,7 +244,7 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
     WeightsError
         The autoencoder weights are missing or do not fit.
     """
-    _ensure_registered()
+    import_networks()
     extra = config.extra
     size, stride = int(extra.get("patch", 256)), int(extra.get("window_stride", 128))
     start, alpha = int(extra.get("ldf_start", 20)), float(extra.get("ldf_weight", 3.0))
@@ -264,7 +265,7 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
     train_set, val_set = load(train_names), load(val_names)
     vx, vy = val_set.sample(config.val_size, np.random.default_rng([config.seed, 10**6]))
     torch.manual_seed(config.seed)
-    model = NETWORKS[name]()
+    model = network_class(name)()
     ae = NETWORKS["cam-ae"]()
     load_weights(ae, ae_path)
     model.encoder.load_state_dict(ae.encoder.state_dict())
@@ -314,5 +315,5 @@ register_trainer("cam-ae", train_autoencoder, defaults={"epochs": 28, "steps_per
                  extras=_AE_EXTRAS, summary=_GREY)
 register_trainer("cam-fwa", train_fwa, defaults=_FWA, extras=_FWA_EXTRAS,
                  summary="infrared/visible windows of the RoadScene training pairs")
-register_trainer("cam-fwa-noldf", train_fwa, defaults=_FWA, extras={**_FWA_EXTRAS, "ldf_weight": 0.0},
+register_trainer("cam-fwa.no-ldf", train_fwa, defaults=_FWA, extras={**_FWA_EXTRAS, "ldf_weight": 0.0},
                  summary="infrared/visible windows of the RoadScene training pairs, without L_df")

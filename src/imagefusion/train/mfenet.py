@@ -16,9 +16,9 @@ import torch
 from torch.nn import functional as F
 
 from ..nn.losses import gradient_loss
-from ..nn.weights import NETWORKS, _ensure_registered
 from .data import load_grey, medical_training_images, random_patches
 from .loop import StepOutput, TrainConfig, fit
+from ..nn.registry import import_networks, network_class
 from .registry import register_trainer
 
 __all__ = ["train_mfenet", "mfenet_loss"]
@@ -67,7 +67,7 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     InvalidImageError
         A training set is missing.
     """
-    _ensure_registered()
+    import_networks()
     extra = config.extra
     size = int(extra.get("patch", 128))
     alpha = float(extra.get("gradient_weight", 6.0))
@@ -80,7 +80,7 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     val = [load_grey(p) for p in val_paths]
     val_batch = random_patches(val, config.val_size, size, np.random.default_rng([config.seed, 10**6]))
     torch.manual_seed(config.seed)
-    model = NETWORKS[name]()
+    model = network_class(name)()
 
     def step(m: torch.nn.Module, batch: Any, device: torch.device) -> StepOutput:
         x = torch.from_numpy(batch).to(device)[:, None]

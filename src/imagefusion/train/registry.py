@@ -98,15 +98,32 @@ def register_trainer(name: str, func: Callable[..., dict[str, Any]], *, defaults
 def get_trainer(name: str) -> TrainerSpec:
     """The :class:`TrainerSpec` of ``name``.
 
+    Parameters
+    ----------
+    name : str
+        A network name, with its weight tag where it has one (``cam-fwa.no-ldf``; the former name
+        ``cam-fwa-noldf`` is accepted).
+
+    Returns
+    -------
+    TrainerSpec
+
     Raises
     ------
     UnknownNameError
         ``name`` has no trainer (the message lists the trainable networks).
+
+    Examples
+    --------
+    >>> import imagefusion.train  # registers the trainers (needs torch)
+    >>> get_trainer("cam-fwa-noldf").name
+    'cam-fwa.no-ldf'
     """
     from ..errors import UnknownNameError
+    from ..nn.registry import ALIASES
 
     try:
-        return _TRAINERS[name]
+        return _TRAINERS[ALIASES.get(name, name)]
     except KeyError:
         raise UnknownNameError(f"no trainer for {name!r}; trainable: {', '.join(_TRAINERS)}") from None
 

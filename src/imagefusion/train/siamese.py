@@ -17,9 +17,9 @@ import torch
 from torch.nn import functional as F
 
 from ..errors import ParameterError
-from ..nn.weights import NETWORKS, _ensure_registered
 from .data import MultiFocusPatchPairs, bsds500_images, load_grey
 from .loop import StepOutput, TrainConfig, fit
+from ..nn.registry import import_networks, network_class
 from .registry import register_trainer
 
 __all__ = ["train_siamese"]
@@ -69,7 +69,7 @@ def train_siamese(
     ParameterError
         ``fc1_rank`` for ``siamese-cnn``, or outside [0, 256].
     """
-    _ensure_registered()
+    import_networks()
     extra = config.extra
     rank = int(extra.get("fc1_rank") or 0)
     if rank and (name != "cnn-liu2017" or not 1 <= rank <= 256):
@@ -83,7 +83,7 @@ def train_siamese(
     val_set = MultiFocusPatchPairs([load_grey(p) for p in val_paths], levels=levels, both_blurred=mixed)
     val_batch = val_set.sample(config.val_size, np.random.default_rng([config.seed, 10**6]))
     torch.manual_seed(config.seed)
-    model = NETWORKS[name]()
+    model = network_class(name)()
     card = {
         "task": "mff",
         "training_data": {
