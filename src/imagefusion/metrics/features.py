@@ -27,6 +27,14 @@ def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 127.5]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(sd((a + b) / 2), 4)
+    51.7596
     """
     return float(np.mean([c.std() for c in fused_planes(fused, convention)]))
 
@@ -42,9 +50,24 @@ def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     M·N, averaged over channels; cddfuse: on grey, the means of the squared
     row and column differences.
 
+    Parameters
+    ----------
+    fused : ndarray
+        The fused image, (H, W) or (H, W, 3), float in [0, 1] or uint8/uint16.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(sf((a + b) / 2), 4)
+    102.5534
     """
     check_convention(convention)
     f = as_u8_values(fused, "fused")
@@ -74,9 +97,24 @@ def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     (``metricsAvg_gradient.m``): summed and divided by (M−1)(N−1), mean over RGB channels;
     cddfuse: the mean over all pixels of the grey image.
 
+    Parameters
+    ----------
+    fused : ndarray
+        The fused image, (H, W) or (H, W, 3), float in [0, 1] or uint8/uint16.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(ag((a + b) / 2), 4)
+    34.8573
     """
     values = []
     for c in fused_planes(fused, convention):
@@ -95,9 +133,24 @@ def ei(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     'replicate')``; Rajalingam & Priya, Int. J. Eng. Sci. Invent. 2018). vifb/mefb: over all RGB
     channels; cddfuse (which has no EI): on the grey conversion.
 
+    Parameters
+    ----------
+    fused : ndarray
+        The fused image, (H, W) or (H, W, 3), float in [0, 1] or uint8/uint16.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(ei((a + b) / 2), 4)
+    229.8974
     """
     k = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], np.float64)
     values = []
@@ -199,6 +252,14 @@ def qabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qabf(a, b, (a + b) / 2), 4)
+    0.2754
     """
     from ._prep import prepare
 
@@ -279,6 +340,14 @@ def nabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ------
     InvalidImageError
         Not exactly two sources.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(nabf(a, b, (a + b) / 2), 4)
+    0.0
     """
     from ._prep import prepare
 
@@ -325,9 +394,25 @@ def qm(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     sizes are decomposed with periodic extension (PyWavelets ``periodization``). vifb/mefb: per RGB
     channel, averaged; cddfuse: on the grey conversions. Any number of sources.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qm(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [0, 3]; 3 when the fused image equals every source
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qm(a, b, (a + b) / 2), 4)
+    0.0399
     """
     from ._prep import prepare
 
@@ -371,9 +456,25 @@ def qsf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     corrects the paper's eqs. 7–8). vifb/mefb: per RGB channel, averaged; cddfuse: on the grey
     conversions. Any number of sources; 0 when sources and fused image are all flat.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qsf(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ −1; 0 is best
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qsf(a, b, (a + b) / 2), 4)
+    -0.4465
     """
     from ._prep import prepare
 

@@ -90,25 +90,93 @@ def fmi(*images: np.ndarray, feature: str = "none", window: int = 3, convention:
 
 @register_metric('fmi_pixel', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=400)
 def fmi_pixel(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
-    """FMI on raw pixels (:func:`fmi` with ``feature="none"``), higher is better. Range [0, 1]."""
+    """FMI on raw pixels (:func:`fmi` with ``feature="none"``), higher is better. Range [0, 1].
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``fmi_pixel(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(fmi_pixel(a, b, (a + b) / 2), 4)
+    0.3716
+    """
     return fmi(*images, feature="none", convention=convention)
 
 
 @register_metric('fmi_w', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, cost=300)
 def fmi_w(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on discrete Meyer wavelet features (:func:`fmi` with ``feature="wavelet"``), higher is
-    better. Range [0, 1]."""
+    better. Range [0, 1].
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``fmi_w(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(fmi_w(a, b, (a + b) / 2), 4)
+    0.3864
+    """
     return fmi(*images, feature="wavelet", convention=convention)
 
 
 @register_metric('fmi_dct', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=300)
 def fmi_dct(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
-    """FMI on 2-D DCT features (:func:`fmi` with ``feature="dct"``), higher is better. Range [0, 1]."""
+    """FMI on 2-D DCT features (:func:`fmi` with ``feature="dct"``), higher is better. Range [0, 1].
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``fmi_dct(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(fmi_dct(a, b, (a + b) / 2), 4)
+    0.3764
+    """
     return fmi(*images, feature="dct", convention=convention)
 
 
 @register_metric('fmi_edge', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=400)
 def fmi_edge(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on binary Sobel edge maps (:func:`fmi` with ``feature="edge"``; MEFB's "FMI"), higher is
-    better. Range [0, 1]."""
+    better. Range [0, 1].
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``fmi_edge(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(fmi_edge(a, b, (a + b) / 2), 4)
+    0.8504
+    """
     return fmi(*images, feature="edge", convention=convention)

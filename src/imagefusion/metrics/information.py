@@ -38,6 +38,14 @@ def en(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 8]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(en((a + b) / 2), 4)
+    7.6622
     """
     return float(np.mean([entropy_of(c) for c in fused_planes(fused, convention)]))
 
@@ -66,6 +74,14 @@ def ce(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(ce(a, b, (a + b) / 2), 4)
+    0.3688
     """
     from ._prep import prepare
 
@@ -117,6 +133,14 @@ def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(mi(a, b, (a + b) / 2), 4)
+    5.174
     """
     from ._prep import prepare
 
@@ -146,9 +170,25 @@ def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Z. Liu's ``normalize1`` (min–max stretch to 0–255, rounded), as MEFB's ``metricsNMI.m``.
     Per RGB channel, averaged (vifb/mefb); grey (cddfuse).
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``nmi(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [0, 2] for two sources
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(nmi(a, b, (a + b) / 2), 4)
+    0.956
     """
     from ._prep import prepare
 
@@ -176,9 +216,27 @@ def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.
     *fused* image's marginal and the column index with the source's (its marginals are swapped);
     this is reproduced, which is why values are in the thousands.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qte(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+    q : float, default 1.85
+        The Tsallis entropy's order (the reference code's q).
+
     Returns
     -------
     float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qte(a, b, (a + b) / 2), 4)
+    43.6444
     """
     from ._prep import prepare
 
@@ -210,9 +268,25 @@ def qncie(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ``normalize1``) of the pairs (A, B), (A, F), (B, F) fill a 3×3 correlation matrix R with
     eigenvalues λ; ``Q = 1 + Σ (λ/3) log_256(λ/3)``. Two sources, as MEFB's ``metricsQncie.m``.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qncie(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qncie(a, b, (a + b) / 2), 4)
+    0.8397
     """
     from ._prep import prepare
 

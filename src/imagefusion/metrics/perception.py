@@ -107,9 +107,25 @@ def qcb(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     (σ = 2 and 4, zero padding), ``C' = C³ / (C² + 1e-4)``; per-pixel preservation ratios weighted
     by the squared source contrasts; the mean. Two sources. vifb/mefb: per RGB channel, averaged.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qcb(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qcb(a, b, (a + b) / 2), 4)
+    0.5614
     """
     sources, fused, convention = prepare(images, convention)
     return per_channel(_qcb_core, sources, fused, convention)
@@ -166,9 +182,25 @@ def qcv(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     / Σ(λ_A + λ_B)``. Partial blocks at the border are zero-padded to 16×16 as MATLAB's ``blkproc``
     does (their mean includes the padding). vifb/mefb: per RGB channel, averaged.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qcv(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qcv(a, b, (a + b) / 2), 4)
+    2284.5863
     """
     sources, fused, convention = prepare(images, convention)
     return per_channel(_qcv_core, sources, fused, convention)
@@ -225,9 +257,25 @@ def vif(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ``VIFF``; the fusion use follows Han, Cai, Cao & Xu, Information Fusion 14(2), 2013.
     cddfuse: on grey; vifb/mefb: per RGB channel, averaged.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``vif(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(vif(a, b, (a + b) / 2), 4)
+    0.1941
     """
     sources, fused, convention = prepare(images, convention)
     return per_channel(lambda *x: sum(vif_index(s, x[-1]) for s in x[:-1]), sources, fused, convention)
@@ -276,9 +324,25 @@ def viff(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     p = (1, 0, 0.15, 1)/2.15 (the authors' code, used by MEFB's ``metricsVIF.m``, whose "VIF" is
     this metric). Two sources.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``viff(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(viff(a, b, (a + b) / 2), 4)
+    0.326
     """
     sources, fused, convention = prepare(images, convention)
     p = np.array([1.0, 0.0, 0.15, 1.0]) / 2.15

@@ -227,6 +227,14 @@ def qp(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ------
     InvalidImageError
         Not exactly two sources.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qp(a, b, (a + b) / 2), 4)
+    0.3277
     """
     sources, fused, convention = prepare(images, convention, two_sources="Q_P")
     return per_channel(_qp_core, sources, fused, convention)

@@ -32,6 +32,14 @@ def mse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 65025]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(mse(a, b, (a + b) / 2), 4)
+    2765.4728
     """
     sources, fused, convention = prepare(images, convention)
     return per_channel(_mse_core, sources, fused, convention)
@@ -49,9 +57,25 @@ def rmse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     averaged over the sources and RGB channels (so values are about 0.04–0.3, not grey levels);
     cddfuse (which has no RMSE): ``sqrt`` of :func:`mse` on grey, in grey levels.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``rmse(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, ≥ 0
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(rmse(a, b, (a + b) / 2), 4)
+    0.8217
     """
     sources, fused, convention = prepare(images, convention)
     if convention == "cddfuse":
@@ -68,10 +92,26 @@ def psnr(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     53–62 dB); cddfuse: ``10 log10(max(F)² / MSE)`` with :func:`mse` on grey (values about 9–20 dB).
     Jagalingam & Hegde, Aquatic Procedia 4, 2015.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``psnr(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in dB (inf when the fused image equals the sources; with cddfuse, −inf for an all-black
     fused image, whose peak is 0)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(psnr(a, b, (a + b) / 2), 4)
+    48.9838
     """
     sources, fused, convention = prepare(images, convention)
     if convention == "cddfuse":
@@ -101,9 +141,25 @@ def cc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Correlation coefficient between each source and the fused image, averaged over the sources
     (higher is better); CDDFuse's ``CC``. Pearson correlation; 0 where an image is constant.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``cc(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(cc(a, b, (a + b) / 2), 4)
+    0.7014
     """
     sources, fused, convention = prepare(images, convention)
     return per_channel(lambda *x: np.mean([_corr(s, x[-1]) for s in x[:-1]]), sources, fused, convention)
@@ -118,6 +174,14 @@ def scd(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ``SCD = r(F − B, A) + r(F − A, B)``: the information each source brings that the other lacks.
     Two sources only. cddfuse: on grey; vifb/mefb: per RGB channel, averaged.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``scd(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−2, 2]
@@ -126,6 +190,14 @@ def scd(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ------
     InvalidImageError
         Not exactly two sources.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(scd(a, b, (a + b) / 2), 4)
+    1.4255
     """
 
     sources, fused, convention = prepare(images, convention, two_sources="SCD")

@@ -92,6 +92,33 @@ def register_metric(
 
     A function whose first parameter is ``*images`` compares the fused image with its sources
     (``metric(a, b, f)``); one whose first parameter is the fused image alone is a fused-only metric.
+    With ``sources`` given, the function returned checks the number of sources of every call
+    (:class:`~imagefusion.errors.InvalidImageError` otherwise).
+
+    Parameters
+    ----------
+    name : str
+        The metric's registry name (lower case, as in ``imagefusion evaluate --metrics``).
+    higher_is_better : bool
+        Its direction.
+    value_range : tuple of float
+        Its range (``-inf``/``inf`` for open ends).
+    reference : str
+        Its paper, short (``"Xydeas & Petrović, Electron. Lett. 2000"``).
+    ideal : float, optional
+        The value of a perfect fusion, where defined.
+    sources : int, optional
+        The number of sources it is defined for (``None``: any number ≥ 1).
+    min_size : int, default 1
+        The smallest image side it is defined on, pixels.
+    cost : float, default 1.0
+        Its relative run time (the bench schedules expensive metrics first).
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function (wrapped with the source-count check where
+        ``sources`` is given).
 
     Raises
     ------
@@ -112,16 +139,52 @@ def register_metric(
         if name in _METRICS:
             raise ValueError(f"metric {name!r} is registered twice")
         first = next(iter(inspect.signature(func).parameters.values()))
-        _METRICS[name] = MetricSpec(name, func, higher_is_better, value_range,
-                                    first.kind is inspect.Parameter.VAR_POSITIONAL, reference, ideal, sources,
-                                    min_size, cost)
-        return func
+        uses_sources = first.kind is inspect.Parameter.VAR_POSITIONAL
+        if uses_sources and sources is not None:  # a direct call with another number of sources
+            import functools
+
+            @functools.wraps(func)
+            def checked(*images: Any, **kwargs: Any) -> float:
+                if len(images) - 1 != sources:
+                    from ..errors import InvalidImageError
+
+                    raise InvalidImageError(f"{name} is defined for {sources} sources, got {len(images) - 1}")
+                return func(*images, **kwargs)
+
+            wrapped: Callable[..., float] = checked
+        else:
+            wrapped = func
+        _METRICS[name] = MetricSpec(name, wrapped, higher_is_better, value_range, uses_sources, reference, ideal,
+                                    sources, min_size, cost)
+        return wrapped
 
     return deco
 
 
 def get_metric(name: str) -> MetricSpec:
-    """The :class:`MetricSpec` of ``name``; :class:`UnknownNameError` lists the known names."""
+    """The :class:`MetricSpec` of ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registry name (``"qabf"``).
+
+    Returns
+    -------
+    MetricSpec
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown name (the message lists the known ones).
+
+    Examples
+    --------
+    >>> import imagefusion.metrics  # registers the metrics
+    >>> spec = get_metric("qabf")
+    >>> spec.direction, spec.value_range
+    ('higher', (0.0, 1.0))
+    """
     try:
         return _METRICS[name]
     except KeyError:
@@ -129,5 +192,16 @@ def get_metric(name: str) -> MetricSpec:
 
 
 def list_metrics() -> list[MetricSpec]:
-    """All metrics, in the registry's order, with direction, range and reference."""
+    """All metrics, in the registry's order, with direction, range and reference.
+
+    Returns
+    -------
+    list of MetricSpec
+
+    Examples
+    --------
+    >>> import imagefusion.metrics  # registers the metrics
+    >>> len(list_metrics()), list_metrics()[0].name
+    (36, 'en')
+    """
     return list(_METRICS.values())

@@ -116,6 +116,14 @@ def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [−N, N] for N sources
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(ssim(a, b, (a + b) / 2), 4)
+    1.3067
     """
     from ._prep import prepare
 
@@ -169,9 +177,25 @@ def qs(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ``λ = σ_A² / (σ_A² + σ_B²)`` (0.5 each where both are 0); SSIM maps with Wang's 11×11 Gaussian
     window, 'valid' region (Z. Liu's ``metricPeilla.m``, case 1). Two sources.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qs(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qs(a, b, (a + b) / 2), 4)
+    0.6569
     """
     from ._prep import prepare
 
@@ -190,9 +214,25 @@ def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     index computed on the Prewitt edge-strength images of A, B and F (Piella's edge image term of
     Q_E with α = 1, without the Q_W factor). This is kept so that values match MEFB's tables.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qw(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qw(a, b, (a + b) / 2), 4)
+    0.407
     """
     from ._prep import prepare
 
@@ -212,9 +252,27 @@ def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float =
     ``Q_E = Q_W(A, B, F) · Q_W(A', B', F')^α`` where ' marks the Prewitt edge-strength images and
     Q_W is the weighted index (:func:`qw`, vifb form); α = 1.
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qe(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+    alpha : float, default 1.0
+        The exponent α of the edge images' index in Q_E (eq. 8).
+
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qe(a, b, (a + b) / 2), 4)
+    0.2675
     """
     from ._prep import prepare
 
@@ -248,9 +306,25 @@ def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     as the code does), ``Q = mean(sim SSIM(A, F) + (1 − sim) SSIM(B, F))`` over non-NaN pixels, with
     a 7×7 Gaussian window (σ = 1.5) and C1 = C2 = 2e-16 (Z. Liu's ``metricCvejic.m`` in MEFB).
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qc(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qc(a, b, (a + b) / 2), 4)
+    0.6537
     """
     from ._prep import prepare
 
@@ -277,11 +351,33 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Where the sources are locally similar (``SSIM(A, B) ≥ 0.75``): ``λ SSIM(A, F) + (1 − λ) SSIM(B, F)``
     with ``λ = σ_A² / (σ_A² + σ_B²)``; elsewhere ``max(SSIM(A, F), SSIM(B, F))``; the mean over
     non-NaN pixels. 7×7 Gaussian window (σ = 1.5), C1 = C2 = 2e-16, 'valid' region (Z. Liu's
-    ``metricYang.m`` in MEFB).
+    ``metricYang.m`` as MEFB's ``metricsQy.m`` runs it, which drops NaN pixels; Liu's original takes
+    the plain mean, so one NaN makes it NaN).
+
+    Where both sources are flat over a window, rounding in the local moments can leave
+    ``σ_A² + σ_B² = 0`` with ``σ_A² ≠ 0``, so λ is ±∞ and the value is ±inf, as in MEFB's code (e.g.
+    ``mff/classic`` ``books`` fused by ``gff``). It is returned as it is; the bench's and
+    ``evaluate``'s means over a dataset leave such images out and say how many.
+
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``qy(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
 
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(qy(a, b, (a + b) / 2), 4)
+    0.6741
     """
     from ._prep import prepare
 
@@ -375,6 +471,14 @@ def mef_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
     used by MEFB. Images are converted to grey first (MATLAB ``rgb2gray`` for vifb/mefb, the CDDFuse
     grey for cddfuse); any number of sources (an exposure sequence).
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``mef_ssim(a, b, f)`` (one or more sources); each (H, W) or (H, W, 3), float in
+        [0, 1] or uint8/uint16, all of one size.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [−1, 1]
@@ -383,6 +487,14 @@ def mef_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
     ------
     InvalidImageError
         An image whose short side is under 44 pixels (the coarsest scale needs an 11×11 window).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(mef_ssim(a, b, (a + b) / 2), 4)
+    0.9332
     """
     from ..errors import InvalidImageError
     from ._conventions import cddfuse_grey, matlab_rgb2gray
@@ -478,6 +590,14 @@ def ms_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, N] for N sources
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(ms_ssim(a, b, (a + b) / 2), 4)
+    1.3576
     """
     from ._prep import prepare
 
