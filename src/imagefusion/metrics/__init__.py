@@ -109,6 +109,15 @@ def evaluate(
     InvalidImageError, SizeMismatchError
         Bad or mismatched images, a metric defined for two sources (``MetricSpec.sources``) asked
         for another number of sources, or an image smaller than a metric's ``min_size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> values = evaluate((a + b) / 2, [a, b], ["en", "qabf", "ssim"], convention="vifb")
+    >>> {k: round(v, 4) for k, v in values.items()}
+    {'en': 7.6622, 'qabf': 0.2754, 'ssim': 1.3067}
     """
     from ._conventions import check_convention
 

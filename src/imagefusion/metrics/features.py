@@ -173,9 +173,22 @@ def sobel_gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``sx = conv2(I, h3, 'same')``, ``sy = conv2(I, h1, 'same')`` (zero padding), strength
     ``sqrt(sx² + sy²)``, orientation ``atan(sy / sx)`` and π/2 where ``sx = 0``.
 
+    Parameters
+    ----------
+    image : ndarray, (H, W), float64
+        Grey values (any scale).
+
     Returns
     -------
     g, alpha : ndarray, float64, shape of ``image``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.tile(np.arange(8.0), (8, 1))  # a ramp along x: vertical edges everywhere
+    >>> g, alpha = sobel_gradients(img)
+    >>> float(g[4, 4]), float(alpha[4, 4]) == 0.0
+    (8.0, True)
     """
     sx = cv2.filter2D(image, cv2.CV_64F, _H3[::-1, ::-1], borderType=cv2.BORDER_CONSTANT)
     sy = cv2.filter2D(image, cv2.CV_64F, _H1[::-1, ::-1], borderType=cv2.BORDER_CONSTANT)

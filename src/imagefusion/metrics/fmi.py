@@ -25,7 +25,24 @@ def _fmi_map_mean(fa: np.ndarray, fb: np.ndarray, ff: np.ndarray, w: int) -> flo
 
 
 def octave_sobel_edges(image: np.ndarray) -> np.ndarray:
-    """Binary Sobel edge map as GNU Octave's ``edge(image)`` (image package 2.14) computes it."""
+    """Binary Sobel edge map as GNU Octave's ``edge(image)`` (image package 2.14) computes it.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W), float in [0, 1]
+
+    Returns
+    -------
+    ndarray, bool, (H, W)
+        True on the thinned edge pixels above Octave's automatic threshold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((32, 32)); img[8:24, 8:24] = 1.0  # a bright square
+    >>> np.argwhere(octave_sobel_edges(img)).tolist()  # Octave's automatic threshold keeps its corners
+    [[8, 8], [8, 23], [23, 8], [23, 23]]
+    """
     from ._edge import octave_sobel
 
     return octave_sobel(image)
@@ -42,6 +59,17 @@ def fmi_features(image: np.ndarray, feature: str) -> np.ndarray:
         ``[cA cH; cV cD]`` and stretched to [0, 1]; ``dct``: the orthonormal 2-D DCT (MATLAB ``dct2``);
         ``edge``: the binary Sobel edge map (Octave's ``edge`` on the image scaled to [0, 1], as the
         MEFB values were computed).
+
+    Returns
+    -------
+    ndarray, float64, (H, W) (``wavelet``: the DWT's layout, about the image's size)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((32, 32)); img[8:24, 8:24] = 255  # a bright square
+    >>> fmi_features(img, "dct").shape, float(fmi_features(img, "none").max())
+    ((32, 32), 255.0)
     """
     if feature == "none":
         return image
@@ -69,9 +97,29 @@ def fmi(*images: np.ndarray, feature: str = "none", window: int = 3, convention:
     (1 where the windows are equal) is averaged over the two sources and then over windows. Two
     sources. Per RGB channel, averaged (vifb/mefb); grey (cddfuse).
 
+    Parameters
+    ----------
+    *images : ndarray
+        Sources then fused: ``fmi(a, b, f)`` (two sources); each (H, W) or (H, W, 3), float in [0, 1]
+        or uint8/uint16, all of one size.
+    feature : {"none", "wavelet", "dct", "edge"}, default "none"
+        The feature image compared (:func:`fmi_features`).
+    window : int, default 3
+        The side of the square windows, pixels.
+    convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
+        Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
     Returns
     -------
     float, in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.random((2, 64, 64))
+    >>> round(fmi(a, b, a, feature="dct"), 4) > round(fmi(a, b, (a + b) / 2, feature="dct"), 4)
+    True
     """
 
     sources, fused, convention = prepare(images, convention, two_sources="FMI")
@@ -100,6 +148,10 @@ def fmi_pixel(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> floa
     convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
         Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
 
+    Returns
+    -------
+    float, in [0, 1]
+
     Examples
     --------
     >>> import numpy as np
@@ -124,6 +176,10 @@ def fmi_w(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
         Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
 
+    Returns
+    -------
+    float, in [0, 1]
+
     Examples
     --------
     >>> import numpy as np
@@ -146,6 +202,10 @@ def fmi_dct(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
         [0, 1] or uint8/uint16, all of one size.
     convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
         Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Returns
+    -------
+    float, in [0, 1]
 
     Examples
     --------
@@ -170,6 +230,10 @@ def fmi_edge(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
         [0, 1] or uint8/uint16, all of one size.
     convention : {"vifb", "mefb", "cddfuse"}, default "mefb"
         Whose reference code to follow (:data:`imagefusion.metrics.CONVENTIONS`).
+
+    Returns
+    -------
+    float, in [0, 1]
 
     Examples
     --------

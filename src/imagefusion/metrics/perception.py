@@ -241,6 +241,15 @@ def vif_index(ref: np.ndarray, dist: np.ndarray) -> float:
     Returns
     -------
     float, ≥ 0 (1 where the reference has no variance)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ref = np.random.default_rng(0).random((64, 64)) * 255
+    >>> round(vif_index(ref, ref), 4)  # an image against itself
+    1.0
+    >>> round(vif_index(ref, ref * 0.5 + 64), 4) < 1
+    True
     """
     num_maps, den_maps, _ = _vif_maps(ref, dist, 2.0)
     num = sum(float(np.sum(m)) for m in num_maps)

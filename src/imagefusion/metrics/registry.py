@@ -51,6 +51,13 @@ class MetricSpec:
     cost : float
         Relative CPU cost (measured on 640×480 RGB; 1 for the cheapest), so that
         :func:`imagefusion.metrics.evaluate` starts the costliest first.
+
+    Examples
+    --------
+    >>> import imagefusion.metrics
+    >>> spec = imagefusion.metrics.get_metric("mi")
+    >>> spec.name, spec.higher_is_better, spec.uses_sources, spec.sources
+    ('mi', True, True, None)
     """
 
     name: str

@@ -50,6 +50,15 @@ def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
     Returns
     -------
     float, in [−1, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.random.default_rng(0).random((32, 32)) * 255
+    >>> round(ssim_index(a, a), 4)
+    1.0
+    >>> round(ssim_index(a, 255 - a), 4) < 0
+    True
     """
     if style == "wang":
         from ._cache import cached
@@ -546,6 +555,13 @@ def ms_ssim_index(a: np.ndarray, b: np.ndarray) -> float:
     ------
     InvalidImageError
         An image whose short side is under 11 pixels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.random.default_rng(0).random((192, 192)) * 255
+    >>> round(ms_ssim_index(a, a), 4)
+    1.0
     """
     from ..errors import InvalidImageError
 
