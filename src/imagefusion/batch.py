@@ -115,6 +115,19 @@ class BatchResult:
         Source folder → names with no partner in every other source folder.
     sources : list of str
         The source folders used, in order.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub in ("ir", "vi"):
+    ...     for n in ("p1", "p2"):
+    ...         _ = write_image(root / "pairs" / sub / f"{n}.png", np.zeros((8, 8)))
+    >>> first = fuse_folder(root / "pairs", root / "out", "average")
+    >>> again = fuse_folder(root / "pairs", root / "out", "average")  # a rerun keeps what is there
+    >>> len(first.written), len(again.written), len(again.skipped)
+    (2, 0, 2)
     """
 
     written: list[Path] = field(default_factory=list)

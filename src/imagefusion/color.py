@@ -61,6 +61,13 @@ def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
     -------
     ndarray, float32, shape (H, W, 3)
         Channels Y, Cb, Cr, each in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ycc = rgb_to_ycbcr(np.array([[[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]]], np.float32))
+    >>> np.round(ycc.astype(np.float64), 4).tolist()  # white: Y = 1, neutral chroma; red: Y = 0.299
+    [[[1.0, 0.5, 0.5], [0.299, 0.3313, 1.0]]]
     """
     return cv2.transform(np.ascontiguousarray(rgb, dtype=np.float32), _TO_YCBCR)
 
@@ -76,6 +83,13 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, float32, shape (H, W, 3), values in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rgb = np.random.default_rng(0).random((4, 4, 3)).astype(np.float32)
+    >>> float(np.abs(ycbcr_to_rgb(rgb_to_ycbcr(rgb)) - rgb).max()) < 1e-6
+    True
     """
     return np.clip(cv2.transform(np.ascontiguousarray(ycbcr, dtype=np.float32), _TO_RGB), 0.0, 1.0)
 
@@ -91,6 +105,13 @@ def weighted_rule(weights: np.ndarray) -> ChannelRule:
     -------
     ChannelRule
         Takes N planes of shape (H, W) and returns their weighted average, float32, shape (H, W).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rule = weighted_rule(np.stack([np.full((2, 2), 0.25), np.full((2, 2), 0.75)]))
+    >>> rule([np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32)]).tolist()
+    [[0.75, 0.75], [0.75, 0.75]]
     """
     w = np.asarray(weights, np.float32)
 
@@ -117,6 +138,14 @@ def fuse_chroma(chromas: Sequence[np.ndarray], rule: ChannelRule | None = None) 
     ndarray, float32, shape (H, W, 2), values in [0, 1]
         The one source's chroma if there is one; else Cb and Cr each fused by ``rule``; else the
         average weighted by ``|C − 0.5|`` (module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> neutral = np.full((2, 2, 2), 0.5, np.float32)
+    >>> vivid = np.full((2, 2, 2), 0.9, np.float32)
+    >>> round(float(fuse_chroma([neutral, vivid])[0, 0, 0]), 4)  # the neutral source has no say
+    0.9
     """
     if len(chromas) == 1:
         return chromas[0]
@@ -144,6 +173,14 @@ def split_colour(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[
         Y of each colour source, the grey source itself otherwise.
     chromas : list of ndarray, float32, shape (H, W, 2)
         Cb and Cr of each colour source, in source order (empty when every source is grey).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grey, rgb = np.full((4, 4), 0.5, np.float32), np.full((4, 4, 3), 0.5, np.float32)
+    >>> lums, chromas = split_colour([grey, rgb])
+    >>> [l.shape for l in lums], [c.shape for c in chromas]
+    ([(4, 4), (4, 4)], [(4, 4, 2)])
     """
     lums, chromas = [], []
     for s in sources:
@@ -171,6 +208,14 @@ def split_luminance(sources: Sequence[np.ndarray]) -> tuple[list[np.ndarray], np
     chroma : ndarray, float32, shape (H, W, 2), or None
         The fused Cb/Cr by the neutral-distance rule (see :func:`fuse_chroma`); None when every
         source is grey.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rgb = np.zeros((4, 4, 3), np.float32); rgb[..., 0] = 1.0  # pure red
+    >>> lums, chroma = split_luminance([np.full((4, 4), 0.2, np.float32), rgb])
+    >>> round(float(lums[1][0, 0]), 3), chroma.shape
+    (0.299, (4, 4, 2))
     """
     lums, chromas = split_colour(sources)
     return lums, (fuse_chroma(chromas) if chromas else None)
@@ -187,6 +232,13 @@ def merge_luminance(luminance: np.ndarray, chroma: np.ndarray | None) -> np.ndar
     Returns
     -------
     ndarray, float32, shape (H, W) if ``chroma`` is None else (H, W, 3); values in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.full((2, 2), 0.5, np.float32)
+    >>> merge_luminance(y, None).shape, merge_luminance(y, np.full((2, 2, 2), 0.5, np.float32))[0, 0].round(4).tolist()
+    ((2, 2), [0.5, 0.5, 0.5])
     """
     if chroma is None:
         return luminance

@@ -32,6 +32,16 @@ class FolderEvaluation:
         Metric → ``{"mean", "std", "n", "direction"}``: mean and population std over the ``n`` images
         whose value is finite (a NaN or infinite value is left out, and the Markdown summary says
         which images and how many, so a mean never silently becomes NaN or infinite).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib, imagefusion
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.6), ("fused", 0.4)):
+    ...     _ = imagefusion.write_image(root / sub / "p1.png", np.full((16, 16), v))
+    >>> ev = evaluate_folder(root / "fused", root, ["sd"])
+    >>> ev.metrics, ev.rows
+    (['sd'], {'p1': {'sd': 0.0}})
     """
 
     metrics: list[str]
@@ -71,7 +81,31 @@ class FolderEvaluation:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 text to ``path`` atomically (see :func:`imagefusion.io.write_bytes_atomic`)."""
+    """Write UTF-8 text to ``path`` atomically (see :func:`imagefusion.io.write_bytes_atomic`).
+
+    Parameters
+    ----------
+    path : path
+        The file; its folder is created.
+    text : str
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        The file cannot be written (see :func:`imagefusion.io.write_bytes_atomic`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = write_text_atomic(pathlib.Path(tempfile.mkdtemp()) / "r.md", "| a |")
+    >>> p.read_text()
+    '| a |'
+    """
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
@@ -106,6 +140,20 @@ def evaluate_folder(
         unreadable image (named).
     SizeMismatchError
         A fused image whose size differs from its sources (both named with sizes).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib, imagefusion
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> for name in ("p1", "p2"):
+    ...     ir, vi = rng.random((2, 32, 32))
+    ...     _ = imagefusion.write_image(root / "pairs" / "ir" / f"{name}.png", ir)
+    ...     _ = imagefusion.write_image(root / "pairs" / "vi" / f"{name}.png", vi)
+    ...     _ = imagefusion.write_image(root / "fused" / f"{name}.png", (ir + vi) / 2)
+    >>> ev = evaluate_folder(root / "fused", root / "pairs", ["en", "ssim"], convention="vifb")
+    >>> sorted(ev.rows), round(ev.summary["en"]["mean"], 3)
+    (['p1', 'p2'], 7.527)
     """
     from .errors import SizeMismatchError
 

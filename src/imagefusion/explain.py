@@ -30,6 +30,13 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     Returns
     -------
     list of Path: the files written.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> ir, vi = np.random.default_rng(0).random((2, 64, 64)).astype(np.float32)
+    >>> sorted(p.name for p in write_cam_explanation(tempfile.mkdtemp(), ir, vi))
+    ['cam_ir.png', 'cam_vi.png', 'channel_weights.csv', 'channel_weights.png']
     """
     import io
 

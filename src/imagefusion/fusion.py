@@ -62,6 +62,13 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
         Fewer than two sources, or a source that cannot be read or is invalid.
     SizeMismatchError
         Sources of different sizes (both named, both sizes given).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images, names = load_sources([np.zeros((4, 4), np.uint8), np.full((4, 4), 65535, np.uint16)])
+    >>> names, float(images[1].max())
+    (['source 1', 'source 2'], 1.0)
     """
     if isinstance(sources, (str, os.PathLike, np.ndarray)):
         raise InvalidImageError("sources must be a list of two or more images or paths")
@@ -113,6 +120,15 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
         A parameter the method does not have.
     InvalidImageError, SizeMismatchError
         Bad sources (see :func:`load_sources`), or a number of sources the method does not accept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ir = np.zeros((64, 64), np.float32); ir[20:40, 20:40] = 1.0  # a warm target
+    >>> vi = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (64, 1))  # visible texture
+    >>> out = fuse([ir, vi], "lp")
+    >>> out.shape, out.dtype, bool(out[30, 30] > vi[30, 30])  # the target shows in the fused image
+    ((64, 64), dtype('float32'), True)
     """
     spec = get_method(method)
     if spec.needs_weights:

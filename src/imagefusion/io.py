@@ -172,6 +172,12 @@ def is_grey_rgb(image: np.ndarray) -> bool:
     Returns
     -------
     bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> is_grey_rgb(np.full((2, 2, 3), 7, np.uint8)), is_grey_rgb(np.eye(3, dtype=np.uint8).reshape(1, 3, 3))
+    (True, False)
     """
     if image.ndim == 2:
         return True
@@ -198,6 +204,14 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
         sample type than 8- or 16-bit unsigned integers (e.g. 32-bit float TIFF); and what
         :func:`check_header` refuses before decoding (too many pixels, several pages), and a JPEG
         whose data libjpeg reports corrupt or truncated.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> path = write_image(tempfile.mkdtemp() + "/g.png", np.full((4, 4), 0.5), bit_depth=16)
+    >>> raw = read_image_raw(path)
+    >>> raw.dtype, int(raw[0, 0])
+    (dtype('uint16'), 32768)
     """
     path = Path(path)
     try:
@@ -253,6 +267,12 @@ def to_float(image: np.ndarray, name: str = "image") -> np.ndarray:
     InvalidImageError
         Empty array, wrong number of dimensions or channels, NaN/inf values, float values outside
         [0, 1], or an unsupported dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.round(to_float(np.array([[0, 128, 255]], np.uint8)).astype(np.float64), 4).tolist()
+    [[0.0, 0.502, 1.0]]
     """
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
@@ -281,7 +301,30 @@ def to_float(image: np.ndarray, name: str = "image") -> np.ndarray:
 
 
 def validate_image(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Check an array and return it as float32 in [0, 1]; see :func:`to_float` for the rules."""
+    """Check an array and return it as float32 in [0, 1]; see :func:`to_float` for the rules.
+
+    Parameters
+    ----------
+    image : ndarray
+        uint8, uint16, bool or float in [0, 1]; shape (H, W) or (H, W, 3).
+    name : str, default "image"
+        What the error message calls it (a file path, ``"source 2"``).
+
+    Returns
+    -------
+    ndarray, float32, (H, W) or (H, W, 3), values in [0, 1]
+
+    Raises
+    ------
+    InvalidImageError
+        See :func:`to_float`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> validate_image(np.zeros((2, 2), np.uint16)).dtype
+    dtype('float32')
+    """
     return to_float(image, name)
 
 
@@ -304,6 +347,14 @@ def read_image(path: str | os.PathLike, *, collapse_grey: bool = True) -> np.nda
     ------
     InvalidImageError
         See :func:`read_image_raw`.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> path = write_image(tempfile.mkdtemp() + "/g.png", np.full((4, 4, 3), 0.5))  # grey stored as RGB
+    >>> img = read_image(path)
+    >>> img.shape, img.dtype, round(float(img[0, 0]), 4)
+    ((4, 4), dtype('float32'), 0.502)
     """
     raw = read_image_raw(path)
     if collapse_grey and raw.ndim == 3 and is_grey_rgb(raw):
@@ -328,6 +379,12 @@ def check_same_size(images: Sequence[np.ndarray], names: Sequence[str]) -> tuple
     ------
     SizeMismatchError
         Naming the first image and the first one of another size, with both sizes as W×H.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_same_size([np.zeros((4, 6)), np.zeros((4, 6, 3))], ["a.png", "b.png"])
+    (4, 6)
     """
     h, w = images[0].shape[:2]
     for image, name in zip(images[1:], names[1:]):
@@ -421,6 +478,13 @@ def write_image(
         Unsupported ending or bit depth (:func:`check_output_name`).
     InvalidImageError
         An array shape that is not an image, or the encoder failed.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> path = write_image(tempfile.mkdtemp() + "/out/f.png", np.linspace(0, 1, 16).reshape(4, 4))
+    >>> path.name, read_image_raw(path)[3, 3]
+    ('f.png', 255)
     """
     path = Path(path)
     for src in protect:
@@ -574,6 +638,11 @@ def source_order(names: Iterable[str]) -> list[str]:
     Returns
     -------
     list of str
+
+    Examples
+    --------
+    >>> source_order(["vi", "zz", "ir", "b", "a"])
+    ['ir', 'vi', 'a', 'b', 'zz']
     """
 
     def key(n: str) -> tuple[int, str]:
@@ -597,6 +666,15 @@ class PairSet:
         Image stem → one file per source, in the order of ``sources``. Sorted by stem.
     unmatched : dict of str to list of str
         Source name → stems found in that folder only (not in every source folder).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub in ("a", "b"):
+    ...     _ = write_image(root / sub / "x.png", np.zeros((4, 4)))
+    >>> [p.name for p in find_pairs(root).pairs["x"]]
+    ['x.png', 'x.png']
     """
 
     root: Path
@@ -661,6 +739,17 @@ def find_pairs(root: str | os.PathLike, sources: Sequence[str] | None = None) ->
     InvalidImageError
         ``root`` is not a folder, has fewer than two source sub-folders, or a source folder holds
         the same stem twice (e.g. ``x.png`` and ``x.jpg``).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, names in (("vi", ["p1", "p2"]), ("ir", ["p1", "p3"])):
+    ...     for n in names:
+    ...         _ = write_image(root / sub / f"{n}.png", np.zeros((4, 4)))
+    >>> ps = find_pairs(root)
+    >>> ps.sources, list(ps.pairs), ps.unmatched
+    (['ir', 'vi'], ['p1'], {'ir': ['p3'], 'vi': ['p2']})
     """
     root = Path(root)
     if not root.is_dir():

@@ -43,6 +43,22 @@ def tune_allocator(mmap_threshold: int = 128 * 2**20, trim_threshold: int = 128 
 
     Returns True if both were applied (the mmap threshold possibly lowered to 32 MiB), False where
     the tuning is switched off or there is no glibc.
+
+    Parameters
+    ----------
+    mmap_threshold : int, default 128 MiB
+        Bytes; allocations above it get their own ``mmap``.
+    trim_threshold : int, default 128 MiB
+        Bytes of free memory at the top of the heap above which glibc returns it to the system.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> tune_allocator() in (True, False)  # applied at import; calling it again is harmless
+    True
     """
     if os.environ.get("IMAGEFUSION_NO_MALLOC_TUNING") or not sys.platform.startswith("linux"):
         return False
@@ -66,6 +82,10 @@ def release_free_memory() -> None:
     freed; tiled inference calls this between tiles, so that blocks freed by one tile but not
     reused by the next do not pile up (MFEnet on a 4096×4096 pair: 3.8 GiB peak without it,
     3.4 GiB with it). A no-op where tuning is off or there is no glibc.
+
+    Examples
+    --------
+    >>> release_free_memory()  # returns nothing; the process's resident memory may fall
     """
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
@@ -78,6 +98,16 @@ def peak_rss_mib() -> float:
     ``getrusage``'s ``ru_maxrss`` is not used there because it survives ``exec``: a worker started by
     fork + exec (multiprocessing's "spawn", ``subprocess``) reports at least its parent's resident
     memory at the fork. Elsewhere, ``ru_maxrss`` (KiB on Linux, bytes on macOS).
+
+    Returns
+    -------
+    float
+        MiB.
+
+    Examples
+    --------
+    >>> peak_rss_mib() > 1
+    True
     """
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
@@ -136,6 +166,22 @@ def parallel_map(func: Callable[[T], R], items: Iterable[T]) -> list[R]:
     call made from inside a worker uses a second pool (a worker waiting on its own pool could
     deadlock); deeper calls run sequentially. So ``evaluate`` runs metrics in parallel and each
     metric its RGB channels, and the cores stay busy to the end.
+
+    Parameters
+    ----------
+    func : callable
+        Applied to each item; it runs in a worker thread, in a copy of the caller's context.
+    items : iterable
+
+    Returns
+    -------
+    list
+        ``[func(x) for x in items]``, in the order of ``items``.
+
+    Examples
+    --------
+    >>> parallel_map(lambda x: x * x, range(5))
+    [0, 1, 4, 9, 16]
     """
     items = list(items)
     depth = _DEPTH.get()
