@@ -65,6 +65,13 @@ class MethodSpec:
         The method fuses colour itself: ``func`` receives the sources as read, grey (H, W) or RGB
         (H, W, 3) (grey sources replicated to RGB when any source is in colour), and returns
         (H, W) when every source is grey, else (H, W, 3); the YCbCr path is not used.
+
+    Examples
+    --------
+    >>> import imagefusion
+    >>> spec = get_method("lp")
+    >>> spec.tasks, spec.params, spec.ranges
+    (('ivif', 'mif', 'mff', 'mef'), {'levels': 4}, {'levels': (1, 12)})
     """
 
     name: str
@@ -199,10 +206,47 @@ def register_method(
     its shipped weights. ``ranges`` gives each parameter's valid values: ``(low, high)`` inclusive,
     or a tuple of the allowed values (checked by :meth:`MethodSpec.check_params` before any work).
 
+    Parameters
+    ----------
+    name : str
+        Registry name (lower case, hyphenated: ``"lp-similarity"``).
+    tasks : tuple of str
+        The tasks it is meant for (:data:`TASKS`); list only those where it passes the safety test.
+    family : str
+        ``"pixel"``, ``"pyramid"``, ``"wavelet"``, ``"filtering"``, ``"deep"``, ...
+    reference : str
+        Its paper, short.
+    networks : tuple of str, optional
+        The networks a deep method runs (:mod:`imagefusion.nn.registry`), first the one whose file a
+        ``weights`` parameter replaces.
+    min_sources, max_sources : int
+        How many sources it fuses (``max_sources=None``: any number).
+    channel_rule : bool, default False
+        It can fuse the chroma with its own maps (a ``channel_rule`` keyword).
+    colour : bool, default False
+        It fuses RGB itself (the colour path passes RGB sources).
+    ranges : dict, optional
+        Each parameter's ``(low, high)`` or tuple of allowed values.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
+
     Raises
     ------
     ValueError
         A name registered twice, or a task not in :data:`TASKS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> @register_method("example-min", tasks=("mff",), family="pixel", reference="none")
+    ... def example_min(images):
+    ...     return np.min(np.stack(images), axis=0)
+    >>> get_method("example-min").tasks
+    ('mff',)
+    >>> _ = _REGISTRY.pop("example-min")
     """
     bad = set(tasks) - set(TASKS)
     if bad:
@@ -241,10 +285,25 @@ ALIASES = {"cam": "cam-fusion"}
 def get_method(name: str) -> MethodSpec:
     """Return the :class:`MethodSpec` registered as ``name`` (or an alias of it, :data:`ALIASES`).
 
+    Parameters
+    ----------
+    name : str
+        A registry name or an alias.
+
+    Returns
+    -------
+    MethodSpec
+
     Raises
     ------
     UnknownNameError
         Listing the registered names.
+
+    Examples
+    --------
+    >>> import imagefusion
+    >>> get_method("gff").family, get_method("gff").params["r1"]
+    ('filtering', 45)
     """
     try:
         return _REGISTRY[ALIASES.get(name, name)]
@@ -267,6 +326,12 @@ def list_methods(task: str | None = None) -> list[MethodSpec]:
     ------
     UnknownNameError
         ``task`` is not one of :data:`TASKS`.
+
+    Examples
+    --------
+    >>> import imagefusion
+    >>> [m.name for m in list_methods("mef")][:3]
+    ['densefuse', 'average', 'max-abs']
     """
     if task is not None and task not in TASKS:
         raise UnknownNameError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
@@ -280,10 +345,27 @@ def parse_param(spec: MethodSpec, text: str) -> tuple[str, Any]:
     Booleans accept ``true/false/1/0/yes/no``; a parameter whose default is None takes an int,
     a float, or else the string.
 
+    Parameters
+    ----------
+    spec : MethodSpec
+    text : str
+        ``key=value`` as given to ``imagefusion fuse -p``.
+
+    Returns
+    -------
+    tuple of (str, value)
+        The key and the value in the default's type.
+
     Raises
     ------
     ParameterError
         No ``=``, unknown key, or a value that does not parse as the default's type.
+
+    Examples
+    --------
+    >>> import imagefusion
+    >>> parse_param(get_method("gff"), "r1=12"), parse_param(get_method("dwt"), "consistency=no")
+    (('r1', 12), ('consistency', False))
     """
     if "=" not in text:
         raise ParameterError(f"parameter {text!r}: expected key=value")

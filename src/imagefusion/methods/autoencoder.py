@@ -58,6 +58,14 @@ def l1_norm_weights(features: Sequence[Any], radius: int = 1, *, nonnegative: bo
     Returns
     -------
     list of torch.Tensor, float32, shape (N, 1, h, w), values in [0, 1], summing to 1 over the sources.
+
+    Examples
+    --------
+    >>> import torch
+    >>> strong, weak = torch.full((1, 4, 8, 8), 3.0), torch.full((1, 4, 8, 8), 1.0)
+    >>> w = l1_norm_weights([strong, weak])
+    >>> round(float(w[0][0, 0, 4, 4]), 4), round(float(w[1][0, 0, 4, 4]), 4)  # activity 12 vs 4
+    (0.75, 0.25)
     """
     from torch.nn import functional as F
 
@@ -91,6 +99,14 @@ def weighted_sum(features: Sequence[Any], weights: Sequence[Any]) -> Any:
     Returns
     -------
     torch.Tensor, shape (N, C, h, w), the dtype of the features
+
+    Examples
+    --------
+    >>> import torch
+    >>> a, b = torch.ones(1, 2, 4, 4), torch.zeros(1, 2, 4, 4)
+    >>> w = torch.full((1, 1, 4, 4), 0.25)
+    >>> float(weighted_sum([a, b], [w, 1 - w])[0, 0, 0, 0])
+    0.25
     """
     import torch
 
@@ -212,6 +228,12 @@ def cam_channel_weights(variant: str = "paper", classifier: str | os.PathLike | 
     ------
     ParameterError
         A variant without a classifier.
+
+    Examples
+    --------
+    >>> w = cam_channel_weights("paper")
+    >>> w.shape, bool((w > 0).all() and (w < 1).all())
+    ((128,), True)
     """
     from ..nn.weights import inference_network
 
@@ -279,6 +301,15 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: 
         An unknown variant, or not exactly two sources.
     WeightsError
         Missing, unreadable or mismatched weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ir = np.zeros((64, 64), np.float32); ir[24:40, 24:40] = 0.9  # a warm target
+    >>> vi = np.tile(np.linspace(0.2, 0.8, 64, dtype=np.float32), (64, 1))
+    >>> out = cam_fusion([ir, vi])
+    >>> out.shape, out.dtype, bool(out[32, 32] > out[32, 8])  # the target stands out
+    ((64, 64), dtype('float32'), True)
     """
     _check_cam(images, variant)
     import torch
@@ -339,6 +370,14 @@ def cam_explanation(ir: np.ndarray, vi: np.ndarray, *, variant: str = "paper", c
     ------
     ParameterError
         ``variant`` has no classifier (``"l1"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ir, vi = np.random.default_rng(0).random((2, 64, 64)).astype(np.float32)
+    >>> ex = cam_explanation(ir, vi)
+    >>> ex["cam_ir"].shape, round(float(ex["cam_ir"].min()), 3), round(float(ex["cam_ir"].max()), 3)
+    ((64, 64), 0.0, 1.0)
     """
     import torch
     from torch.nn import functional as F

@@ -28,6 +28,12 @@ def average(images: Sequence[np.ndarray]) -> np.ndarray:
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> average([np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32)]).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
     """
     return as_float_stack(images).mean(axis=0)
 
@@ -50,5 +56,12 @@ def max_abs(images: Sequence[np.ndarray]) -> np.ndarray:
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([[0.2, 0.9]], np.float32); b = np.array([[0.7, 0.1]], np.float32)
+    >>> np.round(max_abs([a, b]).astype(float), 2).tolist()
+    [[0.7, 0.9]]
     """
     return select_max_abs([np.asarray(im, np.float32) for im in images])

@@ -64,6 +64,16 @@ def focus_map(
     ------
     WeightsError
         Unreadable or mismatched weights.
+
+    Examples
+    --------
+    >>> import cv2, numpy as np
+    >>> sharp = np.random.default_rng(0).random((64, 64)).astype(np.float32)
+    >>> blurred = cv2.GaussianBlur(sharp, (0, 0), 2)
+    >>> a = np.hstack([sharp[:, :32], blurred[:, 32:]]); b = np.hstack([blurred[:, :32], sharp[:, 32:]])
+    >>> w = focus_map(a, b)
+    >>> bool(w[:, :24].mean() > 0.5 > w[:, 40:].mean())  # a is in focus on the left
+    True
     """
     from ..nn.inference import cpu_threads, dense_score_map, patch_average
     from ..nn.weights import inference_network
@@ -93,6 +103,14 @@ def pyramid_blending(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, thresh
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(0).random((2, 32, 32)).astype(np.float32)
+    >>> out = pyramid_blending(a, a, np.full((32, 32), 0.3, np.float32))
+    >>> float(np.abs(out - a).max()) < 1e-5  # a source blended with itself is itself
+    True
     """
     return lp_similarity([a, b], weight_map=weight, threshold=threshold, levels=levels)
 
@@ -110,6 +128,14 @@ def decision_map(weight: np.ndarray, *, min_region: float = 0.01) -> np.ndarray:
     Returns
     -------
     ndarray, bool, shape (H, W): True where source ``a`` is chosen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.zeros((32, 32)); w[:, :16] = 0.9; w[5, 25] = 0.9  # a one-pixel island
+    >>> d = decision_map(w)
+    >>> bool(d[:, :16].all()), bool(d[5, 25])  # the island is below 1 % of the area: flipped
+    (True, False)
     """
     d = weight > 0.5
     area = max(1, int(round(min_region * d.size)))
@@ -140,6 +166,15 @@ def refined_decision_map(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, mi
     Returns
     -------
     ndarray, float32, shape (H, W), values in [0, 1]: the weight of ``a``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(0).random((2, 32, 32)).astype(np.float32)
+    >>> w = np.zeros((32, 32), np.float32); w[:, :16] = 1.0
+    >>> m = refined_decision_map(a, b, w)
+    >>> m.shape, round(float(m[:, :12].mean()), 2), round(float(m[:, 20:].mean()), 2)
+    ((32, 32), 0.9, 0.1)
     """
     d = decision_map(weight, min_region=min_region).astype(np.float32)
     initial = d * a + (1 - d) * b
@@ -160,6 +195,15 @@ def decision_map_fusion(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(0).random((2, 32, 32)).astype(np.float32)
+    >>> w = np.zeros((32, 32), np.float32); w[:, :16] = 1.0
+    >>> out = decision_map_fusion(a, b, w)
+    >>> round(float(np.abs(out[:, :8] - a[:, :8]).mean()), 2), round(float(np.abs(out[:, 24:] - b[:, 24:]).mean()), 2)
+    (0.02, 0.02)
     """
     refined = refined_decision_map(a, b, weight, min_region=min_region, radius=radius, eps=eps)
     return (refined * a + (1 - refined) * b).astype(np.float32)
@@ -257,6 +301,16 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
     similarity rule is how Liu, Chen, Cheng, Peng & Wang apply a focus CNN to infrared and visible
     images ("Infrared and visible image fusion with convolutional neural networks", IJWMIP 16(3),
     2018); measured on TNO and RoadScene beside the official networks in the docs' benchmarks.
+
+    Examples
+    --------
+    >>> import cv2, numpy as np
+    >>> sharp = np.random.default_rng(0).random((64, 64)).astype(np.float32)
+    >>> blurred = cv2.GaussianBlur(sharp, (0, 0), 2)
+    >>> a = np.hstack([sharp[:, :32], blurred[:, 32:]]); b = np.hstack([blurred[:, :32], sharp[:, 32:]])
+    >>> out = siamese_cnn([a, b])
+    >>> bool(np.abs(out - sharp)[:, 4:28].mean() < np.abs(blurred - sharp)[:, 4:28].mean())
+    True
     """
     return _fuse("siamese-cnn", images, rule, threshold, levels, min_region, weights, device, precision, tile,
                  channel_rule)
@@ -277,6 +331,16 @@ def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", thresho
                 device: str | None = None, precision: str = "auto", tile: int = 1024,
                 channel_rule: bool = False) -> Any:
     """Liu et al. 2017's CNN focus map with the refined decision map.
+
+    Examples
+    --------
+    >>> import cv2, numpy as np
+    >>> sharp = np.random.default_rng(0).random((64, 64)).astype(np.float32)
+    >>> blurred = cv2.GaussianBlur(sharp, (0, 0), 2)
+    >>> a = np.hstack([sharp[:, :32], blurred[:, 32:]]); b = np.hstack([blurred[:, :32], sharp[:, 32:]])
+    >>> out = cnn_liu2017([a, b])
+    >>> bool(np.abs(out - sharp)[:, 4:28].mean() < np.abs(blurred - sharp)[:, 4:28].mean())
+    True
     """
     return _fuse("cnn-liu2017", images, rule, threshold, levels, min_region, weights, device, precision, tile,
                  channel_rule)
