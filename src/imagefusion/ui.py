@@ -187,6 +187,11 @@ def build_app(device: str | None = None) -> Any:
     ------
     DependencyError
         Gradio is not installed (``pip install "imagefusion[ui]"``).
+
+    Examples
+    --------
+    >>> type(build_app()).__name__  # launch() serves it
+    'Blocks'
     """
     import importlib.util
 
@@ -264,10 +269,33 @@ def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False
     """Serve the page: on ``host`` (127.0.0.1 by default), ``port`` (Gradio's choice by default), a public
     Gradio link only with ``share``. Returns the app (with ``block=False``, while it serves).
 
+    Parameters
+    ----------
+    host : str, default "127.0.0.1"
+        Address to serve on (this machine only, unless another is given).
+    port : int, optional
+        Port (Gradio's choice by default: 7860 or the next free one).
+    share : bool, default False
+        Also open a public Gradio link.
+    block : bool, default True
+        Serve until interrupted; ``False`` returns while it serves (close it with ``app.close()``).
+    device : str, optional
+        ``cpu``, ``cuda`` or ``auto`` for the deep methods.
+
+    Returns
+    -------
+    gradio.Blocks
+
     Raises
     ------
     DependencyError
         Gradio is not installed.
+
+    Examples
+    --------
+    >>> app = launch(port=None, block=False)
+    >>> app.close()  # doctest: +ELLIPSIS
+    Closing server running on port: ...
     """
     app = build_app(device)
     app.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,

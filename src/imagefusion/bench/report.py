@@ -20,7 +20,29 @@ __all__ = ["write_reports", "markdown_report", "html_report", "results_csv", "bo
 
 
 def results_csv(result: BenchResult) -> str:
-    """Per-image values: ``dataset,method,image,ms,rss_mib,<metric>...``."""
+    """Per-image values: ``dataset,method,image,ms,rss_mib,<metric>...``.
+
+    Parameters
+    ----------
+    result : BenchResult
+
+    Returns
+    -------
+    str
+        CSV text with a header line.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> results_csv(result).splitlines()[0]
+    'dataset,method,image,ms,rss_mib,en'
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = ["dataset", "method", "image", "ms", "rss_mib", *result.metrics]
@@ -99,7 +121,28 @@ def _intro(result: BenchResult) -> list[str]:
 
 
 def markdown_report(result: BenchResult) -> str:
-    """The report as Markdown: one table per dataset."""
+    """The report as Markdown: one table per dataset.
+
+    Parameters
+    ----------
+    result : BenchResult
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> "| average |" in markdown_report(result)
+    True
+    """
     lines = ["# imagefusion bench", "", *(_intro(result)), ""]
     for ds in result.datasets:
         n = len(result.pairs[ds])
@@ -127,7 +170,31 @@ def _fig_png(fig) -> bytes:
 
 
 def box_plots(result: BenchResult, dataset: str) -> bytes:
-    """PNG: one box plot per metric, the methods side by side (per-image values)."""
+    """PNG: one box plot per metric, the methods side by side (per-image values).
+
+    Parameters
+    ----------
+    result : BenchResult
+    dataset : str
+        A dataset's folder name.
+
+    Returns
+    -------
+    bytes
+        A PNG file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> box_plots(result, "set")[1:4]  # a PNG file's signature
+    b'PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -155,7 +222,29 @@ def box_plots(result: BenchResult, dataset: str) -> bytes:
 
 def speed_quality_plot(result: BenchResult) -> bytes:
     """PNG: median milliseconds per pair (log scale) against mean rank, one point per method and
-    dataset."""
+    dataset.
+
+    Parameters
+    ----------
+    result : BenchResult
+
+    Returns
+    -------
+    bytes
+        A PNG file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en", "ssim"], report=False)
+    >>> speed_quality_plot(result)[1:4]  # a PNG file's signature
+    b'PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -179,7 +268,33 @@ def speed_quality_plot(result: BenchResult) -> bytes:
 
 
 def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> bytes:
-    """PNG: the sources and every method's result side by side, with a zoomed centre crop below."""
+    """PNG: the sources and every method's result side by side, with a zoomed centre crop below.
+
+    Parameters
+    ----------
+    result : BenchResult
+    dataset : str
+        A dataset's folder name.
+    image : str, optional
+        A pair's name (default: the dataset's first).
+
+    Returns
+    -------
+    bytes
+        A PNG file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> image_grid(result, "set")[1:4]  # a PNG file's signature
+    b'PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -223,7 +338,31 @@ def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
 
     A small script records, once the page has loaded, how many tables it has and how many images
     decoded (``data-tables`` / ``data-images-loaded`` on ``<body>``), so a headless browser can check
-    the rendering."""
+    the rendering.
+
+    Parameters
+    ----------
+    result : BenchResult
+    figures : dict of str to bytes
+        PNG figures by file name (``box_<dataset>.png``, ``speed_quality.png``, ``grid_<dataset>.png``).
+
+    Returns
+    -------
+    str
+        One HTML page, the figures embedded as data URIs.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> html_report(result, {})[:15]
+    '<!DOCTYPE html>'
+    """
     esc = html.escape
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>imagefusion bench</title>",
@@ -260,7 +399,32 @@ def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
 
 def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
     """Write ``results.csv``, ``report.md``, ``report.html`` and ``plots/*.png`` into ``out``
-    (atomically). Returns the paths by kind."""
+    (atomically). Returns the paths by kind.
+
+    Parameters
+    ----------
+    result : BenchResult
+        What :func:`~imagefusion.bench.runner.run_bench` returned.
+    out : path
+        The bench's output folder.
+
+    Returns
+    -------
+    dict of str to Path
+        The files written, by kind.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en", "ssim"], report=False)
+    >>> sorted(p.name for p in write_reports(result, root / "out").values())[:3]
+    ['box_set.png', 'grid_set.png', 'report.html']
+    """
     import hashlib
 
     out = Path(out)

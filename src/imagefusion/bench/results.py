@@ -32,6 +32,12 @@ class MethodSummary:
     left_out : dict of str to int
         Per metric, how many images had a NaN or infinite value and were left out of the mean (only
         metrics with some).
+
+    Examples
+    --------
+    >>> s = MethodSummary("lp", "tno", 12.5, 80.0, {"en": (6.8, 0.3)}, mean_rank=1.5)
+    >>> s.method, s.metrics["en"][0], s.left_out
+    ('lp', 6.8, {})
     """
 
     method: str
@@ -68,6 +74,18 @@ class BenchResult:
         Every fused image scored.
     notes : list of str
         What the run could not include, e.g. a results folder without a dataset.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> from imagefusion.bench import run_bench
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub, v in (("ir", 0.2), ("vi", 0.7)):
+    ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
+    >>> result = run_bench(["average"], [root / "set"], root / "out", metrics=["en"], report=False)
+    >>> result.methods, result.datasets, [round(r["en"], 3) for r in result.rows]
+    (['average'], ['set'], [0.201])
     """
 
     methods: list[str]
@@ -98,7 +116,25 @@ class BenchResult:
 
 
 def metric_sort_key(metric: str) -> Callable[[float], float]:
-    """A key under which smaller is better for ``metric`` (its direction, or distance to its ideal)."""
+    """A key under which smaller is better for ``metric`` (its direction, or distance to its ideal).
+
+    Parameters
+    ----------
+    metric : str
+        A metric's registry name.
+
+    Returns
+    -------
+    callable
+        ``key(value) -> float``: smaller is better (values of higher-is-better metrics negated; of
+        metrics with an ideal value, the distance to it).
+
+    Examples
+    --------
+    >>> import imagefusion.metrics
+    >>> metric_sort_key("en")(7.0) < metric_sort_key("en")(6.0), metric_sort_key("rmse")(0.1)
+    (True, 0.1)
+    """
     spec = get_metric(metric)
     if spec.ideal is not None:
         return lambda v: abs(v - spec.ideal)

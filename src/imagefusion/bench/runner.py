@@ -40,7 +40,17 @@ CACHE_VERSION = 2  # bumped when a method's output changes (2: the chroma of cha
 
 
 def cpu_name() -> str:
-    """The CPU model from ``/proc/cpuinfo``, or what :mod:`platform` knows."""
+    """The CPU model from ``/proc/cpuinfo``, or what :mod:`platform` knows.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> isinstance(cpu_name(), str)
+    True
+    """
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
@@ -52,7 +62,22 @@ def cpu_name() -> str:
 
 
 def machine_description(gpu: str | None = None) -> str:
-    """``"<CPU model>, <n> cores"`` (see :func:`cpu_name`), plus the GPU if given."""
+    """``"<CPU model>, <n> cores"`` (see :func:`cpu_name`), plus the GPU if given.
+
+    Parameters
+    ----------
+    gpu : str, optional
+        The GPU's name, where one was used.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> machine_description().endswith("no GPU")
+    True
+    """
     text = f"{cpu_name()}, {os.cpu_count()} cores"
     return f"{text}; GPU: {gpu}" if gpu else f"{text}; no GPU"
 
@@ -190,12 +215,28 @@ def select_methods(methods: str | Sequence[str], task: str | None = None) -> lis
     """Resolve ``"all"`` or a list of labels (optionally restricted to a task) to method labels;
     ``"all"`` in a list expands there to every registered method (of the task).
 
+    Parameters
+    ----------
+    methods : "all" or list of str
+        Registry names, labels ``NAME:KEY=VALUE``, ``results:FOLDER``, or ``"all"``.
+    task : str, optional
+        Keep only the task's methods.
+
+    Returns
+    -------
+    list of str
+
     Raises
     ------
     UnknownNameError
         An unknown method.
     ParameterError
         An unknown task, or no method left.
+
+    Examples
+    --------
+    >>> select_methods(["lp", "gff", "mertens"], task="ivif")
+    ['lp', 'gff']
     """
     if task is not None and task not in TASKS:
         raise ParameterError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
@@ -240,7 +281,30 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
 
 
 def cache_key(method: str, weights_hash: str, params: dict[str, Any], source_hashes: Sequence[str]) -> str:
-    """The cache key of one fused result: SHA-256 of (method, weights hash, parameters, sources)."""
+    """The cache key of one fused result: SHA-256 of (method, weights hash, parameters, sources).
+
+    Parameters
+    ----------
+    method : str
+        The registry name.
+    weights_hash : str
+        SHA-256 of the weights files ("" for classical methods).
+    params : dict
+        The method's parameters (defaults filled in).
+    source_hashes : sequence of str
+        SHA-256 of each source file.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Examples
+    --------
+    >>> a = cache_key("lp", "", {"levels": 4}, ["ab12", "cd34"])
+    >>> len(a), a == cache_key("lp", "", {"levels": 5}, ["ab12", "cd34"])
+    (64, False)
+    """
     blob = json.dumps({"v": CACHE_VERSION, "method": method, "weights": weights_hash,
                        "params": {k: repr(v) for k, v in sorted(params.items())}, "sources": list(source_hashes)},
                       sort_keys=True)
@@ -416,6 +480,22 @@ def run_bench(
         More than one worker or a scheduler, and Dask is not installed.
     OutputError
         The scheduler cannot be reached.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> rng = np.random.default_rng(0)
+    >>> for name in ("p1", "p2"):
+    ...     for sub in ("ir", "vi"):
+    ...         _ = write_image(root / "set" / sub / f"{name}.png", rng.random((32, 32)))
+    >>> result = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en", "qabf"], report=False)
+    >>> [(s.method, round(s.metrics["qabf"][0], 3)) for s in result.summaries]
+    [('average', 0.296), ('lp', 0.307)]
+    >>> again = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en", "qabf"], report=False)
+    >>> again.fusions_run  # cached: nothing fused again
+    0
     """
     t_start = time.perf_counter()
     if workers < 1:

@@ -60,6 +60,14 @@ class SafetyReport:
     nan : int
         Number of NaN values.
     mean_margin : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.full((16, 16), 0.3), np.full((16, 16), 0.6)
+    >>> report = safety_check(np.full((16, 16), 0.45), [a, b])
+    >>> report.ok, round(report.mean, 2)
+    (True, 0.45)
     """
 
     clipped: float
