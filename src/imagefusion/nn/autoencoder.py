@@ -46,6 +46,16 @@ class DenseFuseNet(nn.Module):
     ``encoder(x)``: (N, 1, H, W) float in [0, 1] → (N, 64, H, W) features (ReLU, ≥ 0);
     ``decoder(f)``: (N, 64, H, W) → (N, 1, H, W) (linear output, about [0, 1]);
     ``forward(x) = decoder(encoder(x))``. Any H, W ≥ 1 (3×3 convs with zero padding, no stride).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = DenseFuseNet().eval()
+    >>> with torch.no_grad():
+    ...     phi = net.encoder(torch.zeros(1, 1, 32, 40))
+    ...     out = net.decoder(phi)
+    >>> tuple(phi.shape), tuple(out.shape)  # 64 feature channels at full resolution
+    ((1, 64, 32, 40), (1, 1, 32, 40))
     """
 
     stride = 1
@@ -84,6 +94,17 @@ class CamEncoder(nn.Module):
 
     Input (N, 1, H, W) in [−1, 1] with H, W multiples of 4 (pad first; see
     :func:`imagefusion.nn.inference.fuse_features`); output (N, 128, H/4, W/4), ≥ 0.
+
+    Parameters
+    ----------
+    widths : tuple of int, default (32, 64, 64, 128, 128)
+        Output channels of the five convolutions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(CamEncoder()(torch.zeros(1, 1, 64, 64)).shape)
+    (1, 128, 16, 16)
     """
 
     channels = 128
@@ -110,6 +131,17 @@ class CamDecoder(nn.Module):
     ×2 bilinear, conv 32→16, conv 1×1 16→1 with tanh.
 
     Input (N, 128, h, w); output (N, 1, 4h, 4w) in (−1, 1).
+
+    Parameters
+    ----------
+    channels : int, default 128
+        Input feature channels.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(CamDecoder()(torch.zeros(1, 128, 16, 16)).shape)
+    (1, 1, 64, 64)
     """
 
     def __init__(self, channels: int = 128) -> None:
@@ -135,6 +167,15 @@ class CamAutoencoder(nn.Module):
     """The CAM paper's autoencoder (:class:`CamEncoder` + :class:`CamDecoder`).
 
     ``forward(x)``: (N, 1, H, W) in [−1, 1], H and W multiples of 4 → (N, 1, H, W) in (−1, 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = CamAutoencoder().eval()
+    >>> with torch.no_grad():
+    ...     out = net(torch.zeros(1, 1, 64, 64))
+    >>> tuple(out.shape)
+    (1, 1, 64, 64)
     """
 
     stride = 4
@@ -153,7 +194,19 @@ class CamAutoencoder(nn.Module):
 class DepthwiseClassBlock(nn.Module):
     """Six depth-wise 3×3 conv layers: two in series, then four parallel branches (dilation 1, 2,
     3, 4) averaged; ReLU after each. (N, C, h, w) → (N, C, h, w); channel k depends only on input
-    channel k."""
+    channel k.
+
+    Parameters
+    ----------
+    channels : int
+        Feature channels (kept: the convolutions are depth-wise).
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(DepthwiseClassBlock(128)(torch.zeros(1, 128, 16, 16)).shape)
+    (1, 128, 16, 16)
+    """
 
     def __init__(self, channels: int) -> None:
         super().__init__()
@@ -174,6 +227,15 @@ class FWANet(nn.Module):
     ``forward(x)`` returns the logit ``z``, shape (N,), for input (N, 1, H, W) in [−1, 1];
     ``features(x)`` the block's output φ (N, C, H/4, W/4); :meth:`class_weights` the per-channel
     class weights (W_ir, W_vi), each shape (C,).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = FWANet().eval()
+    >>> with torch.no_grad():
+    ...     logits = net(torch.zeros(2, 1, 64, 64))
+    >>> tuple(logits.shape)
+    (2,)
     """
 
     def __init__(self) -> None:

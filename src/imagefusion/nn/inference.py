@@ -43,10 +43,19 @@ def select_device(device: str | torch.device | None = None) -> torch.device:
         ``None`` or ``"cpu"``: the CPU (the default everywhere in imagefusion). ``"auto"``: CUDA when
         present, else the CPU. Anything else is passed to :class:`torch.device` (``"cuda:1"``).
 
+    Returns
+    -------
+    torch.device
+
     Raises
     ------
     ParameterError
         A device torch does not know, or a CUDA device asked for where torch sees none.
+
+    Examples
+    --------
+    >>> select_device(None), select_device("cpu")
+    (device(type='cpu'), device(type='cpu'))
     """
     from ..errors import ParameterError
 
@@ -84,10 +93,20 @@ def select_dtype(device: torch.device, precision: str = "auto") -> torch.dtype:
         ``"auto"``: bfloat16 on a CPU with native bfloat16 arithmetic (AMX or AVX512-BF16, about
         2× faster than float32 there) and on CUDA devices that support it, else float32.
 
+    Returns
+    -------
+    torch.dtype
+
     Raises
     ------
     ValueError
         An unknown precision.
+
+    Examples
+    --------
+    >>> import torch
+    >>> select_dtype(torch.device("cpu"), "float32")
+    torch.float32
     """
     if precision == "float32":
         return torch.float32
@@ -105,7 +124,27 @@ def select_dtype(device: torch.device, precision: str = "auto") -> torch.dtype:
 @contextmanager
 def cpu_threads(n: int | None = None) -> Iterator[None]:
     """Run the block with ``n`` torch CPU threads (default: ``IMAGEFUSION_THREADS`` or every core
-    this process may use), restoring the previous setting afterwards."""
+    this process may use), restoring the previous setting afterwards.
+
+    Parameters
+    ----------
+    n : int, optional
+        Threads for the block.
+
+    Returns
+    -------
+    context manager
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with cpu_threads(1):
+    ...     print(torch.get_num_threads())
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
     if n is None:
         env = os.environ.get("IMAGEFUSION_THREADS")
         n = int(env) if env else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -123,6 +162,25 @@ def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dty
     The model is returned as it is when it already has that device and type; otherwise a converted
     copy is returned, so the caller's model (and a cached one) never loses precision to a bfloat16
     round trip.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    device : torch.device
+    dtype : torch.dtype
+        The inference precision (:func:`select_dtype`).
+
+    Returns
+    -------
+    torch.nn.Module
+        The model, in eval mode, moved and converted (channels-last on the CPU).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = prepare_model(torch.nn.Conv2d(1, 4, 3), torch.device("cpu"), torch.float32)
+    >>> net.training, net.weight.dtype
+    (False, torch.float32)
     """
     p = next(model.parameters())
     if p.device != device or p.dtype != dtype:
@@ -185,6 +243,15 @@ def dense_score_map(
     ------
     ValueError
         Sources of different shapes, or a bad device or precision.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imagefusion.nn.weights import create_network
+    >>> a, b = np.random.default_rng(0).random((2, 64, 64)).astype(np.float32)
+    >>> scores = dense_score_map(create_network("siamese-cnn"), a, b)
+    >>> scores.shape, bool(((scores >= 0) & (scores <= 1)).all())
+    ((13, 13), True)
     """
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"two grey images of one size are needed, got shapes {a.shape} and {b.shape}")
@@ -242,6 +309,13 @@ def patch_average(scores: np.ndarray, shape: tuple[int, int], patch: int = 16, s
     ------
     ValueError
         ``patch`` is not a multiple of ``stride``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = patch_average(np.ones((5, 5), np.float32), (32, 32))
+    >>> w.shape, float(w.min()), float(w.max())
+    ((32, 32), 1.0, 1.0)
     """
     if patch % stride:
         raise ValueError(f"patch {patch} must be a multiple of stride {stride}")
@@ -305,6 +379,14 @@ def tiled_apply(
     ParameterError
         ``tile`` leaves a core of fewer than 16 pixels (or one stride) inside the halo on both sides,
         ``tile < 2·halo + 16``: such tiny tiles would take hours on an ordinary image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, b = np.random.default_rng(0).random((2, 100, 80)).astype(np.float32)
+    >>> out = tiled_apply(lambda t: (t[0] + t[1]) / 2, [a, b], tile=48, halo=8, precision="float32")
+    >>> out.shape, float(np.abs(out - (a + b) / 2).max())  # 3 × 2 tiles, seamless
+    ((100, 80), 0.0)
     """
     if not images or any(im.shape != images[0].shape or im.ndim != 2 for im in images):
         raise ValueError(f"grey images of one size are needed, got shapes {[im.shape for im in images]}")

@@ -34,6 +34,14 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0, windo
     Returns
     -------
     torch.Tensor, float32, shape (N, 1, H − window + 1, W − window + 1), values in [−1, 1]
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    >>> m = ssim_map(x, x)
+    >>> tuple(m.shape), round(float(m.mean()), 4)
+    ((1, 1, 22, 22), 1.0)
     """
     with torch.autocast(x.device.type, enabled=False):  # the moments need float32 (bfloat16 gives σ² < 0)
         return _ssim_map(x.float(), y.float(), data_range, window, sigma)
@@ -55,7 +63,26 @@ def _ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float, window: int, 
 
 
 def ssim_loss(x: torch.Tensor, y: torch.Tensor, *, data_range: float = 1.0) -> torch.Tensor:
-    """``1 − mean SSIM`` (DenseFuse's L_ssim, Li & Wu 2019, eq. 3); scalar tensor."""
+    """``1 − mean SSIM`` (DenseFuse's L_ssim, Li & Wu 2019, eq. 3); scalar tensor.
+
+    Parameters
+    ----------
+    x, y : torch.Tensor, shape (N, 1, H, W), H, W ≥ 11
+    data_range : float, default 1.0
+        Dynamic range of the values (see :func:`ssim_map`).
+
+    Returns
+    -------
+    torch.Tensor
+        A scalar, in [0, 2].
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.rand(1, 1, 32, 32, generator=torch.Generator().manual_seed(0))
+    >>> round(float(ssim_loss(x, x)), 4), float(ssim_loss(x, 1 - x)) > 1
+    (0.0, True)
+    """
     return 1.0 - ssim_map(x, y, data_range=data_range).mean()
 
 
@@ -70,6 +97,13 @@ def gradient_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     Scalar float32 tensor, ≥ 0; 0 when x − y is constant.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.zeros(1, 1, 4, 4); y = torch.zeros(1, 1, 4, 4); y[..., 2:] = 1.0  # one vertical step
+    >>> round(float(gradient_loss(x, y)), 4), float(gradient_loss(y, y))
+    (0.3333, 0.0)
     """
     x, y = x.float(), y.float()
     dx = (x[..., :, 1:] - x[..., :, :-1]) - (y[..., :, 1:] - y[..., :, :-1])

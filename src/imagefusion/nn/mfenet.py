@@ -59,6 +59,15 @@ class MFEnet(nn.Module):
     ``decoder(f)``: (N, 64, H, W) → (N, 1, H, W), ReLU output ≥ 0 (about ≤ 1; clip it at 1);
     ``forward(x) = decoder(encoder(x))``. Any H, W ≥ 1: every conv has stride 1 and zero padding
     ``dilation·(k // 2)``, so the spatial size is kept.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MFEnet().eval()
+    >>> with torch.no_grad():
+    ...     out = net(torch.zeros(1, 1, 40, 48))
+    >>> tuple(out.shape)
+    (1, 1, 40, 48)
     """
 
     stride = 1

@@ -37,6 +37,19 @@ class ResidualBottleneck(nn.Module):
     of the input (Yang et al. 2020, Table 1; He et al., CVPR 2016, Fig. 5 right).
 
     Input ``(N, C, H, W)`` float32; output ``(N, C, H − 2, W − 2)``, after ReLU.
+
+    Parameters
+    ----------
+    channels : int, default 128
+        Input and output channels.
+    bottleneck : int, default 64
+        Channels inside the block.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(ResidualBottleneck()(torch.zeros(1, 128, 10, 10)).shape)  # 'valid' 3×3: 2 pixels fewer
+    (1, 128, 8, 8)
     """
 
     def __init__(self, channels: int = 128, bottleneck: int = 64) -> None:
@@ -114,7 +127,17 @@ class _SiameseBase(nn.Module):
 
 @register_network("siamese-cnn")
 class SiameseResidualCNN(_SiameseBase):
-    """The residual Siamese CNN of Yang, Zheng & Dai 2020 (module docstring); dense stride 4."""
+    """The residual Siamese CNN of Yang, Zheng & Dai 2020 (module docstring); dense stride 4.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = SiameseResidualCNN().eval()
+    >>> with torch.no_grad():
+    ...     logits = net(torch.zeros(1, 1, 16, 16), torch.zeros(1, 1, 16, 16))
+    >>> tuple(logits.shape), net.patch_size, net.stride
+    ((1, 2, 1, 1), 16, 4)
+    """
 
     stride = 4
 
@@ -145,6 +168,15 @@ class LiuCNN(_SiameseBase):
         An int r in [1, 256]: ``fc1`` stored as two factors, an 8×8 conv 512 → r without bias and a
         1×1 conv r → 256 — a linear map of rank ≤ r (:meth:`low_rank` makes it from trained
         weights). The shipped ``cnn-liu2017`` weights use r = 32.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = LiuCNN().eval()
+    >>> with torch.no_grad():
+    ...     logits = net(torch.zeros(1, 1, 16, 16), torch.zeros(1, 1, 16, 16))
+    >>> tuple(logits.shape), net.patch_size, net.stride
+    ((1, 2, 1, 1), 16, 2)
     """
 
     stride = 2

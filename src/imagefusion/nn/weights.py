@@ -54,6 +54,13 @@ def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str
     Returns
     -------
     Path of the weights file.
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> path = save_weights(torch.nn.Conv2d(1, 2, 3), tempfile.mkdtemp() + "/net.safetensors", {"network": "demo"})
+    >>> path.name, read_model_card(path)["network"]
+    ('net.safetensors', 'demo')
     """
     from safetensors.torch import save
 
@@ -78,12 +85,35 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
     ``match_state_dict(state)`` method first adapts its layers to the file (``LiuCNN``'s factored
     ``fc1``: the file's rank is used).
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+    path : path
+        A safetensors file.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``, with the weights loaded.
+
     Raises
     ------
     WeightsError
         The file is missing or unreadable, holds tensors that are not floating point (an integer
         file would load as an all-black network), or its tensors do not fit ``model`` (the message
         names the file and the first missing, unexpected or mis-shaped tensors).
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> path = save_weights(torch.nn.Conv2d(1, 2, 3), tempfile.mkdtemp() + "/net.safetensors", {})
+    >>> type(load_weights(torch.nn.Conv2d(1, 2, 3), path)).__name__
+    'Conv2d'
+    >>> try:
+    ...     load_weights(torch.nn.Conv2d(1, 4, 3), path)
+    ... except WeightsError as exc:
+    ...     print(str(exc).split(": ", 1)[1][:60])
+    wrong shapes ['weight: file (2, 1, 3, 3) vs network (4, 1, 3
     """
     from safetensors.torch import load_file
 
@@ -121,7 +151,24 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
 
 
 def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
-    """The JSON model card beside a weights file (``{}`` when there is none)."""
+    """The JSON model card beside a weights file (``{}`` when there is none).
+
+    Parameters
+    ----------
+    path : path
+        The weights file (``NAME.safetensors``); the card is ``NAME.json`` beside it.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> from imagefusion.nn.registry import shipped_weights_path
+    >>> card = read_model_card(shipped_weights_path("densefuse"))
+    >>> card["network"]
+    'densefuse'
+    """
     card = Path(path).with_suffix(".json")
     return json.loads(card.read_text()) if card.is_file() else {}
 
@@ -138,12 +185,23 @@ def create_network(name: str, *, pretrained: bool = True, weights: str | os.Path
     weights : path, optional
         A safetensors file of one's own (from ``imagefusion train``).
 
+    Returns
+    -------
+    torch.nn.Module
+        In eval mode, on the CPU, float32.
+
     Raises
     ------
     UnknownNameError
         Unknown network name.
     WeightsError
         See :func:`load_weights` and :func:`shipped_weights_path`.
+
+    Examples
+    --------
+    >>> net = create_network("densefuse")
+    >>> type(net).__name__, net.training
+    ('DenseFuseNet', False)
     """
     _ensure_registered()
     model = network_class(name)()
@@ -169,10 +227,30 @@ def inference_network(name: str, weights: str | os.PathLike | None = None, devic
     once for the device and precision and cached (the cache notices a rewritten weights file by its
     modification time). What the deep fusion methods call; do not modify the returned network.
 
+    Parameters
+    ----------
+    name : str
+        A network's registry name (with its weight tag: ``cam-fwa.no-ldf``).
+    weights : path, optional
+        A safetensors file instead of the shipped weights.
+    device : str, optional
+        See :func:`~imagefusion.nn.inference.select_device`.
+    precision : {"auto", "float32", "bfloat16"}, default "auto"
+
+    Returns
+    -------
+    torch.nn.Module
+
     Raises
     ------
     UnknownNameError, WeightsError
         See :func:`create_network`.
+
+    Examples
+    --------
+    >>> net = inference_network("densefuse")
+    >>> net is inference_network("densefuse")  # cached
+    True
     """
     if not weights:
         return _inference_network(name, None, 0.0, device, precision)
