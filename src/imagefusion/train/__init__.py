@@ -80,10 +80,48 @@ def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root
     """Train network ``method`` with its registered trainer and write its weights and model card to
     ``out``; returns the model card.
 
+    Parameters
+    ----------
+    method : str
+        A trainable network (:func:`~imagefusion.train.registry.list_trainers`).
+    config : TrainConfig
+        From :func:`load_config` (the trainer's defaults, a config file, overrides).
+    out : path
+        Output folder: ``checkpoint.pt``, ``log.csv``, ``loss.png``, ``NAME.safetensors`` and its
+        model card ``NAME.json``.
+    data_root : path
+        The ``shared/data`` folder (training sets only are read; evaluation sets are refused).
+    max_images : int, optional
+        Use only this many training images (smoke runs).
+    resume : bool, default True
+        Continue from ``out/checkpoint.pt`` when it exists.
+    command : str
+        The command line, for the model card.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    dict
+        The model card.
+
     Raises
     ------
     UnknownNameError
         ``method`` is not trainable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from skimage import data
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for i, im in enumerate((data.camera(), data.astronaut(), data.coffee(), data.chelsea())):
+    ...     _ = write_image(root / "natural/bsds500/images" / ("val" if i == 3 else "train") / f"{i}.png", im)
+    >>> cfg = load_config("siamese-cnn", epochs=1, steps_per_epoch=2, batch_size=8, val_size=16)
+    >>> card = train("siamese-cnn", cfg, root / "run", data_root=root, progress=False)
+    >>> card["network"], card["steps"], sorted(p.name for p in (root / "run").iterdir())
+    ('siamese-cnn', 2, ['checkpoint.pt', 'log.csv', 'loss.png', 'siamese-cnn.json', 'siamese-cnn.safetensors'])
     """
     return get_trainer(method).func(method, config, out, data_root=data_root, max_images=max_images,
                                     resume=resume, command=command, progress=progress)

@@ -106,6 +106,12 @@ def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *,
         ``freeze`` is not ``"encoder"`` or empty.
     WeightsError
         ``init`` cannot be read or does not fit the network.
+
+    Examples
+    --------
+    >>> from imagefusion.train.registry import get_trainer
+    >>> get_trainer("densefuse").func is train_autoencoder  # run it through imagefusion.train.train
+    True
     """
     import_networks()
     extra = config.extra
@@ -209,6 +215,15 @@ def fwa_loss(model: torch.nn.Module, x: torch.Tensor, label: torch.Tensor, alpha
     -------
     loss : scalar tensor
     logits : (N,) tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from imagefusion.nn.autoencoder import FWANet
+    >>> _ = torch.manual_seed(0)
+    >>> loss, logits = fwa_loss(FWANet(), torch.zeros(2, 1, 32, 32), torch.tensor([1.0, 0.0]), alpha=0.0)
+    >>> tuple(logits.shape), round(float(loss.detach()), 2)  # untrained: about ln 2
+    ((2,), 0.69)
     """
     phi = model.features(x).float()
     logits = model.fc(phi.mean((2, 3)))[:, 0]
@@ -243,6 +258,12 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
     ------
     WeightsError
         The autoencoder weights are missing or do not fit.
+
+    Examples
+    --------
+    >>> from imagefusion.train.registry import get_trainer
+    >>> get_trainer("cam-fwa.no-ldf").func is train_fwa, get_trainer("cam-fwa.no-ldf").extras["ldf_weight"]
+    (True, 0.0)
     """
     import_networks()
     extra = config.extra

@@ -49,7 +49,26 @@ EVALUATION_SETS = ("mff/lytro", "mff/mffw", "mff/classic", "ivif/tno", "ivif/roa
 
 
 def check_not_evaluation_set(folder: str | os.PathLike) -> None:
-    """Raise :class:`ValueError` if ``folder`` is (inside) one of :data:`EVALUATION_SETS`."""
+    """Raise :class:`ValueError` if ``folder`` is (inside) one of :data:`EVALUATION_SETS`.
+
+    Parameters
+    ----------
+    folder : path
+
+    Raises
+    ------
+    ValueError
+        ``folder`` is, or lies inside, an evaluation set.
+
+    Examples
+    --------
+    >>> check_not_evaluation_set("data/ivif/roadscene-full")  # a training set: nothing happens
+    >>> try:
+    ...     check_not_evaluation_set("data/mff/lytro")
+    ... except ValueError as exc:
+    ...     print(str(exc)[:40])
+    data/mff/lytro: mff/lytro is an evaluati
+    """
     parts = Path(folder).resolve().as_posix()
     for name in EVALUATION_SETS:
         if f"/{name}/" in parts + "/":
@@ -60,10 +79,30 @@ def list_images(folder: str | os.PathLike, exclude: Sequence[str] = ()) -> list[
     """Image files under ``folder`` (recursive, sorted), without those whose path relative to
     ``folder`` minus the extension is in ``exclude`` (e.g. ``"val/41033"``).
 
+    Parameters
+    ----------
+    folder : path
+    exclude : sequence of str, optional
+        Paths relative to ``folder`` without the extension.
+
+    Returns
+    -------
+    list of Path
+
     Raises
     ------
     InvalidImageError
         ``folder`` is not a folder or holds no images.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("train/1", "train/2", "val/3"):
+    ...     _ = write_image(root / f"{name}.png", np.zeros((4, 4)))
+    >>> [p.stem for p in list_images(root, exclude=["train/2"])]
+    ['1', '3']
     """
     root = Path(folder)
     if not root.is_dir():
@@ -82,9 +121,23 @@ def list_images(folder: str | os.PathLike, exclude: Sequence[str] = ()) -> list[
 def split_train_val(paths: Sequence[Path], val_fraction: float = 0.1, seed: int = 0) -> tuple[list[Path], list[Path]]:
     """Deterministic split by a hash of each file name and ``seed`` (stable when files are added).
 
+    Parameters
+    ----------
+    paths : sequence of Path
+    val_fraction : float, default 0.1
+        Share held out for validation, about.
+    seed : int, default 0
+
     Returns
     -------
     train, val : list of Path
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> train, val = split_train_val([Path(f"{i}.png") for i in range(100)], 0.2)
+    >>> len(train) + len(val), 10 < len(val) < 30, split_train_val([Path("a.png"), Path("b.png")])[1] == []
+    (100, True, True)
     """
     def u(p: Path) -> float:
         h = hashlib.sha256(f"{seed}:{p.name}".encode()).digest()
@@ -101,9 +154,24 @@ def bsds500_images(data_root: str | os.PathLike) -> tuple[list[Path], list[Path]
     Training: the ``train`` and ``test`` folders; validation: ``val``; both without
     :data:`BSDS500_TEST_OVERLAP`.
 
+    Parameters
+    ----------
+    data_root : path
+        The ``shared/data`` folder.
+
     Returns
     -------
     train, val : list of Path (390 and 99 files for the full set)
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("train/1", "test/2", "val/3", "val/41033"):
+    ...     _ = write_image(root / "natural/bsds500/images" / f"{name}.png", np.zeros((4, 4)))
+    >>> [[p.stem for p in part] for part in bsds500_images(root)]  # val/41033 is an evaluation image
+    [['2', '1'], ['3']]
     """
     root = Path(data_root) / "natural" / "bsds500" / "images"
     files = list_images(root, exclude=BSDS500_TEST_OVERLAP)
@@ -116,6 +184,11 @@ def roadscene_training_names(data_root: str | os.PathLike) -> list[str]:
     """File names of the RoadScene pairs that may be used for training: ``ivif/roadscene-full``
     without the 50 pairs of the ``ivif/roadscene`` test set (shared/data README).
 
+    Parameters
+    ----------
+    data_root : path
+        The ``shared/data`` folder.
+
     Returns
     -------
     list of str, sorted (171 names for the full set)
@@ -124,6 +197,18 @@ def roadscene_training_names(data_root: str | os.PathLike) -> list[str]:
     ------
     InvalidImageError
         ``ivif/roadscene-full`` is missing or not a paired folder.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for sub in ("ir", "vi"):
+    ...     for n in ("FLIR_1", "FLIR_2"):
+    ...         _ = write_image(root / "ivif/roadscene-full" / sub / f"{n}.png", np.zeros((4, 4)))
+    ...     _ = write_image(root / "ivif/roadscene" / sub / "FLIR_2.png", np.zeros((4, 4)))  # a test pair
+    >>> roadscene_training_names(root)
+    ['FLIR_1.png']
     """
     root = Path(data_root) / "ivif"
     full = find_pairs(root / "roadscene-full").pairs
@@ -162,6 +247,19 @@ def medical_training_images(data_root: str | os.PathLike, val_fraction: float = 
     ------
     InvalidImageError
         A set is missing or is not a paired folder.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for s, src in (("pet-mri", "pet"), ("spect-mri", "spect")):
+    ...     for i in range(10):
+    ...         for sub in ("mri", src):
+    ...             _ = write_image(root / "medical" / s / sub / f"{i}.png", np.zeros((4, 4)))
+    >>> train, val = medical_training_images(root)
+    >>> len(train) + len(val), len(val) % 2  # both slices of a pair fall on the same side
+    (40, 0)
     """
     train: list[Path] = []
     val: list[Path] = []
@@ -175,7 +273,25 @@ def medical_training_images(data_root: str | os.PathLike, val_fraction: float = 
 
 
 def load_grey(path: str | os.PathLike) -> np.ndarray:
-    """An image as grey float32 in [0, 1], shape (H, W): the Y of YCbCr for colour files."""
+    """An image as grey float32 in [0, 1], shape (H, W): the Y of YCbCr for colour files.
+
+    Parameters
+    ----------
+    path : path
+        An image file.
+
+    Returns
+    -------
+    ndarray, float32, (H, W), values in [0, 1]
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from imagefusion.io import write_image
+    >>> p = write_image(tempfile.mkdtemp() + "/red.png", np.dstack([np.ones((2, 2)), np.zeros((2, 2)), np.zeros((2, 2))]))
+    >>> round(float(load_grey(p)[0, 0]), 3)  # the Y of pure red
+    0.299
+    """
     im = read_image(path)
     return im if im.ndim == 2 else np.ascontiguousarray(rgb_to_ycbcr(im)[..., 0])
 
@@ -192,6 +308,13 @@ def random_patches(images: Sequence[np.ndarray], n: int, size: int, rng: np.rand
     Returns
     -------
     ndarray, shape (n, size, size[, C]), the images' dtype
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.arange(100, dtype=np.float32).reshape(10, 10)
+    >>> random_patches([img], 3, 4, np.random.default_rng(0)).shape
+    (3, 4, 4)
     """
     idx = rng.integers(0, len(images), n)
     out = []
@@ -212,6 +335,14 @@ class SingleImageDataset:
     paths : sequence of path
     grey : bool, default True
         Load the Y channel (float32 [0, 1], (H, W)); else RGB/grey as stored.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> p = write_image(pathlib.Path(tempfile.mkdtemp()) / "a.png", np.random.default_rng(0).random((32, 32)))
+    >>> SingleImageDataset([p]).patches(5, 16, np.random.default_rng(0)).shape
+    (5, 16, 16)
     """
 
     paths: Sequence[Path]
@@ -243,6 +374,17 @@ class PairedFolderDataset:
     ------
     ValueError
         ``root`` is an evaluation set (:func:`check_not_evaluation_set`).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from imagefusion.io import write_image
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "roadscene-full"
+    >>> for sub in ("ir", "vi"):
+    ...     _ = write_image(root / sub / "p1.png", np.zeros((8, 8)))
+    >>> ds = PairedFolderDataset(root)
+    >>> len(ds), ds.sources, ds.patches(3, 4, np.random.default_rng(0)).shape
+    (1, ['ir', 'vi'], (3, 2, 4, 4))
     """
 
     root: Path
@@ -276,9 +418,26 @@ def blur_stack(image: np.ndarray, levels: int = 5, sigma: float = 2.0, ksize: in
     """The image and ``levels`` successively Gaussian-blurred copies (Liu et al., Information
     Fusion 36, 2017, Section 3.2: σ = 2, 7×7 window, applied 1 to 5 times).
 
+    Parameters
+    ----------
+    image : ndarray, float32, (H, W), values in [0, 1]
+    levels : int, default 5
+        Blurred copies.
+    sigma : float, default 2.0
+    ksize : int, default 7
+        The Gaussian window's side.
+
     Returns
     -------
     ndarray, float32, shape (levels + 1, H, W); index 0 is the image itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.random.default_rng(0).random((32, 32)).astype(np.float32)
+    >>> stack = blur_stack(img, 3)
+    >>> stack.shape, [round(float(s.std()), 3) for s in stack]  # each level smoother
+    ((4, 32, 32), [0.286, 0.046, 0.032, 0.025])
     """
     out = [np.asarray(image, np.float32)]
     for _ in range(levels):
@@ -302,6 +461,14 @@ class MultiFocusPatchPairs:
         Blur levels (see :func:`blur_stack`).
     size : int, default 16
     both_blurred : float, default 0.25
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pairs = MultiFocusPatchPairs([np.random.default_rng(0).random((64, 64)).astype(np.float32)])
+    >>> a, b, label = pairs.sample(4, np.random.default_rng(1))
+    >>> a.shape, b.shape, label.shape
+    ((4, 1, 16, 16), (4, 1, 16, 16), (4,))
     """
 
     def __init__(self, images: Sequence[np.ndarray], levels: int = 5, size: int = 16, both_blurred: float = 0.25) -> None:
@@ -358,6 +525,15 @@ def synthetic_multifocus_pair(image: np.ndarray, mask: np.ndarray, sigma: float 
     Returns
     -------
     a, b : ndarray, float32, same shape as ``image``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.random.default_rng(0).random((32, 32)).astype(np.float32)
+    >>> mask = np.zeros((32, 32), bool); mask[:, :16] = True
+    >>> a, b = synthetic_multifocus_pair(img, mask)
+    >>> bool(np.array_equal(a[mask], img[mask])), bool(np.array_equal(b[~mask], img[~mask]))
+    (True, True)
     """
     blurred = np.asarray(image, np.float32)
     for _ in range(repeats):

@@ -65,6 +65,12 @@ class TrainConfig:
         torch CPU threads (default: all cores).
     extra : dict
         Method-specific settings (blur levels, patch size, ...).
+
+    Examples
+    --------
+    >>> cfg = TrainConfig(epochs=2, batch_size=8)
+    >>> cfg.epochs, cfg.steps_per_epoch, cfg.device
+    (2, 500, 'cpu')
     """
 
     epochs: int = 10
@@ -93,7 +99,24 @@ class TrainConfig:
 @dataclass
 class StepOutput:
     """What a loss function returns for one batch: the loss to minimise and the number of correct
-    predictions (for an accuracy column; ``None`` when the task has no classes)."""
+    predictions (for an accuracy column; ``None`` when the task has no classes).
+
+    Parameters
+    ----------
+    loss : torch.Tensor
+        A scalar, the loss to minimise.
+    correct : int, optional
+        Correct predictions in the batch (classifiers).
+    count : int, default 1
+        Samples in the batch, for the accuracy.
+
+    Examples
+    --------
+    >>> import torch
+    >>> out = StepOutput(torch.tensor(0.5), correct=7, count=8)
+    >>> float(out.loss), out.correct / out.count
+    (0.5, 0.875)
+    """
 
     loss: torch.Tensor
     correct: int | None = None
@@ -106,7 +129,24 @@ def _lr_at(cfg: TrainConfig, step: int) -> float:
 
 
 def plot_losses(rows: list[dict[str, Any]], path: Path, title: str) -> None:
-    """Write the training/validation loss curve of ``rows`` (``log.csv`` rows) as a PNG."""
+    """Write the training/validation loss curve of ``rows`` (``log.csv`` rows) as a PNG.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``log.csv`` rows: ``epoch``, ``train_loss``, ``val_loss`` (and ``val_acc``).
+    path : path
+        The PNG to write (atomically).
+    title : str
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "loss.png"
+    >>> plot_losses([{"epoch": 1, "train_loss": 0.5, "val_loss": 0.6}, {"epoch": 2, "train_loss": 0.3, "val_loss": 0.4}], p, "demo")
+    >>> p.read_bytes()[1:4]
+    b'PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,6 +239,22 @@ def fit(
     -------
     dict
         The model card written beside the weights.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, torch
+    >>> _ = torch.manual_seed(0)
+    >>> def sample(rng, n):  # learn y = x1 + x2
+    ...     x = rng.random((n, 2)).astype(np.float32)
+    ...     return x, x.sum(1, keepdims=True)
+    >>> def step(model, batch, device):
+    ...     x, y = (torch.from_numpy(v).to(device) for v in batch)
+    ...     return StepOutput(torch.mean((model(x) - y) ** 2))
+    >>> cfg = TrainConfig(epochs=2, steps_per_epoch=100, batch_size=16, lr=0.05, val_size=32)
+    >>> card = fit("demo-linear", torch.nn.Linear(2, 1), sample=sample, step=step, config=cfg,
+    ...            out=tempfile.mkdtemp(), val_batch=sample(np.random.default_rng(1), 32), progress=False)
+    >>> card["steps"], card["final"]["val_loss"] < 0.01
+    (200, True)
     """
     from tqdm import tqdm
 

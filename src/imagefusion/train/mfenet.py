@@ -35,6 +35,13 @@ def mfenet_loss(output: torch.Tensor, target: torch.Tensor, alpha: float = 6.0) 
     Returns
     -------
     Scalar float32 tensor ≥ 0.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.rand(2, 1, 16, 16, generator=torch.Generator().manual_seed(0))
+    >>> float(mfenet_loss(x, x)), float(mfenet_loss(x, 1 - x)) > 0
+    (0.0, True)
     """
     return F.mse_loss(output.float(), target.float()) + alpha * gradient_loss(output, target)
 
@@ -66,6 +73,12 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     ------
     InvalidImageError
         A training set is missing.
+
+    Examples
+    --------
+    >>> from imagefusion.train.registry import get_trainer
+    >>> get_trainer("mfenet").func is train_mfenet  # run it through imagefusion.train.train
+    True
     """
     import_networks()
     extra = config.extra

@@ -38,6 +38,13 @@ class TrainerSpec:
         The trainer's own settings and their defaults (``TrainConfig.extra``).
     summary : str
         One line: what it trains on.
+
+    Examples
+    --------
+    >>> import imagefusion.train
+    >>> spec = get_trainer("densefuse")
+    >>> spec.name, spec.summary[:30]
+    ('densefuse', 'grey natural images (BSDS500) ')
     """
 
     name: str
@@ -129,5 +136,16 @@ def get_trainer(name: str) -> TrainerSpec:
 
 
 def list_trainers() -> list[TrainerSpec]:
-    """Every registered trainer, in registration order."""
+    """Every registered trainer, in registration order.
+
+    Returns
+    -------
+    list of TrainerSpec
+
+    Examples
+    --------
+    >>> import imagefusion.train
+    >>> [t.name for t in list_trainers()]
+    ['densefuse', 'cam-ae', 'cam-fwa', 'cam-fwa.no-ldf', 'mfenet', 'siamese-cnn', 'cnn-liu2017']
+    """
     return list(_TRAINERS.values())

@@ -68,6 +68,12 @@ def train_siamese(
     ------
     ParameterError
         ``fc1_rank`` for ``siamese-cnn``, or outside [0, 256].
+
+    Examples
+    --------
+    >>> from imagefusion.train.registry import get_trainer
+    >>> get_trainer("siamese-cnn").func is train_siamese, get_trainer("cnn-liu2017").func is train_siamese
+    (True, True)
     """
     import_networks()
     extra = config.extra
