@@ -1,4 +1,9 @@
-"""The ``imagefusion`` command line (typer)."""
+"""The ``imagefusion`` command line (typer).
+
+Its public surface is :data:`app` (the Typer application) and :func:`main`; each command's
+parameters are documented by its options' help (``imagefusion COMMAND --help``), which is generated
+from this module, and the command functions' docstrings are their help texts.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,8 @@ def _plain_type(self, ctx) -> str | None:
 
 for _cls in (typer.core.TyperOption, typer.core.TyperArgument):
     _cls.display_type_rich = _plain_type
+
+__all__ = ["app", "main"]
 
 app = typer.Typer(
     add_completion=False,
@@ -554,7 +561,15 @@ def train(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: run :data:`app` on ``sys.argv``.
+
+    Examples
+    --------
+    >>> from typer.testing import CliRunner
+    >>> result = CliRunner().invoke(app, ["--version"])
+    >>> result.exit_code, result.output.split()[0]
+    (0, 'imagefusion')
+    """
     app()
 
 
