@@ -26,8 +26,6 @@ def box_mean(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, -1, (k, k), normalize=True, borderType=cv2.BORDER_REFLECT)
 
 
-
-
 def normalise_weights(weights: np.ndarray) -> np.ndarray:
     """Clip (N, H, W) weight maps at 0 and normalise them to sum to 1 at every pixel
     (equal weights where all are 0)."""
@@ -99,3 +97,17 @@ def choose(label: np.ndarray, choices: Sequence[np.ndarray]) -> np.ndarray:
     for n, c in enumerate(choices[1:], 1):
         out = where(label == n, c, out)
     return out
+
+
+def vifb_channels(fuse_pair, images: Sequence[np.ndarray]) -> np.ndarray:
+    """VIFB's colour path for its two-source grey methods: each RGB channel of the visible image
+    fused with the same channel of the infrared image (a grey infrared image replicated), as VIFB's
+    ``run_<METHOD>.m`` does; grey sources are fused as they are.
+
+    ``fuse_pair(ir, vi)`` fuses two grey float64 planes on VIFB's 0–255 scale; the result is
+    returned on [0, 1] (float32, not clipped: :func:`imagefusion.fuse` clips).
+    """
+    a, b = (np.asarray(im, np.float64) * 255.0 for im in images)
+    if a.ndim == 2:
+        return (fuse_pair(a, b) / 255.0).astype(np.float32)
+    return np.stack([fuse_pair(a[..., c], b[..., c]) for c in range(a.shape[2])], axis=2).astype(np.float32) / 255.0
