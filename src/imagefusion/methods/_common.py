@@ -111,3 +111,34 @@ def vifb_channels(fuse_pair, images: Sequence[np.ndarray]) -> np.ndarray:
     if a.ndim == 2:
         return (fuse_pair(a, b) / 255.0).astype(np.float32)
     return np.stack([fuse_pair(a[..., c], b[..., c]) for c in range(a.shape[2])], axis=2).astype(np.float32) / 255.0
+
+
+def box_mean_truncated(image: np.ndarray, radius: int) -> np.ndarray:
+    """Mean over the (2r+1)² window cut at the image's border (He's ``boxfilter.m`` divided by the
+    number of pixels inside: the MATLAB guided filter that VIFB's methods ship)."""
+    k = 2 * radius + 1
+    ones = np.ones(image.shape[:2], np.float64)
+    total = cv2.boxFilter(np.asarray(image, np.float64), -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    count = cv2.boxFilter(ones, -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return total / count
+
+
+def guided_filter_truncated(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """He, Sun & Tang's grey guided filter with windows cut at the border, float64, exactly as the
+    MATLAB ``guidedfilter.m`` that VIFB's methods ship (``q = mean(a)·I + mean(b)``)."""
+    guide = np.asarray(guide, np.float64)
+    src = np.asarray(src, np.float64)
+    mean_i = box_mean_truncated(guide, radius)
+    mean_p = box_mean_truncated(src, radius)
+    a = (box_mean_truncated(guide * src, radius) - mean_i * mean_p) / (
+        box_mean_truncated(guide * guide, radius) - mean_i * mean_i + eps)
+    b = mean_p - a * mean_i
+    return box_mean_truncated(a, radius) * guide + box_mean_truncated(b, radius)
+
+
+def ratio_weights(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+    """``s1 / (s1 + s2)``, ½ where both are 0 (VIFB's codes divide 0 by 0 there, and MATLAB's
+    ``uint8`` then turns the NaN into a black pixel)."""
+    total = s1 + s2
+    flat = total == 0
+    return np.where(flat, 0.5, s1 / np.where(flat, 1.0, total))
