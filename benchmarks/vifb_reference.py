@@ -53,18 +53,21 @@ def check(method: str, golden: Path, out: Path) -> list[dict]:
     for name in PAIRS:
         ir, vi = golden / "ir" / f"{name}.jpg", golden / "vi" / f"{name}.jpg"
         t0 = time.perf_counter()
-        fused = imagefusion.fuse([ir, vi], method)
+        base, _, opts = method.partition(":")
+        params = dict(kv.split("=", 1) for kv in opts.split(":") if kv)
+        fused = imagefusion.fuse([ir, vi], base, **params)
         secs = time.perf_counter() - t0
-        ours = imagefusion.write_image(out / f"{name}_{method}.png", fused)
+        tag = method.replace(":", "_").replace("=", "-")
+        ours = imagefusion.write_image(out / f"{name}_{tag}.png", fused)
         # VIFB saved its outputs with MATLAB's imwrite (JPEG, quality 75): ours goes through the same
         # compression before it is scored, so that both carry the same kind of artefacts
         import cv2
 
         raw = read_image_raw(ours)
         bgr = raw if raw.ndim == 2 else cv2.cvtColor(raw, cv2.COLOR_RGB2BGR)
-        ours_jpg = out / f"{name}_{method}.jpg"
+        ours_jpg = out / f"{name}_{tag}.jpg"
         ours_jpg.write_bytes(cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes())
-        ref = golden / "fused" / f"{name}_{VIFB_NAMES[method]}.jpg"
+        ref = golden / "fused" / f"{name}_{VIFB_NAMES[base]}.jpg"
         psnr = luminance_psnr(raw, read_image_raw(ref))
         same = float(np.mean(read_image_raw(ours_jpg) == read_image_raw(ref)))
         m_ours = evaluate(ours_jpg, [ir, vi], VIFB13, convention="vifb")

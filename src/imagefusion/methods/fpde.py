@@ -57,10 +57,10 @@ def fourth_order_diffusion(image: np.ndarray, iterations: int = 15, delta_t: flo
     return np.clip(np.floor(x + 0.5), 0, 255)  # MATLAB's uint8: halves away from zero, saturated
 
 
-def _fpde_pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
+def _fpde_pair(ir: np.ndarray, vi: np.ndarray, rule: str = "clip") -> np.ndarray:
     base_ir, base_vi = fourth_order_diffusion(ir), fourth_order_diffusion(vi)
     d_ir, d_vi = ir - base_ir, vi - base_vi
-    w = pca_detail_weights(d_ir, d_vi)
+    w = pca_detail_weights(d_ir, d_vi, rule=rule)
     # the code's base layers are uint8, so 0.5*A1 + 0.5*A2 is uint8 arithmetic: each half rounded,
     # the sum saturated at 255
     base = np.minimum(np.floor(0.5 * base_ir + 0.5) + np.floor(0.5 * base_vi + 0.5), 255.0)
@@ -75,8 +75,9 @@ def _fpde_pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
     max_sources=2,
     reference="Bavirisetti, Xiao & Liu, 'Multi-sensor image fusion based on fourth order partial "
               "differential equations', FUSION 2017 (VIFB's FPDE)",
+    ranges={"pca": ("clip", "code")},
 )
-def fpde(images: Sequence[np.ndarray]) -> np.ndarray:
+def fpde(images: Sequence[np.ndarray], *, pca: str = "clip") -> np.ndarray:
     """FPDE: fourth-order-PDE base/detail split, PCA weights for the detail layers.
 
     Per source, the base layer is :func:`fourth_order_diffusion` (15 steps, Δt = 0.9, k = 4, rounded
@@ -93,6 +94,9 @@ def fpde(images: Sequence[np.ndarray]) -> np.ndarray:
     ----------
     images : sequence of two ndarray, float32, (H, W) or (H, W, 3), values in [0, 1]
         Infrared, then visible.
+    pca : {"clip", "code"}, default "clip"
+        ``clip`` keeps the PCA weights in [0, 1]; ``code`` is VIFB's rule exactly
+        (:func:`~imagefusion.methods.adf.pca_detail_weights`).
 
     Returns
     -------
@@ -110,4 +114,4 @@ def fpde(images: Sequence[np.ndarray]) -> np.ndarray:
     >>> out.shape, round(float(np.abs(out - a).max()) * 255, 2)  # itself, to the code's 8-bit rounding
     ((32, 32), 1.0)
     """
-    return vifb_channels(_fpde_pair, images)
+    return vifb_channels(lambda ir, vi: _fpde_pair(ir, vi, pca), images)
