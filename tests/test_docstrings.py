@@ -84,3 +84,12 @@ def test_docstring_has_its_sections(qualname, obj):
     if inspect.isfunction(obj) and _raises_project_errors(obj) and not _has(doc, "Raises"):
         missing.append(f"Raises ({', '.join(sorted(_raises_project_errors(obj)))})")
     assert not missing, f"{qualname} lacks {', '.join(missing)}"
+
+
+def test_every_method_and_metric_cites_its_source_in_references():
+    """Each registered method and metric function has a References section (its paper)."""
+    from imagefusion.metrics.registry import list_metrics
+
+    lacking = [s.name for s in [*imagefusion.list_methods(), *list_metrics()]
+               if not _has(inspect.getdoc(inspect.unwrap(s.func)) or "", "References")]
+    assert not lacking, f"no References section: {lacking}"

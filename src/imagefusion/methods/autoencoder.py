@@ -302,6 +302,11 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: 
     WeightsError
         Missing, unreadable or mismatched weights.
 
+    References
+    ----------
+    Wan, Qin & Zeng, 'Method for infrared and visible image fusion based on class activation
+    mapping', Journal of North University of China 46(5), 2025.
+
     Examples
     --------
     >>> import numpy as np

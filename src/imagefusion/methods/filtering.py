@@ -106,6 +106,10 @@ def gff(
     ndarray, float32, shape (H, W)
         With ``channel_rule``: ``(fused, rule)``.
 
+    References
+    ----------
+    Li, Kang & Hu, 'Image fusion with guided filtering', IEEE TIP 22(7), 2013.
+
     Examples
     --------
     >>> import numpy as np

@@ -192,6 +192,11 @@ def mfenet(images: Sequence[np.ndarray], *, rule: str = "max", edges: bool = Tru
     WeightsError
         Missing, unreadable or mismatched weights.
 
+    References
+    ----------
+    'Medical image fusion based on multi-scale feature learning and edge enhancement' (MFEnet),
+    Laser & Optoelectronics Progress.
+
     Examples
     --------
     >>> import numpy as np

@@ -29,6 +29,11 @@ def average(images: Sequence[np.ndarray]) -> np.ndarray:
     -------
     ndarray, float32, shape (H, W)
 
+    References
+    ----------
+    the pixel-average baseline (e.g. Zhang, 'VIFB', CVPRW 2020; Zhang, 'MEFB', Inf. Fusion
+    2021).
+
     Examples
     --------
     >>> import numpy as np
@@ -56,6 +61,11 @@ def max_abs(images: Sequence[np.ndarray]) -> np.ndarray:
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    References
+    ----------
+    the max-abs selection baseline (e.g. Li, Manjunath & Mitra, Graph. Models Image Process.
+    57(3), 1995).
 
     Examples
     --------

@@ -164,6 +164,11 @@ def lp(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     -------
     ndarray, float32, shape (H, W)
 
+    References
+    ----------
+    Burt & Adelson, 'The Laplacian pyramid as a compact image code', IEEE Trans. Commun. 31(4),
+    1983.
+
     Examples
     --------
     >>> import numpy as np
@@ -271,6 +276,11 @@ def lp_similarity(
     InvalidImageError
         A weight map of another size than the images, or with values outside [0, 1].
 
+    References
+    ----------
+    Burt & Kolczynski, ICCV 1993; Liu, Chen, Cheng & Peng, 'A medical image fusion method based
+    on convolutional neural networks', FUSION 2017.
+
     Examples
     --------
     >>> import numpy as np
@@ -352,6 +362,10 @@ def ratio(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     -------
     ndarray, float32, shape (H, W)
 
+    References
+    ----------
+    Toet, 'Image fusion by a ratio of low-pass pyramid', Pattern Recognition Letters 9(4), 1989.
+
     Examples
     --------
     >>> import numpy as np
@@ -387,6 +401,11 @@ def contrast(images: Sequence[np.ndarray], *, levels: int = 4) -> np.ndarray:
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    References
+    ----------
+    Toet, van Ruyven & Valeton, 'Merging thermal and visual images by a contrast pyramid',
+    Optical Engineering 28(7), 1989.
 
     Examples
     --------

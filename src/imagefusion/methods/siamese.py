@@ -302,6 +302,11 @@ def siamese_cnn(images: Sequence[np.ndarray], *, rule: str = "pyramid", threshol
     images ("Infrared and visible image fusion with convolutional neural networks", IJWMIP 16(3),
     2018); measured on TNO and RoadScene beside the official networks in the docs' benchmarks.
 
+    References
+    ----------
+    Yang, Zheng & Dai, 'Image fusion based on Siamese convolutional neural network', Computer
+    Systems & Applications 29(5), 2020.
+
     Examples
     --------
     >>> import cv2, numpy as np
@@ -331,6 +336,11 @@ def cnn_liu2017(images: Sequence[np.ndarray], *, rule: str = "decision", thresho
                 device: str | None = None, precision: str = "auto", tile: int = 1024,
                 channel_rule: bool = False) -> Any:
     """Liu et al. 2017's CNN focus map with the refined decision map.
+
+    References
+    ----------
+    Liu, Chen, Peng & Wang, 'Multi-focus image fusion with a deep convolutional neural network',
+    Information Fusion 36, 2017.
 
     Examples
     --------

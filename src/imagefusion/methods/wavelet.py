@@ -74,6 +74,11 @@ def dwt(
     -------
     ndarray, float32, shape (H, W)
 
+    References
+    ----------
+    Li, Manjunath & Mitra, 'Multisensor image fusion using the wavelet transform', Graphical
+    Models and Image Processing 57(3), 1995.
+
     Examples
     --------
     >>> import numpy as np
@@ -127,6 +132,11 @@ def dtcwt(
     Returns
     -------
     ndarray, float32, shape (H, W)
+
+    References
+    ----------
+    Lewis, O'Callaghan, Nikolov, Bull & Canagarajah, 'Pixel- and region-based image fusion with
+    complex wavelets', Information Fusion 8(2), 2007.
 
     Examples
     --------

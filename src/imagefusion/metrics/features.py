@@ -28,6 +28,10 @@ def sd(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 127.5]
 
+    References
+    ----------
+    Rao, Meas. Sci. Technol. 1997.
+
     Examples
     --------
     >>> import numpy as np
@@ -60,6 +64,10 @@ def sf(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    References
+    ----------
+    Eskicioglu & Fisher, IEEE Trans. Commun. 1995.
 
     Examples
     --------
@@ -108,6 +116,10 @@ def ag(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, ≥ 0
 
+    References
+    ----------
+    Cui et al., Opt. Commun. 2015.
+
     Examples
     --------
     >>> import numpy as np
@@ -143,6 +155,10 @@ def ei(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    References
+    ----------
+    Rajalingam & Priya, IJESI 2018.
 
     Examples
     --------
@@ -266,6 +282,10 @@ def qabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 1]
 
+    References
+    ----------
+    Xydeas & Petrovic, Electron. Lett. 2000.
+
     Examples
     --------
     >>> import numpy as np
@@ -354,6 +374,10 @@ def nabf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     InvalidImageError
         Not exactly two sources.
 
+    References
+    ----------
+    Shreyamsha Kumar, SIViP 2013 (modified N^AB/F).
+
     Examples
     --------
     >>> import numpy as np
@@ -419,6 +443,10 @@ def qm(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 3]; 3 when the fused image equals every source
 
+    References
+    ----------
+    Wang & Liu, ICSP 2008.
+
     Examples
     --------
     >>> import numpy as np
@@ -480,6 +508,10 @@ def qsf(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ −1; 0 is best
+
+    References
+    ----------
+    Zheng et al., Inf. Fusion 2007 (ideal 0).
 
     Examples
     --------

@@ -152,6 +152,10 @@ def fmi_pixel(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> floa
     -------
     float, in [0, 1]
 
+    References
+    ----------
+    Haghighat et al., Comput. Electr. Eng. 2011.
+
     Examples
     --------
     >>> import numpy as np
@@ -180,6 +184,10 @@ def fmi_w(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 1]
 
+    References
+    ----------
+    Haghighat et al., Comput. Electr. Eng. 2011.
+
     Examples
     --------
     >>> import numpy as np
@@ -206,6 +214,10 @@ def fmi_dct(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 1]
+
+    References
+    ----------
+    Haghighat et al., Comput. Electr. Eng. 2011.
 
     Examples
     --------
@@ -234,6 +246,10 @@ def fmi_edge(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
     Returns
     -------
     float, in [0, 1]
+
+    References
+    ----------
+    Haghighat et al., Comput. Electr. Eng. 2011.
 
     Examples
     --------

@@ -58,6 +58,10 @@ def en(fused: np.ndarray, *, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 8]
 
+    References
+    ----------
+    Roberts et al., J. Appl. Remote Sens. 2008.
+
     Examples
     --------
     >>> import numpy as np
@@ -93,6 +97,10 @@ def ce(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    References
+    ----------
+    Bulanon et al., Biosyst. Eng. 2009.
 
     Examples
     --------
@@ -162,6 +170,10 @@ def mi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, ≥ 0
 
+    References
+    ----------
+    Qu, Zhang & Yan, Electron. Lett. 2002.
+
     Examples
     --------
     >>> import numpy as np
@@ -210,6 +222,10 @@ def nmi(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 2] for two sources
 
+    References
+    ----------
+    Hossny et al., Electron. Lett. 2008.
+
     Examples
     --------
     >>> import numpy as np
@@ -257,6 +273,10 @@ def qte(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, q: float = 1.
     Returns
     -------
     float
+
+    References
+    ----------
+    Cvejic et al., Electron. Lett. 2006.
 
     Examples
     --------
@@ -307,6 +327,10 @@ def qncie(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, 1]
+
+    References
+    ----------
+    Wang, Shen & Zhang, Physica D 2005.
 
     Examples
     --------

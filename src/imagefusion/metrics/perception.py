@@ -119,6 +119,10 @@ def qcb(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 1]
 
+    References
+    ----------
+    Chen & Blum, Image Vis. Comput. 2009.
+
     Examples
     --------
     >>> import numpy as np
@@ -193,6 +197,10 @@ def qcv(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    References
+    ----------
+    Chen & Varshney, Inf. Fusion 2007.
 
     Examples
     --------
@@ -278,6 +286,10 @@ def vif(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, ≥ 0
 
+    References
+    ----------
+    Sheikh & Bovik, IEEE TIP 2006; Han et al., Inf. Fusion 2013.
+
     Examples
     --------
     >>> import numpy as np
@@ -344,6 +356,10 @@ def viff(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, ≥ 0
+
+    References
+    ----------
+    Han, Cai, Cao & Xu, Inf. Fusion 2013.
 
     Examples
     --------

@@ -236,6 +236,10 @@ def qp(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     InvalidImageError
         Not exactly two sources.
 
+    References
+    ----------
+    Zhao, Laganiere & Liu, IJICIC 2007.
+
     Examples
     --------
     >>> import numpy as np

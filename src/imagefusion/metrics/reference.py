@@ -33,6 +33,10 @@ def mse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [0, 65025]
 
+    References
+    ----------
+    mean squared error, averaged over sources.
+
     Examples
     --------
     >>> import numpy as np
@@ -69,6 +73,10 @@ def rmse(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, ≥ 0
 
+    References
+    ----------
+    Jagalingam & Hegde, Aquatic Procedia 2015.
+
     Examples
     --------
     >>> import numpy as np
@@ -104,6 +112,10 @@ def psnr(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in dB (inf when the fused image equals the sources; with cddfuse, −inf for an all-black
     fused image, whose peak is 0)
+
+    References
+    ----------
+    Jagalingam & Hegde, Aquatic Procedia 2015.
 
     Examples
     --------
@@ -153,6 +165,10 @@ def cc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [−1, 1]
 
+    References
+    ----------
+    Pearson correlation, averaged over sources.
+
     Examples
     --------
     >>> import numpy as np
@@ -190,6 +206,10 @@ def scd(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     ------
     InvalidImageError
         Not exactly two sources.
+
+    References
+    ----------
+    Aslantas & Bendes, AEU 2015.
 
     Examples
     --------

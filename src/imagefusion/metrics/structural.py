@@ -126,6 +126,10 @@ def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [−N, N] for N sources
 
+    References
+    ----------
+    Wang et al., IEEE TIP 2004 (summed over sources).
+
     Examples
     --------
     >>> import numpy as np
@@ -198,6 +202,10 @@ def qs(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [−1, 1]
 
+    References
+    ----------
+    Piella & Heijmans, ICIP 2003.
+
     Examples
     --------
     >>> import numpy as np
@@ -234,6 +242,10 @@ def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [−1, 1]
+
+    References
+    ----------
+    Piella & Heijmans, ICIP 2003.
 
     Examples
     --------
@@ -274,6 +286,10 @@ def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float =
     Returns
     -------
     float, in [−1, 1]
+
+    References
+    ----------
+    Piella & Heijmans, ICIP 2003.
 
     Examples
     --------
@@ -327,6 +343,10 @@ def qc(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     -------
     float, in [−1, 1]
 
+    References
+    ----------
+    Cvejic et al., Int. J. Signal Process. 2005.
+
     Examples
     --------
     >>> import numpy as np
@@ -379,6 +399,10 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [−1, 1]
+
+    References
+    ----------
+    Yang et al., Inf. Fusion 2008.
 
     Examples
     --------
@@ -497,6 +521,10 @@ def mef_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
     InvalidImageError
         An image whose short side is under 44 pixels (the coarsest scale needs an 11×11 window).
 
+    References
+    ----------
+    Ma, Zeng & Wang, IEEE TIP 2015.
+
     Examples
     --------
     >>> import numpy as np
@@ -606,6 +634,10 @@ def ms_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     Returns
     -------
     float, in [0, N] for N sources
+
+    References
+    ----------
+    Wang, Simoncelli & Bovik, Asilomar 2003 (summed).
 
     Examples
     --------
