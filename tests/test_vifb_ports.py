@@ -18,7 +18,7 @@ from imagefusion.io import read_image_raw
 EXACT = {"adf:pca=code": ("ADF", 0.999), "fpde:pca=code": ("FPDE", 0.999), "tif": ("TIF", 0.999),
          "cbf": ("CBF", 0.999), "mgff": ("MGFF", 0.999), "hmsd-gf": ("HMSD_GF", 0.999),
          "hybrid-msd": ("Hybrid_MSD", 0.999), "vsmwls": ("VSMWLS", 0.999), "msvd": ("MSVD", 0.999),
-         "gfce": ("GFCE", 0.999), "gtf": ("GTF", 0.999)}
+         "gfce": ("GFCE", 0.999), "gtf": ("GTF", 0.999), "ifevip": ("IFEVIP", 0.999)}
 
 
 def _as_vifb_saved(fused: np.ndarray) -> np.ndarray:
