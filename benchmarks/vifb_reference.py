@@ -90,7 +90,18 @@ def main() -> None:
                     help="VIFB's K-SVD dictionary (methods/LP_SR/sparsefusion/Dictionary/D_100000_256_8.mat "
                          "in its repository) instead of ours, for lp-sr and rp-sr: separates the port from the "
                          "dictionary (not written to the docs page)")
+    ap.add_argument("--vifb-latlrr", type=Path, default=None,
+                    help="VIFB's latent-LRR projection (methods/LatLRR/models/L_8.mat in its repository) instead "
+                         "of ours, for latlrr (not written to the docs page)")
     args = ap.parse_args()
+    if args.vifb_latlrr is not None:
+        import scipy.io
+
+        import imagefusion.methods.latlrr as latlrr_module
+
+        projection = scipy.io.loadmat(args.vifb_latlrr)["L_8"].astype(np.float64)
+        latlrr_module.latlrr_projection = lambda: projection
+        args.write = False
     if args.vifb_dictionary is not None:
         import scipy.io
 

@@ -24,7 +24,7 @@ Each function is named after its method; ``mfenet`` is not re-exported here, whe
 module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
 """
 
-from . import adf, autoencoder, cbf, exposure, filtering, fpde, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, lp_sr, mfenet, mgff, msvd, pixel, pyramid, rp_sr, siamese, tif, vsmwls, wavelet  # noqa: F401
+from . import adf, autoencoder, cbf, exposure, filtering, fpde, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mgff, msvd, pixel, pyramid, rp_sr, siamese, tif, vsmwls, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter

@@ -3,7 +3,6 @@ Information Fusion 2015), as VIFB runs it; the sparse-coding fusion shared with 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
