@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 import imagefusion
+from imagefusion.bench.runner import parse_method_label
 from imagefusion.bench.safety import safety_check
 from imagefusion.fusion import load_sources
 
@@ -40,8 +41,7 @@ def main() -> None:
         files = [next((args.data / ds / s).glob(f"{name}.*")) for s in ("ir", "vi")]
         sources, _ = load_sources(files)
         for label in LABELS:
-            base, _, opts = label.partition(":")
-            params = dict(kv.split("=", 1) for kv in opts.split(":") if kv)
+            base, params = parse_method_label(label)
             report = safety_check(imagefusion.fuse(sources, base, **params), sources)
             verdict = "passes" if report.ok else "; ".join(report.problems())
             print(f"{label} on {ds}/{name}: mean {report.mean:.3f}, {100 * report.clipped:.1f} % clipped — {verdict}",

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import imagefusion
+from imagefusion.bench.runner import parse_method_label
 from imagefusion.io import read_image_raw
 from imagefusion.metrics import evaluate
 
@@ -53,8 +54,7 @@ def check(method: str, golden: Path, out: Path) -> list[dict]:
     for name in PAIRS:
         ir, vi = golden / "ir" / f"{name}.jpg", golden / "vi" / f"{name}.jpg"
         t0 = time.perf_counter()
-        base, _, opts = method.partition(":")
-        params = dict(kv.split("=", 1) for kv in opts.split(":") if kv)
+        base, params = parse_method_label(method)  # NAME:KEY=VALUE, as the bench reads it
         fused = imagefusion.fuse([ir, vi], base, **params)
         secs = time.perf_counter() - t0
         tag = method.replace(":", "_").replace("=", "-")

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import imagefusion
+from imagefusion.bench.runner import parse_method_label
 from imagefusion.io import read_image_raw
 
 #: port (with the parameters that follow VIFB's code exactly) → VIFB's name, least share of equal values
@@ -30,8 +31,7 @@ def _as_vifb_saved(fused: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("label", sorted(EXACT))
 def test_port_reproduces_vifb_output(label, golden_dir):
     g = golden_dir / "vifb"
-    name, _, opts = label.partition(":")
-    params = dict(kv.split("=") for kv in opts.split(":") if kv)
+    name, params = parse_method_label(label)
     fused = imagefusion.fuse([g / "ir/kettle.jpg", g / "vi/kettle.jpg"], name, **params)
     ref = read_image_raw(g / f"fused/kettle_{EXACT[label][0]}.jpg")
     same = float(np.mean(_as_vifb_saved(fused) == ref))

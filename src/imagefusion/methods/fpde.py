@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..registry import register_method
-from ._common import vifb_channels
+from ._common import matlab_uint8, vifb_channels
 from .adf import pca_detail_weights
 
 __all__ = ["fpde", "fourth_order_diffusion"]
@@ -54,7 +54,7 @@ def fourth_order_diffusion(image: np.ndarray, iterations: int = 15, delta_t: flo
         c = 1.0 / (1.0 + (np.sqrt(ixx**2 + iyy**2) / k) ** 2)
         div = np.gradient(np.gradient(c * ixx, axis=1), axis=1) + np.gradient(np.gradient(c * iyy, axis=0), axis=0)
         x = x - delta_t * div
-    return np.clip(np.floor(x + 0.5), 0, 255)  # MATLAB's uint8: halves away from zero, saturated
+    return matlab_uint8(x)
 
 
 def _fpde_pair(ir: np.ndarray, vi: np.ndarray, rule: str = "clip") -> np.ndarray:
@@ -63,7 +63,7 @@ def _fpde_pair(ir: np.ndarray, vi: np.ndarray, rule: str = "clip") -> np.ndarray
     w = pca_detail_weights(d_ir, d_vi, rule=rule)
     # the code's base layers are uint8, so 0.5*A1 + 0.5*A2 is uint8 arithmetic: each half rounded,
     # the sum saturated at 255
-    base = np.minimum(np.floor(0.5 * base_ir + 0.5) + np.floor(0.5 * base_vi + 0.5), 255.0)
+    base = matlab_uint8(matlab_uint8(0.5 * base_ir) + matlab_uint8(0.5 * base_vi))
     return w[0] * d_ir + w[1] * d_vi + base
 
 

@@ -7,40 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..registry import register_method
-from ._common import box_mean_truncated, vifb_channels
+from ._common import box_mean_truncated, matlab_imresize, vifb_channels
 from .hmsd_gf import _hmsd_gf_pair
 
 __all__ = ["gfce", "enhance_visible"]
-
-
-def _resize_weights(in_len: int, out_len: int, scale: float, kernel: str) -> tuple[np.ndarray, np.ndarray]:
-    """MATLAB ``imresize``'s contributions along one axis (no antialiasing: nearest, or bilinear when
-    enlarging): indices (0-based, mirrored at the ends) and normalised weights, one row per output."""
-    x = np.arange(1, out_len + 1, dtype=np.float64)
-    u = x / scale + 0.5 * (1 - 1 / scale)
-    width = 1.0 if kernel == "nearest" else 2.0
-    left = np.floor(u - width / 2)
-    taps = int(np.ceil(width)) + 2
-    ind = left[:, None] + np.arange(taps)[None, :]
-    d = u[:, None] - ind
-    if kernel == "nearest":
-        w = ((d >= -0.5) & (d < 0.5)).astype(np.float64)
-    else:
-        w = np.where(np.abs(d) <= 1, 1 - np.abs(d), 0.0)
-    w /= w.sum(axis=1, keepdims=True)
-    aux = np.concatenate([np.arange(in_len), np.arange(in_len - 1, -1, -1)])
-    ind = aux[np.mod(ind.astype(np.int64) - 1, aux.size)]
-    return ind, w
-
-
-def _imresize(img: np.ndarray, out_shape: tuple[int, int], scales: tuple[float, float], kernel: str) -> np.ndarray:
-    out = np.asarray(img, np.float64)
-    order = (0, 1) if scales[0] <= scales[1] else (1, 0)  # MATLAB resizes the smaller scale first
-    for axis in order:
-        ind, w = _resize_weights(out.shape[axis], out_shape[axis], scales[axis], kernel)
-        moved = np.moveaxis(out, axis, 0)
-        out = np.moveaxis(np.einsum("ok,ok...->o...", w, moved[ind]), 0, axis)
-    return out
 
 
 def _fast_guided_filter(img: np.ndarray, radius: int, eps: float, s: float) -> np.ndarray:
@@ -49,7 +19,7 @@ def _fast_guided_filter(img: np.ndarray, radius: int, eps: float, s: float) -> n
     h, w = img.shape
     if s > 1:
         sub_shape = (int(np.ceil(h / s)), int(np.ceil(w / s)))
-        sub = _imresize(img, sub_shape, (1 / s, 1 / s), "nearest")
+        sub = matlab_imresize(img, sub_shape, "nearest", scales=(1 / s, 1 / s))
     else:
         sub = img
     r = int(round(radius / s))
@@ -60,8 +30,8 @@ def _fast_guided_filter(img: np.ndarray, radius: int, eps: float, s: float) -> n
     mean_a, mean_b = box_mean_truncated(a, r), box_mean_truncated(b, r)
     if s > 1:
         scales = (h / sub.shape[0], w / sub.shape[1])
-        mean_a = _imresize(mean_a, (h, w), scales, "bilinear")
-        mean_b = _imresize(mean_b, (h, w), scales, "bilinear")
+        mean_a = matlab_imresize(mean_a, (h, w), "bilinear", scales=scales)
+        mean_b = matlab_imresize(mean_b, (h, w), "bilinear", scales=scales)
     return mean_a * img + mean_b
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..registry import register_method
+from ._common import matlab_uint8
 
 __all__ = ["gtf", "l1_tv"]
 
@@ -191,4 +192,4 @@ def gtf(images: Sequence[np.ndarray], *, lam: float = 4.0) -> np.ndarray:
     """
     ir, vi = (np.asarray(im, np.float64) for im in images)
     fused = l1_tv(ir - vi, float(lam)) + vi
-    return (np.clip(np.floor(fused * 255 + 0.5), 0, 255) / 255).astype(np.float32)
+    return (matlab_uint8(fused * 255) / 255).astype(np.float32)  # the code's im2uint8

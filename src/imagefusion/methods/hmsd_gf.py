@@ -8,7 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..registry import register_method
-from ._common import guided_filter_truncated, vifb_channels
+from ._common import guided_filter_truncated, matlab_uint8, vifb_channels
 
 __all__ = ["hmsd_gf", "perceptual_saliency", "gaussian_blur_symmetric", "hmsd_lambda"]
 
@@ -159,7 +159,7 @@ def _hmsd_gf_pair(ir: np.ndarray, vi: np.ndarray, levels: int = 4) -> np.ndarray
     fused = fused + c11 * e2[1] + (1 - c11) * e1[1]
     c10 = np.abs(d1[1]) < np.abs(d2[1])
     fused = fused + np.where(c10, d2[1], d1[1])
-    return np.clip(np.floor(fused * 275 + 0.5), 0, 255)  # the code's round(MB*275), clipped
+    return matlab_uint8(fused * 275)  # the code's round(MB*275), clipped
 
 
 @register_method(

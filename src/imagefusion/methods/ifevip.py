@@ -8,69 +8,11 @@ import cv2
 import numpy as np
 
 from ..registry import register_method
+from ._common import matlab_imresize, matlab_uint8
 
-__all__ = ["ifevip", "imresize_bicubic", "quadtree_background"]
+__all__ = ["ifevip", "quadtree_background"]
 
 _BEZIER = np.array([[-1, 3, -3, 1], [3, -6, 3, 0], [-3, 3, 0, 0], [1, 0, 0, 0]], np.float64)
-
-
-def _cubic(x: np.ndarray) -> np.ndarray:
-    a = np.abs(x)
-    return ((1.5 * a**3 - 2.5 * a**2 + 1) * (a <= 1)
-            + (-0.5 * a**3 + 2.5 * a**2 - 4 * a + 2) * ((a > 1) & (a <= 2)))
-
-
-def _contributions(in_len: int, out_len: int) -> tuple[np.ndarray, np.ndarray]:
-    scale = out_len / in_len
-    width = 4.0 / scale if scale < 1 else 4.0
-    x = np.arange(1, out_len + 1, dtype=np.float64)
-    u = x / scale + 0.5 * (1 - 1 / scale)
-    left = np.floor(u - width / 2)
-    ind = left[:, None] + np.arange(int(np.ceil(width)) + 2)[None, :]
-    d = u[:, None] - ind
-    w = scale * _cubic(scale * d) if scale < 1 else _cubic(d)  # antialiasing when shrinking
-    w /= w.sum(axis=1, keepdims=True)
-    aux = np.concatenate([np.arange(in_len), np.arange(in_len - 1, -1, -1)])
-    ind = aux[np.mod(ind.astype(np.int64) - 1, aux.size)]
-    keep = np.any(w != 0, axis=0)
-    return ind[:, keep], w[:, keep]
-
-
-def _round_u8(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(x + 0.5), 0, 255)
-
-
-def imresize_bicubic(image: np.ndarray, shape: tuple[int, int], integer: bool = False) -> np.ndarray:
-    """MATLAB's ``imresize(I, [h w])`` (bicubic, a = −0.5, antialiased when shrinking, mirrored
-    borders), the smaller scale's axis first; with ``integer`` each pass is rounded to 8 bits, as
-    MATLAB does for ``uint8`` images.
-
-    Parameters
-    ----------
-    image : ndarray, float64, (H, W)
-    shape : tuple of int
-        (h, w) of the result.
-    integer : bool, default False
-
-    Returns
-    -------
-    ndarray, float64, (h, w)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> imresize_bicubic(np.full((8, 8), 7.0), (5, 11)).round(6).min()  # a flat image stays flat
-    7.0
-    """
-    out = np.asarray(image, np.float64)
-    scales = (shape[0] / out.shape[0], shape[1] / out.shape[1])
-    for axis in ((0, 1) if scales[0] <= scales[1] else (1, 0)):
-        ind, w = _contributions(out.shape[axis], shape[axis])
-        moved = np.moveaxis(out, axis, 0)
-        out = np.moveaxis(np.einsum("ok,ok...->o...", w, moved[ind]), 0, axis)
-        if integer:
-            out = _round_u8(out)
-    return out
 
 
 def _qtdecomp(img: np.ndarray, threshold: float, min_dim: int) -> list[tuple[int, int, int]]:
@@ -115,7 +57,7 @@ def quadtree_background(ir: np.ndarray, norm_dim: int = 512, min_dim: int = 32) 
     >>> bg.shape, round(float(bg[20, 20]), 1), bool(bg[124, 124] < 100)  # the object is not background
     ((256, 256), 90.0, True)
     """
-    small = imresize_bicubic(ir, (norm_dim, norm_dim), integer=True)
+    small = matlab_imresize(ir, (norm_dim, norm_dim), integer=True)
     blocks = _qtdecomp(small, 0.2 * 255, min_dim)
     kernel = np.ones((min_dim, min_dim), np.uint8)
     anchor = ((min_dim + 1) // 2 - 1,) * 2  # MATLAB's centre of an even structuring element
@@ -133,7 +75,7 @@ def quadtree_background(ir: np.ndarray, norm_dim: int = 512, min_dim: int = 32) 
         for r, c, _ in sorted((b for b in blocks if b[2] == n), key=lambda b: (b[1], b[0])):
             control = padded[r:r + dim, c:c + dim][np.ix_(pts, pts)]
             recon[r:r + dim, c:c + dim] = lm @ control @ rm
-    return imresize_bicubic(recon[:-1, :-1], ir.shape)
+    return matlab_imresize(recon[:-1, :-1], ir.shape)
 
 
 def _entropy_u8(img: np.ndarray) -> float:
@@ -184,17 +126,17 @@ def ifevip(images: Sequence[np.ndarray]) -> np.ndarray:
     >>> out.shape, bool(out[124, 124] > vi[124, 124] + 0.3), float(abs(out[5, 5] - vi[5, 5]))
     ((256, 256), True, 0.0)
     """
-    ir, vi = (_round_u8(np.asarray(im, np.float64) * 255) for im in images)
+    ir, vi = (matlab_uint8(np.asarray(im, np.float64) * 255) for im in images)
     if ir.ndim == 3:  # rgb2gray
-        ir = _round_u8(ir @ np.array([0.298936021293775, 0.587043074451121, 0.114020904255103]))
+        ir = matlab_uint8(ir @ np.array([0.298936021293775, 0.587043074451121, 0.114020904255103]))
     bg = quadtree_background(ir)
     k = cv2.getGaussianKernel(9, 4.5)
     bg = cv2.filter2D(bg, -1, k @ k.T, borderType=cv2.BORDER_CONSTANT)
-    infrared = np.maximum(ir - _round_u8(bg), 0)  # uint8 subtraction
+    infrared = np.maximum(ir - matlab_uint8(bg), 0)  # uint8 subtraction
     irb = ir[..., None] if vi.ndim == 3 else ir
     feature = (infrared[..., None] if vi.ndim == 3 else infrared) + (irb - vi) * (_entropy_u8(ir) / _entropy_u8(vi))
     added = np.sort((feature * (feature > 0) + vi).ravel())[::-1]
     top = added[: int(np.floor(0.001 * added.size + 0.5))]
     ratio = min(255.0 / top.mean(), 0.8)
-    out = np.minimum(vi + _round_u8(feature * ratio), 255)  # uint8 + uint8 saturates
+    out = np.minimum(vi + matlab_uint8(feature * ratio), 255)  # uint8 + uint8 saturates
     return (out / 255).astype(np.float32)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..registry import register_method
-from ._common import vifb_channels
+from ._common import matlab_uint8, vifb_channels
 
 __all__ = ["latlrr", "latlrr_projection", "latent_lrr"]
 
@@ -161,7 +161,7 @@ def _latlrr_pair(ir: np.ndarray, vi: np.ndarray, levels: int, details: str = "su
         accumulated = accumulated + level if details == "code" else level
         fused_detail += accumulated / count
     fused = 0.5 * (base_a + base_b) + fused_detail
-    return np.clip(np.floor(fused * 255 + 0.5), 0, 255)  # the code's im2uint8
+    return matlab_uint8(fused * 255)  # the code's im2uint8
 
 
 @register_method(

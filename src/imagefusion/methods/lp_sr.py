@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..registry import register_method
-from ._common import vifb_channels
+from ._common import matlab_uint8, vifb_channels
 
 __all__ = ["lp_sr", "sr_dictionary", "omp", "sparse_fusion", "burt_reduce", "burt_expand", "select_consistent_max"]
 
@@ -271,7 +271,7 @@ def _lp_sr_pair(ir: np.ndarray, vi: np.ndarray, levels: int, overlap: int, epsil
     fused = sparse_fusion(m1, m2, sr_dictionary(), overlap, epsilon)
     for detail, (z, s) in zip(reversed(details), reversed(sizes)):
         fused = (burt_expand(fused) + detail)[:z, :s]
-    return np.clip(np.floor(fused + 0.5), 0, 255)  # the code's uint8
+    return matlab_uint8(fused)
 
 
 @register_method(

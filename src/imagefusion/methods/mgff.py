@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..registry import register_method
-from ._common import guided_filter_truncated, ratio_weights, vifb_channels
+from ._common import guided_filter_truncated, matlab_uint8, ratio_weights, vifb_channels
 
 __all__ = ["mgff"]
 
@@ -23,7 +23,7 @@ def _mgff_pair(ir: np.ndarray, vi: np.ndarray, levels: int, radius: int, eps: fl
         w_a = ratio_weights(np.abs(d_a), np.abs(d_b))
         detail = detail + d_a * w_a + d_b * (1 - w_a)
         a, b = next_a, next_b
-    return np.clip(np.floor(0.5 * (a + b) + detail + 0.5), 0, 255)  # the code's uint8
+    return matlab_uint8(0.5 * (a + b) + detail)
 
 
 @register_method(

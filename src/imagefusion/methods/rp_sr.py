@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..registry import register_method
-from ._common import vifb_channels
+from ._common import matlab_uint8, vifb_channels
 from .lp_sr import burt_expand, burt_reduce, select_consistent_max, sparse_fusion, sr_dictionary
 
 __all__ = ["rp_sr"]
@@ -34,7 +34,7 @@ def _rp_sr_pair(ir: np.ndarray, vi: np.ndarray, levels: int, overlap: int, epsil
     fused = sparse_fusion(m1, m2, sr_dictionary(), overlap, epsilon)
     for ratio, (z, s) in zip(reversed(ratios), reversed(sizes)):
         fused = ((burt_expand(fused) + _EPS) * ratio)[:z, :s]
-    return np.clip(np.floor(fused + 0.5), 0, 255)  # the code's uint8
+    return matlab_uint8(fused)
 
 
 @register_method(

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from ..registry import register_method
-from ._common import guided_filter_truncated, vifb_channels
+from ._common import guided_filter_truncated, matlab_uint8, vifb_channels
 from .hmsd_gf import gaussian_blur_symmetric
 
 __all__ = ["vsmwls", "rolling_guidance_filter", "visual_saliency_map"]
@@ -85,7 +85,7 @@ def visual_saliency_map(image: np.ndarray) -> np.ndarray:
     >>> float(s[0, 0]), float(s[5, 5])
     (1.0, 0.0)
     """
-    levels = np.clip(np.floor(np.asarray(image, np.float64) * 255 + 0.5), 0, 255).astype(np.int64)
+    levels = matlab_uint8(np.asarray(image, np.float64) * 255).astype(np.int64)
     hist = np.bincount(levels.ravel(), minlength=256).astype(np.float64)
     j = np.arange(256, dtype=np.float64)
     table = np.abs(j[:, None] - j[None, :]) @ hist
@@ -115,7 +115,7 @@ def _vsmwls_pair(ir: np.ndarray, vi: np.ndarray, levels: int = 4, lam: float = 0
         a = np.abs(cv2.blur(l2[i], (7, 7), borderType=cv2.BORDER_REPLICATE))
         weight = lam / (a + 1e-6)
         fused = fused + (m + weight * l1[i]) / (1 + weight)
-    return np.clip(np.floor(fused * 255 + 0.5), 0, 255)  # the code's im2uint8
+    return matlab_uint8(fused * 255)  # the code's im2uint8
 
 
 @register_method(
