@@ -244,7 +244,8 @@ def fuse_folder(
                 result.failed[job.name] = str(err)
             if progress is not None:
                 progress(job.name)
-    result.written.sort(key=lambda p: list(ps.pairs).index(p.stem) if p.stem in ps.pairs else 0)
+    order = {job.target: i for i, job in enumerate(todo)}  # Dask finishes them in any order
+    result.written.sort(key=order.__getitem__)
     return result
 
 

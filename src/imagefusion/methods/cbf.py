@@ -115,8 +115,7 @@ def _cbf_pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
     d_ir = ir - cross_bilateral_filter(ir, vi)
     d_vi = vi - cross_bilateral_filter(vi, ir)
     eps = np.finfo(np.float64).eps
-    w_ir = np.where(detail_activity(d_ir) == 0, eps, detail_activity(d_ir))
-    w_vi = np.where(detail_activity(d_vi) == 0, eps, detail_activity(d_vi))
+    w_ir, w_vi = (np.where(a == 0, eps, a) for a in (detail_activity(d_ir), detail_activity(d_vi)))
     return (ir * w_ir + vi * w_vi) / (w_ir + w_vi)
 
 

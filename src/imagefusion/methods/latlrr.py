@@ -127,8 +127,7 @@ def _count(shape: tuple[int, int]) -> np.ndarray:
     return (rows[:, None] * cols[None, :]).astype(np.float64)
 
 
-def _decompose(img: np.ndarray, proj: np.ndarray, levels: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    count = _count(img.shape)
+def _decompose(img: np.ndarray, proj: np.ndarray, levels: int, count: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     details = []
     base = img
     for _ in range(levels):
@@ -146,9 +145,9 @@ def _nuclear_norms(vectors: np.ndarray) -> np.ndarray:
 def _latlrr_pair(ir: np.ndarray, vi: np.ndarray, levels: int, details: str = "sum") -> np.ndarray:
     proj = latlrr_projection()
     a, b = ir / 255.0, vi / 255.0
-    base_a, det_a = _decompose(a, proj, levels)
-    base_b, det_b = _decompose(b, proj, levels)
-    count = _count(a.shape)
+    count = _count(a.shape)  # patches covering each pixel
+    base_a, det_a = _decompose(a, proj, levels, count)
+    base_b, det_b = _decompose(b, proj, levels, count)
     accumulated = np.zeros(a.shape)
     fused_detail = np.zeros(a.shape)
     for da, db in zip(det_a, det_b):

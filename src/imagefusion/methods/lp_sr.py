@@ -21,13 +21,8 @@ _W = np.array([1, 4, 6, 4, 1], np.float64) / 16
 
 def _extend(x: np.ndarray, n: int) -> np.ndarray:
     """The code's ``es2.m``: mirror ``n`` rows and columns without the edge; the corners stay 0."""
-    z, s = x.shape
-    y = np.zeros((z + 2 * n, s + 2 * n))
-    y[n:n + z, n:n + s] = x
-    y[n:n + z, :n] = x[:, n:0:-1]
-    y[n:n + z, n + s:] = x[:, s - 2:s - 2 - n:-1] if s - 2 - n >= 0 else x[:, s - 2::-1][:, :n]
-    y[:n, n:n + s] = x[n:0:-1, :]
-    y[n + z:, n:n + s] = x[z - 2:z - 2 - n:-1, :] if z - 2 - n >= 0 else x[z - 2::-1, :][:n]
+    y = np.pad(np.asarray(x, np.float64), n, mode="reflect")
+    y[:n, :n] = y[:n, -n:] = y[-n:, :n] = y[-n:, -n:] = 0.0
     return y
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..registry import register_method
-from ._common import vifb_channels
+from ._common import ratio_weights, vifb_channels
 
 __all__ = ["tif", "median3_zero_padded"]
 
@@ -42,9 +42,7 @@ def _tif_pair(ir: np.ndarray, vi: np.ndarray, size: int) -> np.ndarray:
         bases.append(base)
         details.append(img - base)
         saliencies.append((base - median3_zero_padded(img)) ** 2)
-    total = saliencies[0] + saliencies[1]
-    flat = total == 0
-    w_vi = np.where(flat, 0.5, saliencies[0] / np.where(flat, 1.0, total))
+    w_vi = ratio_weights(saliencies[0], saliencies[1])
     return w_vi * details[0] + (1 - w_vi) * details[1] + 0.5 * bases[0] + 0.5 * bases[1]
 
 
