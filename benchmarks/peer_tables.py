@@ -148,7 +148,9 @@ def main() -> None:
     ranking = json.loads(ranking_path.read_text()) if ranking_path.exists() else {}
     refresh = [m for m in args.refresh.split(",") if m]
     for task in args.tasks.split(","):
-        ours = [s.name for s in list_methods(task)]
+        # a method with one weights file per task (pmgi) runs with that task's
+        ours = [s.name + (f":task={task}" if "task" in s.params and s.params["task"] != task else "")
+                for s in list_methods(task)]
         labels = ours + [v for v in VARIANTS.get(task, []) if v not in ours]
         labels += [f"results:{args.shared / 'peers' / p}" for p in PEERS[task]]
         print(f"{task}: {len(labels)} methods on {', '.join(d.name for d in sets[task])}", file=sys.stderr, flush=True)
@@ -163,7 +165,8 @@ def main() -> None:
         ranking[task] = {
             "sets": [str(Path(*d.parts[-2:])) for d in sets[task]], "metrics": VIFB13, "convention": "vifb",
             "command": "python benchmarks/peer_tables.py",
-            "ranking": [{"method": m, "mean_rank": round(v, 3)} for m, v in sorted(mean.items(), key=lambda kv: kv[1])],
+            "ranking": [{"method": m.split(":task=")[0], "mean_rank": round(v, 3)}
+                        for m, v in sorted(mean.items(), key=lambda kv: kv[1])],
         }
     which = which_method_table(ranking)
     doc[doc.index("") + 1:doc.index("") + 1] = ["## Which method for which task", "", *which, ""]

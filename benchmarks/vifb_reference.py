@@ -14,12 +14,14 @@ published JPEG of the same method —
   Q_CV) respond to JPEG artefacts.
 
 Run: ``python benchmarks/vifb_reference.py [--methods adf,msvd] [--golden ../shared/golden/vifb]``.
+``dlf`` runs on VGG16 (``IMAGEFUSION_VGG16``, else the converted copy in ``../shared/weights``); VIFB's ran VGG19.
 Prints a Markdown table and writes it to ``docs/vifb_reference.md`` (``--write``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -37,7 +39,7 @@ VIFB13 = ["ag", "ce", "ei", "en", "mi", "psnr", "qabf", "qcb", "qcv", "rmse", "s
 VIFB_NAMES = {"adf": "ADF", "msvd": "MSVD", "tif": "TIF", "fpde": "FPDE", "cbf": "CBF", "gfce": "GFCE",
               "mgff": "MGFF", "hybrid-msd": "Hybrid_MSD", "hmsd-gf": "HMSD_GF", "vsmwls": "VSMWLS",
               "ifevip": "IFEVIP", "gtf": "GTF", "latlrr": "LatLRR", "lp-sr": "LP_SR", "rp-sr": "RP_SR",
-              "nsct-sr": "NSCT_SR", "gff": "GFF"}
+              "nsct-sr": "NSCT_SR", "gff": "GFF", "dlf": "DLF"}
 
 
 def luminance_psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -94,6 +96,9 @@ def main() -> None:
                     help="VIFB's latent-LRR projection (methods/LatLRR/models/L_8.mat in its repository) instead "
                          "of ours, for latlrr (not written to the docs page)")
     args = ap.parse_args()
+    vgg16 = args.golden.parents[1] / "weights" / "vgg16_features_imagenet_fp16.safetensors"
+    if "IMAGEFUSION_VGG16" not in os.environ and vgg16.is_file():  # dlf's VGG16 offline (else torchvision's download)
+        os.environ["IMAGEFUSION_VGG16"] = str(vgg16)
     if args.vifb_latlrr is not None:
         import scipy.io
 

@@ -49,7 +49,8 @@ def test_default_is_safe_on_real_pairs(method, task, dataset, name):
     spec = imagefusion.get_method(method)
     if spec.max_sources is not None and len(sources) > spec.max_sources:
         pytest.skip(f"{method} fuses at most {spec.max_sources} sources")
-    fused = imagefusion.fuse(sources, method)
+    params = {"task": task} if "task" in spec.params else {}  # a network with one weights file per task
+    fused = imagefusion.fuse(sources, method, **params)
     report = safety_check(fused, sources)
     assert report.ok, f"{method} on {dataset}/{name}: {'; '.join(report.problems())}"
 

@@ -161,7 +161,9 @@ def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
 def test_train_without_a_network_lists_every_trainable_network_from_the_registry():
     from imagefusion.train import TRAINABLE, list_trainers
 
-    assert set(TRAINABLE) == {"siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa.no-ldf", "mfenet"}
+    assert set(TRAINABLE) == {"siamese-cnn", "cnn-liu2017", "densefuse", "cam-ae", "cam-fwa", "cam-fwa.no-ldf", "mfenet",
+                              "pmgi", "pmgi.mif", "pmgi.mff", "pmgi.mef", "fusiongan", "fusiongan.wgan-gp", "mff-gan",
+                              "ddcgan", "unet-gan", "unet-gan.no-st", "unet-gan.wgan-gp", "unet-gan.wgan-gp-no-st"}
     res = CliRunner().invoke(app, ["train"], env={"COLUMNS": "300"}, terminal_width=300)
     assert res.exit_code == 0
     assert all(f"│ {t.name} " in res.output for t in list_trainers()), res.output

@@ -144,10 +144,10 @@ def _params(method: str, items: list[str] | None) -> dict:
     return dict(parse_param(spec, item) for item in items or [])
 
 
-def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str:
-    """The best measured method for ``task``, or for the task the source folders' names imply."""
+def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str | None:
+    """``task`` checked, or the task the source folders' names imply (None when they imply none)."""
     from .io import find_pairs
-    from .registry import TASKS, best_method, task_from_folders
+    from .registry import TASKS, task_from_folders
 
     if task is not None and task not in TASKS:
         raise ImageFusionError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
@@ -156,6 +156,14 @@ def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | 
             task = task_from_folders(find_pairs(pairs).sources)
         elif sources:
             task = task_from_folders([Path(s).resolve().parent.name for s in sources])
+    return task
+
+
+def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str:
+    """The best measured method for ``task``, or for the task the source folders' names imply."""
+    from .registry import best_method
+
+    task = _infer_task(task, pairs, sources)
     method = best_method(task)
     log.info("method: %s %s", method, f"(best measured for {task})" if task else "(task unknown: give --task or --method)")
     return method
@@ -201,7 +209,7 @@ def fuse(
     ext: Annotated[str, typer.Option(help="With --pairs: output format.")] = ".png",
     bit_depth: Annotated[int, typer.Option("--bit-depth", help="8 or 16 bits per channel.")] = 8,
     weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
-    explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder.")] = None,
+    explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder; semantic-cam: each source's class activation map and weight map.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
     workers: Annotated[int, typer.Option(help="With --pairs: Dask worker processes, one pair per task (outputs identical for any number).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(help="With --pairs: a running Dask scheduler (tcp://HOST:PORT or a scheduler .json file), or 'local'.")] = None,
@@ -216,6 +224,12 @@ def fuse(
             method = _default_method(task, pairs, sources)
         params = _params(method, param)
         _apply_device(method, params, device)
+        from .registry import get_method as _get
+
+        if "task" in _get(method).params and "task" not in params:  # one weights file per task (pmgi)
+            inferred = _infer_task(task, pairs, sources)
+            if inferred is not None:
+                params["task"] = inferred
         if explain is not None:
             from .errors import OutputError
             from .registry import get_method
@@ -223,8 +237,9 @@ def fuse(
             if explain.exists() and not explain.is_dir():
                 raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
 
-            if get_method(method).name != "cam-fusion":
-                raise ImageFusionError(f"--explain needs --method cam-fusion (class activation maps), not {method!r}")
+            if get_method(method).name not in ("cam-fusion", "semantic-cam"):
+                raise ImageFusionError(f"--explain needs --method cam-fusion or semantic-cam (class activation maps), "
+                                       f"not {method!r}")
             if pairs is not None:
                 raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
             if params.get("variant") == "l1":
@@ -275,7 +290,14 @@ def fuse(
         fused = fuse_images([str(s) for s in sources], method=method, **params)
         write_image(out, fused, bit_depth=bit_depth, protect=sources)
         console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
-        if explain is not None:
+        if explain is not None and get_method(method).name == "semantic-cam":
+            from .explain import write_semantic_cam_explanation
+            from .fusion import load_sources
+
+            opts = {k: params[k] for k in ("backbone", "weights", "top_k") if k in params}
+            files = write_semantic_cam_explanation(explain, load_sources([str(s) for s in sources])[0], **opts)
+            console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
+        elif explain is not None:
             from .color import split_luminance
             from .fusion import load_sources
             from .explain import write_cam_explanation

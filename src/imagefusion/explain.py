@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["write_cam_explanation"]
+__all__ = ["write_cam_explanation", "write_semantic_cam_explanation"]
 
 
 def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndarray, **kwargs: Any) -> list[Path]:
@@ -82,3 +82,57 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     write_bytes_atomic(folder / "channel_weights.csv", rows.encode())
     written += [folder / "channel_weights.png", folder / "channel_weights.csv"]
     return written
+
+
+def write_semantic_cam_explanation(folder: str | os.PathLike, sources: list[np.ndarray], **kwargs: Any) -> list[Path]:
+    """Write the class activation maps of ``semantic-cam`` as pictures: ``cam_1.png`` … ``cam_N.png``
+    (each source's map as a heat map over the source), ``weights_1.png`` … (each source's per-pixel
+    weight, grey, white = 1) and ``cam.txt`` (which CAM: Grad-CAM or, without a classifier head,
+    Eigen-CAM). Files are written atomically; the folder is created.
+
+    Parameters
+    ----------
+    folder : path
+    sources : list of ndarray, float32, (H, W) or (H, W, 3), values in [0, 1]
+    **kwargs
+        Passed to :func:`~imagefusion.methods.semantic.cam_maps` (``backbone``, ``weights``, ``top_k``).
+
+    Returns
+    -------
+    list of Path: the files written.
+
+    Raises
+    ------
+    WeightsError
+        No VGG weights.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> a, b = np.random.default_rng(0).random((2, 64, 64)).astype(np.float32)
+    >>> sorted(p.name for p in write_semantic_cam_explanation(tempfile.mkdtemp(), [a, b]))
+    ['cam.txt', 'cam_1.png', 'cam_2.png', 'weights_1.png', 'weights_2.png']
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import write_bytes_atomic, write_image
+    from .methods.semantic import cam_weights, cam_maps
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    maps, kind = cam_maps(sources, **kwargs)
+    cmap = plt.get_cmap("jet")
+    written = []
+    for i, (m, src, w) in enumerate(zip(maps, sources, cam_weights(maps)), start=1):
+        grey = src if src.ndim == 2 else src.mean(axis=2)
+        overlay = 0.5 * cmap(m)[..., :3] + 0.5 * np.repeat(np.asarray(grey, np.float32)[..., None], 3, axis=2)
+        for name, img in ((f"cam_{i}.png", np.clip(overlay, 0, 1)), (f"weights_{i}.png", np.clip(w, 0, 1))):
+            write_image(folder / name, img.astype(np.float32))
+            written.append(folder / name)
+    note = {"grad-cam": "Grad-CAM of the top class (ImageNet classifier head)",
+            "eigen-cam": "Eigen-CAM (no classifier head available: class-agnostic first principal component)"}[kind]
+    write_bytes_atomic(folder / "cam.txt", (note + "\n").encode())
+    return written + [folder / "cam.txt"]

@@ -18,13 +18,17 @@ name                      function                                    module
 ``densefuse``             :func:`~.autoencoder.densefuse`             :mod:`.autoencoder`
 ``cam-fusion``            :func:`~.autoencoder.cam_fusion`            :mod:`.autoencoder`
 ``mfenet``                :func:`~.mfenet.mfenet`                    :mod:`.mfenet`
+``semantic-opt``          :func:`~.semantic.semantic_opt`             :mod:`.semantic`
+``semantic-cam``          :func:`~.semantic.semantic_cam`             :mod:`.semantic`
+``dlf``                   :func:`~.dlf.dlf`                           :mod:`.dlf`
+``pmgi``                  :func:`~.pmgi.pmgi`                         :mod:`.pmgi`
 ========================  ==========================================  =========================
 
 Each function is named after its method; ``mfenet`` is not re-exported here, where it would hide the
 module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
 """
 
-from . import adf, autoencoder, cbf, exposure, filtering, fpde, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mgff, msvd, pixel, pyramid, rp_sr, siamese, tif, vsmwls, wavelet  # noqa: F401
+from . import adf, autoencoder, cbf, dlf, exposure, filtering, fpde, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mgff, msvd, pixel, pmgi, pyramid, rp_sr, semantic, siamese, tif, vsmwls, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter

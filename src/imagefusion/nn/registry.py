@@ -23,7 +23,8 @@ NETWORKS: dict[str, Callable[[], Any]] = {}
 TAGS: dict[str, tuple[str, ...]] = {}
 #: The modules that define networks; :func:`import_networks` imports them (they import torch), and
 #: their classes register themselves. A new network module is added here.
-NETWORK_MODULES = ("imagefusion.nn.autoencoder", "imagefusion.nn.siamese", "imagefusion.nn.mfenet")
+NETWORK_MODULES = ("imagefusion.nn.autoencoder", "imagefusion.nn.siamese", "imagefusion.nn.mfenet", "imagefusion.nn.pmgi",
+                   "imagefusion.nn.mffgan", "imagefusion.nn.fusiongan", "imagefusion.nn.ddcgan", "imagefusion.nn.unetgan")
 #: Former names of tagged weights, still accepted.
 ALIASES = {"cam-fwa-noldf": "cam-fwa.no-ldf"}
 

@@ -39,7 +39,8 @@ def _ensure_registered() -> None:
 
 def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str, Any],
                  dtype: torch.dtype | None = None) -> Path:
-    """Write ``model``'s state dict as safetensors and ``card`` as JSON beside it, atomically.
+    """Write ``model``'s state dict as safetensors and ``card`` as JSON beside it, atomically (batch
+    norm's integer ``num_batches_tracked`` counters are left out: inference does not use them).
 
     Parameters
     ----------
@@ -67,6 +68,8 @@ def save_weights(model: torch.nn.Module, path: str | os.PathLike, card: dict[str
     path = Path(path)
     tensors = {}
     for k, v in model.state_dict().items():
+        if k.endswith("num_batches_tracked"):  # batch norm's training counter: integer, unused at inference
+            continue
         v = v.detach().cpu()
         if dtype is not None and v.is_floating_point():
             v = v.to(dtype)
@@ -133,7 +136,8 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
     if callable(match):  # a network whose layer shapes follow the file (LiuCNN's factored fc1)
         match(state)
     own = model.state_dict()
-    missing = sorted(set(own) - set(state))
+    counters = {k for k in own if k.endswith("num_batches_tracked")}  # not stored (see save_weights)
+    missing = sorted(set(own) - set(state) - counters)
     extra = sorted(set(state) - set(own))
     shapes = [f"{k}: file {tuple(state[k].shape)} vs network {tuple(own[k].shape)}"
               for k in own if k in state and state[k].shape != own[k].shape]
@@ -146,7 +150,7 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
         if shapes:
             parts.append(f"wrong shapes {shapes[:5]}")
         raise WeightsError(f"weights file {path} does not fit {type(model).__name__}: " + "; ".join(parts))
-    model.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items()})
+    model.load_state_dict({**{k: own[k] for k in counters}, **{k: v.to(own[k].dtype) for k, v in state.items()}})
     return model
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
-from . import autoencoder, mfenet, siamese  # noqa: F401  (importing registers the trainers)
+from . import autoencoder, gan, mfenet, siamese  # noqa: F401  (importing registers the trainers)
 from .loop import TrainConfig
 from .registry import get_trainer, list_trainers
 

@@ -23,6 +23,8 @@ from ..errors import InvalidImageError
 from ..io import IMAGE_EXTENSIONS, find_pairs, read_image
 
 __all__ = [
+    "random_focus_mask",
+    "synthetic_exposure_pair",
     "BSDS500_TEST_OVERLAP",
     "EVALUATION_SETS",
     "check_not_evaluation_set",
@@ -544,3 +546,66 @@ def synthetic_multifocus_pair(image: np.ndarray, mask: np.ndarray, sigma: float 
     a = m * image + (1 - m) * blurred
     b = (1 - m) * image + m * blurred
     return a.astype(np.float32), b.astype(np.float32)
+
+
+def random_focus_mask(shape: tuple[int, int], rng: np.random.Generator, cells: int = 4) -> np.ndarray:
+    """A random region mask with smooth blob-shaped borders, for synthetic multi-focus pairs: coarse
+    uniform noise on a ``cells × cells`` grid, up-sampled bicubically, thresholded at its median (so
+    about half of the pixels are true).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        (H, W).
+    rng : numpy Generator
+    cells : int, default 4
+
+    Returns
+    -------
+    ndarray, bool, shape (H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = random_focus_mask((64, 48), np.random.default_rng(0))
+    >>> m.shape, 0.3 < m.mean() < 0.7
+    ((64, 48), True)
+    """
+    noise = rng.random((cells, cells)).astype(np.float32)
+    up = cv2.resize(noise, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)
+    return up > np.median(up)
+
+
+def synthetic_exposure_pair(image: np.ndarray, stops: float, gamma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """An under- and an over-exposed copy of an image, for multi-exposure training without exposure
+    stacks: the image is linearised (display gamma 2.2), scaled by ``2^−stops`` and ``2^+stops``,
+    clipped to [0, 1] (the over-exposed copy loses its highlights), re-encoded with gamma
+    ``2.2·gamma`` and quantised to 8 bits (the under-exposed copy keeps fewer grey levels, so its
+    shadows lose detail).
+
+    Parameters
+    ----------
+    image : ndarray, float32, shape (H, W) or (H, W, 3), values in [0, 1]
+    stops : float
+        Exposure change of each copy in EV (> 0).
+    gamma : float, default 1.0
+        A change of tone curve (1 keeps the display gamma).
+
+    Returns
+    -------
+    under, over : ndarray, float32, same shape, values in [0, 1] on the 8-bit grid
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.linspace(0, 1, 256, dtype=np.float32)[None]
+    >>> under, over = synthetic_exposure_pair(img, 2.0)
+    >>> float(under.max()) < 0.6, float((over == 1).mean()) > 0.4, len(np.unique(under))  # fewer levels left
+    (True, True, 137)
+    """
+    lin = np.clip(np.asarray(image, np.float32), 0, 1) ** 2.2
+    enc = 1.0 / (2.2 * gamma)
+    under = np.clip(lin * 2.0 ** -stops, 0, 1) ** enc
+    over = np.clip(lin * 2.0 ** stops, 0, 1) ** enc
+    q = lambda x: (np.rint(x * 255.0) / 255.0).astype(np.float32)  # noqa: E731
+    return q(under), q(over)

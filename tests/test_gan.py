@@ -1,0 +1,219 @@
+"""The end-to-end (adversarial) networks: generators' shapes and ranges, MFF-GAN's decision block, every
+loss term against a hand-computed case, the gradient penalty, one training step, tiled inference."""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from imagefusion.nn.ddcgan import DDcGAN, DDcGANDiscriminator, ddcgan_gradient  # noqa: E402
+from imagefusion.nn.fusiongan import FusionGAN  # noqa: E402
+from imagefusion.nn.gan import (PatchDiscriminator, blur_residual, focus_decision, gradient_penalty, laplacian,  # noqa: E402
+                                lsgan_d_loss, lsgan_g_loss, wgan_d_loss, wgan_g_loss)
+from imagefusion.nn.mffgan import MFFGAN  # noqa: E402
+from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
+from imagefusion.nn.unetgan import UNetGAN  # noqa: E402
+from imagefusion.nn.vgg import VGG  # noqa: E402
+from imagefusion.train.gan import (ddcgan_content_loss, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
+                                   pmgi_loss, total_variation, transfer_loss)
+
+
+@pytest.mark.parametrize("cls", [PMGI, MFFGAN, FusionGAN, DDcGAN, lambda: UNetGAN(width=8)])
+@pytest.mark.parametrize("shape", [(17, 23), (31, 9), (5, 40)])
+def test_generators_keep_the_size_and_range_at_odd_sizes(cls, shape):
+    torch.manual_seed(0)
+    net = cls().eval()
+    a, b = torch.rand(1, 1, *shape), torch.rand(1, 1, *shape)
+    with torch.no_grad():
+        out = net.fuse([a, b])
+    assert out.shape == (1, 1, *shape)
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+def test_fusiongan_loses_six_pixels_a_side_and_fuse_pads_them_back():
+    net = FusionGAN().eval()
+    with torch.no_grad():
+        assert net(torch.zeros(2, 2, 132, 132)).shape == (2, 1, 120, 120)  # the paper's 132 → 120 patches
+
+
+def test_focus_decision_finds_a_known_focus_mask():
+    rng = np.random.default_rng(0)
+    texture = torch.from_numpy(rng.random((1, 1, 64, 64), dtype=np.float32))
+    blurred = torch.nn.functional.avg_pool2d(torch.nn.functional.pad(texture, (2, 2, 2, 2), mode="reflect"), 5, stride=1)
+    mask = torch.zeros(1, 1, 64, 64)
+    mask[..., :, :32] = 1  # the left half is in focus in a, the right half in b
+    a = mask * texture + (1 - mask) * blurred
+    b = (1 - mask) * texture + mask * blurred
+    s = focus_decision(a, b)
+    inner = (slice(None), slice(None), slice(4, 60))
+    left, right = s[inner][..., 4:28], s[inner][..., 36:60]
+    assert float(left.mean()) > 0.95 and float(right.mean()) < 0.05
+    assert set(torch.unique(s).tolist()) <= {0.0, 1.0}
+    assert torch.equal(focus_decision(a, a), torch.zeros_like(a))  # ties go to b
+
+
+def test_blur_residual_of_a_constant_is_zero_away_from_the_border():
+    r = blur_residual(torch.full((1, 1, 9, 9), 0.7))
+    total = 4 * 0.0947 + 4 * 0.1183 + 0.1478  # the authors' kernel sums to 0.9998, not 1
+    assert torch.allclose(r[..., 2:-2, 2:-2], torch.tensor(0.7 * (1 - total**2)), atol=1e-6)
+
+
+def test_laplacian_and_ddcgan_gradient_hand_computed():
+    x = torch.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
+    assert float(laplacian(x)[0, 0, 1, 1]) == 2 + 4 + 6 + 8 - 4 * 5  # = 0, a linear ramp
+    assert float(laplacian(x)[0, 0, 0, 0]) == 2 + 4 - 4 * 1  # zero padding
+    assert float(ddcgan_gradient(x)[0, 0, 1, 1]) == pytest.approx((1 + 2 + 3 + 4 + 6 + 7 + 8 + 9) / 8 - 5)
+
+
+def test_content_losses_hand_computed():
+    z = torch.zeros(1, 1, 3, 3)
+    f = torch.zeros(1, 1, 3, 3)
+    f[0, 0, 1, 1] = 1.0  # one bright pixel: lap(f) = +1 on its 4 neighbours, −4 at it
+    # FusionGAN: mean (F − IR)² = 1/9; mean (∇F − ∇VI)² = (16 + 4·1)/9
+    assert float(fusiongan_content_loss(f, z, z, xi=5)) == pytest.approx(1 / 9 + 5 * 20 / 9)
+    w = PMGI_LOSS_WEIGHTS["ivif"]  # 1, 0.3, 5, 4
+    assert float(pmgi_loss(f, z, z, w)) == pytest.approx(100 * (1 / 9 + 0.3 / 9 + 5 * 20 / 9 + 4 * 20 / 9))
+    # DDcGAN: ‖F − IR‖_F² / 16 + 1.2 ‖∇F‖₁ with ∇ = 1/8 ring − centre: |−1| + 8·|1/8|... zero-padded 3×3:
+    g = ddcgan_gradient(f)
+    assert float(ddcgan_content_loss(f, z, z)) == pytest.approx(1 / 16 + 1.2 * float(g.abs().sum()))
+    assert float(g.abs().sum()) == pytest.approx(1 + 8 / 8)
+
+
+def test_mffgan_content_loss_uses_the_sharper_source_per_pixel():
+    a = torch.zeros(1, 1, 8, 8)
+    a[..., ::2, :] = 1.0  # sharp stripes: S = 1 everywhere inside
+    b = torch.full((1, 1, 8, 8), 0.5)
+    l_int_a, l_grad_a = mffgan_content_loss(a, a, b)
+    l_int_b, _ = mffgan_content_loss(b, a, b)
+    assert float(l_int_a) < float(l_int_b)  # copying the in-focus source costs less than the blurred one
+    s = focus_decision(a, b)
+    assert float(l_int_b) == pytest.approx(float((s * (b - a) ** 2).mean()))
+
+
+def test_adversarial_losses_hand_computed():
+    torch.manual_seed(0)
+    real, fake = torch.full((4000, 1), 0.95), torch.full((4000, 1), 0.15)
+    assert float(lsgan_d_loss(real, fake)) == pytest.approx(0.25 / 12 + 0.09 / 12, rel=0.08)  # label variances only
+    assert float(lsgan_g_loss(real)) == pytest.approx(0.25 / 12, rel=0.08)
+    assert float(lsgan_g_loss(torch.full((4000, 1), 0.0))) == pytest.approx(0.95**2 + 0.25 / 12, rel=0.03)
+    assert float(wgan_d_loss(torch.tensor([[3.0]]), torch.tensor([[1.0]]))) == -2.0
+    assert float(wgan_g_loss(torch.tensor([[1.0], [2.0]]))) == -1.5
+
+
+@pytest.mark.parametrize("scale,expected", [(1.0, 0.0), (2.0, 10.0), (0.5, 2.5)])
+def test_gradient_penalty_with_a_known_gradient_norm(scale, expected):
+    w = torch.zeros(1, 1, 4, 4)
+    w[0, 0, 0, 0] = scale  # C(x) = scale · x[0, 0]: ‖∇C‖ = scale everywhere
+    critic = lambda x: (x * w).sum((1, 2, 3))[:, None]  # noqa: E731
+    real, fake = torch.rand(8, 1, 4, 4), torch.rand(8, 1, 4, 4)
+    assert float(gradient_penalty(critic, real, fake, weight=10)) == pytest.approx(expected, abs=1e-5)
+
+
+def test_gradient_penalty_reaches_the_critic_parameters():
+    torch.manual_seed(0)
+    d = PatchDiscriminator(32, norm="none")
+    gp = gradient_penalty(d, torch.rand(4, 1, 32, 32), torch.rand(4, 1, 32, 32))
+    gp.backward()
+    weights = [p for n, p in d.named_parameters() if n.endswith("weight")]  # biases do not change ∇_x C
+    assert all(p.grad is not None and float(p.grad.abs().sum()) > 0 for p in weights)
+
+
+def test_gram_total_variation_and_transfer_loss():
+    x = torch.arange(8, dtype=torch.float32).reshape(1, 2, 2, 2)
+    f = x.reshape(2, 4)
+    assert torch.allclose(gram(x)[0], f @ f.T / 8)
+    assert float(total_variation(torch.tensor([[[[0.0, 2.0], [1.0, 3.0]]]]))) == pytest.approx(0.5 * (1 + 2))
+    torch.manual_seed(0)
+    vgg = VGG("vgg16").eval()
+    vi, ir = torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32)
+    fused = torch.rand(1, 1, 32, 32, requires_grad=True)
+    loss, parts = transfer_loss(vgg, fused, vi, ir)
+    loss.backward()
+    # unlike the reference code, the content and style terms reach the fused image
+    assert parts["content"] > 0 and parts["style"] > 0 and float(fused.grad.abs().sum()) > 0
+
+
+def test_one_training_step_lowers_the_loss_on_a_fixed_batch():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    batch = torch.from_numpy(rng.random((4, 2, 32, 32), dtype=np.float32)) * 2 - 1
+    a, b = batch[:, :1], batch[:, 1:]
+    for net, loss_fn in ((PMGI(), lambda n: pmgi_loss(n(a, b), a, b, PMGI_LOSS_WEIGHTS["mef"])),
+                         (MFFGAN(), lambda n: sum(mffgan_content_loss(n(a, b), a, b))),
+                         (FusionGAN(), lambda n: fusiongan_content_loss(n(batch), a[..., 6:-6, 6:-6], b[..., 6:-6, 6:-6]))):
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        before = float(loss_fn(net))
+        for _ in range(3):
+            opt.zero_grad()
+            loss_fn(net).backward()
+            opt.step()
+        assert float(loss_fn(net)) < before, type(net).__name__
+
+
+def test_discriminators_score_shapes():
+    assert PatchDiscriminator(60)(torch.rand(3, 1, 60, 60)).shape == (3, 1)
+    p = DDcGANDiscriminator(84)(torch.rand(2, 1, 84, 84))
+    assert p.shape == (2, 1) and bool(((p > 0) & (p < 1)).all())
+    with pytest.raises(ValueError):
+        PatchDiscriminator(8)
+
+
+@pytest.mark.parametrize("name", ["pmgi", "fusiongan", "ddcgan"])
+def test_tiles_do_not_change_the_fused_image(name, tmp_path):
+    """Batch norm runs on its running statistics and tiles overlap by the receptive field, so a
+    200 × 150 image in 64-pixel tiles equals one pass (up to float32 round-off)."""
+    from imagefusion.nn.gan import run_generator
+    from imagefusion.nn.registry import network_class
+    from imagefusion.nn.weights import save_weights
+
+    torch.manual_seed(0)
+    net = network_class(name)()
+    for m in net.modules():  # non-trivial running statistics
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 2.0)
+    path = save_weights(net, tmp_path / f"{name}.safetensors", {})
+    rng = np.random.default_rng(0)
+    a, b = rng.random((2, 150, 200), dtype=np.float32)
+    whole = run_generator(name, [a, b], weights=str(path), precision="float32", tile=4096)
+    tiled = run_generator(name, [a, b], weights=str(path), precision="float32", tile=64)
+    assert np.abs(whole - tiled).max() < 1e-4
+
+
+_GAN_WEIGHTS = ("pmgi", "pmgi.mif", "pmgi.mff", "pmgi.mef", "mff-gan", "fusiongan", "fusiongan.wgan-gp", "ddcgan",
+                "unet-gan", "unet-gan.no-st", "unet-gan.wgan-gp", "unet-gan.wgan-gp-no-st")
+
+
+def _shipped_gan_weights():
+    from importlib import resources
+
+    root = resources.files("imagefusion") / "weights"
+    return [n for n in _GAN_WEIGHTS if (root / f"{n}.safetensors").is_file()]
+
+
+@pytest.mark.parametrize("name", _shipped_gan_weights())
+def test_shipped_gan_weights_have_a_model_card_and_loss_curves(name):
+    """Every shipped end-to-end network was trained by the project's trainer on training data, and its
+    card says how long, on what, with which loss; its curves are in the docs."""
+    import csv
+    from pathlib import Path
+
+    from imagefusion.nn.registry import shipped_weights_path
+    from imagefusion.nn.weights import create_network, read_model_card
+
+    path = shipped_weights_path(name)
+    card = read_model_card(path)
+    assert card["network"] == name and card["command"].startswith(f"imagefusion train {name} ")
+    assert card["steps"] > 0 and card["training_seconds"] > 0 and card["machine"] and card["torch"]
+    assert "roadscene" in card["training_data"]["source"] or "bsds500" in card["training_data"]["source"] \
+        or "pet-mri" in card["training_data"]["source"]
+    assert "ct-mri never read" in card["training_data"]["source"] or "medical" not in card["training_data"]["source"]
+    docs = Path(__file__).resolve().parent.parent / "docs" / "training"
+    assert (docs / f"{name}-loss.png").is_file()
+    rows = list(csv.DictReader((docs / f"{name}-log.csv").open()))
+    assert len(rows) == card["epochs"] and "g_total" in rows[0]
+    assert any(k.startswith("d_") for k in rows[0]) == (not name.startswith("pmgi"))  # PMGI: no discriminator
+    create_network(name)  # the file fits the registered network (strict load)
