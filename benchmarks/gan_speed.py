@@ -1,0 +1,52 @@
+"""Inference time of each end-to-end generator per 640 × 480 pair, on this machine.
+
+Run:  python benchmarks/gan_speed.py [--threads 2] [--repeats 5]
+
+Each generator (PMGI, MFF-GAN, FusionGAN, DDcGAN, the U-Net GAN) with its initial weights — the time
+depends on the architecture, not on the weights — in eval mode, channels-last, in the precision the
+methods use by default (bfloat16 where the CPU computes it natively), one 480 × 640 pair at a time
+through ``fuse`` (FusionGAN's border padding and the U-Net's padding to 16 included): the median of
+``--repeats`` runs after one warm-up. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from imagefusion.nn.inference import select_dtype
+from imagefusion.nn.registry import import_networks, network_class
+
+NAMES = ["pmgi", "mff-gan", "fusiongan", "ddcgan", "unet-gan"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=5)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    import_networks()
+    dtype = select_dtype(torch.device("cpu"), "auto")
+    print(f"| generator | parameters | median s per 640 × 480 pair ({args.threads} threads, {str(dtype).split('.')[-1]}) |")
+    print("|---|---:|---:|")
+    for name in NAMES:
+        torch.manual_seed(0)
+        net = network_class(name)().eval().to(memory_format=torch.channels_last)
+        x = [torch.rand(1, 1, 480, 640).contiguous(memory_format=torch.channels_last) for _ in range(2)]
+        times = []
+        with torch.inference_mode(), torch.autocast("cpu", dtype=dtype, enabled=dtype != torch.float32):
+            net.fuse(x)
+            for _ in range(args.repeats):
+                t0 = time.perf_counter()
+                net.fuse(x)
+                times.append(time.perf_counter() - t0)
+        n = sum(p.numel() for p in net.parameters())
+        print(f"| `{name}` | {n:,} | {statistics.median(times):.3f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
