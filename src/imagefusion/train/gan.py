@@ -313,7 +313,7 @@ def mffgan_content_loss(fused: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -
     >>> a = torch.zeros(1, 1, 8, 8); a[..., ::2, :] = 1.0  # sharp stripes: S = 1 inside
     >>> b = torch.full((1, 1, 8, 8), 0.5)
     >>> l_int, l_grad = mffgan_content_loss(a, a, b)  # the fused image is a itself
-    >>> float(l_int) < 0.05, float(l_grad) < 1.0
+    >>> l_int.item() < 0.05, l_grad.item() < 1.0
     (True, True)
     """
     f, a, b = fused.float(), a.float(), b.float()
@@ -449,7 +449,7 @@ def transfer_loss(vgg: nn.Module, fused: torch.Tensor, vi: torch.Tensor, ir: tor
     style = sum(((gram(t_f[i]) - gram(t_ir[i])) ** 2).mean() for i in TRANSFER_STYLE_LAYERS)
     tv = total_variation(fused)
     loss = content + style_weight * style + tv_weight * tv
-    return loss, {"content": float(content), "style": float(style), "tv": float(tv)}
+    return loss, {"content": content.item(), "style": float(style), "tv": float(tv)}
 
 
 # ----------------------------------------------------------------------------------------------- loop
@@ -684,6 +684,22 @@ def _g_adv(objective: str, critic: nn.Module, fake: torch.Tensor) -> torch.Tenso
     return wgan_g_loss(critic(fake)) if objective == "wgan-gp" else lsgan_g_loss(critic(fake))
 
 
+def _update(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def _critic_steps(objective: str, critic: nn.Module, opt: torch.optim.Optimizer, real: torch.Tensor,
+                  fake: torch.Tensor, steps: int, gp_weight: float) -> torch.Tensor:
+    """``steps`` updates of the critic on one batch (the generated images do not change between them);
+    returns the last loss."""
+    for _ in range(steps):
+        d_loss = _adversarial(objective, critic, real, fake, gp_weight)
+        _update(opt, d_loss)
+    return d_loss
+
+
 def _adam(params: Any, config: TrainConfig, objective: str = "lsgan") -> torch.optim.Optimizer:
     betas = (0.5, 0.9) if objective == "wgan-gp" else (0.9, 0.999)
     return torch.optim.Adam(params, lr=config.lr, betas=betas)
@@ -741,10 +757,8 @@ def train_pmgi(name: str, config: TrainConfig, out: str | os.PathLike, *, data_r
 
     def step(b: torch.Tensor, i: int) -> dict[str, float]:
         total = loss(g, b)
-        opts["g"].zero_grad(set_to_none=True)
-        total.backward()
-        opts["g"].step()
-        return {"g_total": float(total.detach())}
+        _update(opts["g"], total)
+        return {"g_total": total.item()}
 
     card = {"task": task, "loss": f"100*({weights['int_a']:g} mean(F-A)^2 + {weights['int_b']:g} mean(F-B)^2 + "
                                   f"{weights['grad_b']:g} mean(lap F - lap B)^2 + {weights['grad_a']:g} mean(lap F - lap A)^2)",
@@ -809,19 +823,13 @@ def train_fusiongan(name: str, config: TrainConfig, out: str | os.PathLike, *, d
         x, ir, vi = parts(b)
         with torch.no_grad():
             fake = g(x)
-        for _ in range(d_steps):
-            d_loss = _adversarial(objective, d, vi, fake, gp)
-            opts["d"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            opts["d"].step()
+        d_loss = _critic_steps(objective, d, opts["d"], vi, fake, d_steps, gp)
         fused = g(x)
         adv = _g_adv(objective, d, fused)
         content = fusiongan_content_loss(fused, ir, vi, xi)
         total = adv + lam * content
-        opts["g"].zero_grad(set_to_none=True)
-        total.backward()
-        opts["g"].step()
-        return {"g_total": float(total), "g_adv": float(adv), "g_content": float(content), "d_loss": float(d_loss)}
+        _update(opts["g"], total)
+        return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "d_loss": d_loss.item()}
 
     card = {"task": "ivif", "objective": objective, "d_steps": d_steps,
             "loss": f"L_adv + {lam:g}*(mean(F-IR)^2 + {xi:g} mean(lap F - lap VI)^2)"
@@ -878,20 +886,14 @@ def train_mffgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
         real = torch.maximum(laplacian(a).abs(), laplacian(bb).abs())
         with torch.no_grad():
             fake = laplacian(g(a, bb)).abs()
-        for _ in range(d_steps):
-            d_loss = lsgan_d_loss(d(real), d(fake))
-            opts["d"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            opts["d"].step()
+        d_loss = _critic_steps("lsgan", d, opts["d"], real, fake, d_steps, 0.0)
         fused = g(a, bb)
         adv = lsgan_g_loss(d(laplacian(fused).abs()))
         l_int, l_grad = mffgan_content_loss(fused, a, bb)
         total = adv + 10 * (l_int + 5 * l_grad)
-        opts["g"].zero_grad(set_to_none=True)
-        total.backward()
-        opts["g"].step()
-        return {"g_total": float(total), "g_adv": float(adv), "g_int": float(l_int), "g_grad": float(l_grad),
-                "d_loss": float(d_loss)}
+        _update(opts["g"], total)
+        return {"g_total": total.item(), "g_adv": adv.item(), "g_int": l_int.item(), "g_grad": l_grad.item(),
+                "d_loss": d_loss.item()}
 
     card = {"task": "mff", "loss": "L_adv + 10*(L_int + 5*L_grad), S-weighted; D on |lap F| vs max(|lap I1|, |lap I2|)",
             "training_data": info}
@@ -958,9 +960,7 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
         return adv + 0.6 * content, adv, content
 
     def update(name_: str, loss: torch.Tensor, module: nn.Module) -> None:
-        opts[name_].zero_grad(set_to_none=True)
-        loss.backward()
-        opts[name_].step()
+        _update(opts[name_], loss)
         clamp(module)
 
     def val(net: nn.Module, b: torch.Tensor) -> torch.Tensor:
@@ -976,13 +976,13 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
             n_d += 1
             l_vi, l_ir = d_losses(ir, vi)
             it = 1
-            while float(l_vi) > 1.7 and it < repeats:
+            while l_vi.item() > 1.7 and it < repeats:
                 update("d_vi", l_vi, d_vi)
                 l_vi, _ = d_losses(ir, vi)
                 it += 1
                 n_d += 1
             it = 1
-            while float(l_ir) > 1.7 and it < repeats:
+            while l_ir.item() > 1.7 and it < repeats:
                 update("d_ir", l_ir, d_ir)
                 _, l_ir = d_losses(ir, vi)
                 it += 1
@@ -995,20 +995,20 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
             n_g += 1
             it = 1
             l_vi, l_ir = d_losses(ir, vi)
-            while (float(l_vi) < 1.4 or float(l_ir) < 1.4) and it < repeats:
+            while (l_vi.item() < 1.4 or l_ir.item() < 1.4) and it < repeats:
                 _, adv, _ = g_losses(ir, vi)
                 update("g", adv, g)
                 l_vi, l_ir = d_losses(ir, vi)
                 it += 1
                 n_g += 1
             total, adv, content = g_losses(ir, vi)
-            while float(total) > 200 and it < repeats:
+            while total.item() > 200 and it < repeats:
                 update("g", total, g)
                 total, adv, content = g_losses(ir, vi)
                 it += 1
                 n_g += 1
-        return {"g_total": float(total), "g_adv": float(adv), "g_content": float(content), "d_vi": float(l_vi),
-                "d_ir": float(l_ir), "d_updates": float(n_d), "g_updates": float(n_g)}
+        return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "d_vi": l_vi.item(),
+                "d_ir": l_ir.item(), "d_updates": float(n_d), "g_updates": float(n_g)}
 
     card = {"task": "ivif", "loss": "-log D_v(F) - log D_i(F) + 0.6*(||F-IR||_F^2/16 + 1.2*||grad F - grad VI||_1)",
             "schedule": f"train.py's adaptive schedule, at most {repeats} repeats; RMSProp (G), SGD (D), lr decay {decay:g} per "
@@ -1076,11 +1076,7 @@ def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, dat
         ir, vi = x[:, :1], x[:, 1:]
         with torch.no_grad():
             fake = g(x)
-        for _ in range(d_steps):
-            d_loss = _adversarial(objective, d, vi, fake, gp)
-            opts["d"].zero_grad(set_to_none=True)
-            d_loss.backward()
-            opts["d"].step()
+        d_loss = _critic_steps(objective, d, opts["d"], vi, fake, d_steps, gp)
         fused = g(x)
         adv = _g_adv(objective, d, fused)
         content = fusiongan_content_loss(fused, ir, vi)
@@ -1091,12 +1087,10 @@ def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, dat
         if vgg is not None:
             st, parts = transfer_loss(vgg, f01, b[:, 1:], b[:, :1], style_weight=k, tv_weight=tvw)
             total = total + 100 * st
-            logs = {"g_st": float(st), "g_st_content": parts["content"], "g_st_style": parts["style"]}
-        opts["g"].zero_grad(set_to_none=True)
-        total.backward()
-        opts["g"].step()
-        return {"g_total": float(total), "g_adv": float(adv), "g_content": float(content), "g_ssim": float(ssim_t),
-                **logs, "d_loss": float(d_loss)}
+            logs = {"g_st": st.item(), "g_st_content": parts["content"], "g_st_style": parts["style"]}
+        _update(opts["g"], total)
+        return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "g_ssim": ssim_t.item(),
+                **logs, "d_loss": d_loss.item()}
 
     card = {"task": "ivif", "objective": objective, "transfer_loss": use_st, "d_steps": d_steps,
             "loss": "L_adv + 100*(mean(F-IR)^2 + 5 mean(lap F - lap VI)^2) + 300*((1-SSIM(F,IR)) + 5(1-SSIM(F,VI)))"
