@@ -23,7 +23,6 @@ alone, spectral normalisation folded into its weights, with its model card.
 from __future__ import annotations
 
 import copy
-import csv
 import io
 import os
 import platform
@@ -51,7 +50,7 @@ from ..nn.weights import save_weights
 from ..io import find_pairs
 from .data import (bsds500_images, load_grey, random_focus_mask, roadscene_training_names, split_train_val,
                    synthetic_exposure_pair, synthetic_multifocus_pair)
-from .loop import TrainConfig
+from .loop import TrainConfig, _write_log
 from .registry import register_trainer
 
 __all__ = ["PairSampler", "SyntheticPairSampler", "task_samplers", "fit_gan", "fusiongan_content_loss",
@@ -479,14 +478,6 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     fig.savefig(buf, format="png")
     plt.close(fig)
     write_bytes_atomic(path, buf.getvalue())
-
-
-def _write_log(rows: list[dict[str, Any]], path: Path) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]))
-    w.writeheader()
-    w.writerows(rows)
-    write_bytes_atomic(path, buf.getvalue().encode())
 
 
 def _fold_spectral_norm(model: nn.Module) -> nn.Module:
