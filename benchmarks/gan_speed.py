@@ -3,8 +3,10 @@
 Run:  python benchmarks/gan_speed.py [--threads 2] [--repeats 5]
 
 Each generator (PMGI, MFF-GAN, FusionGAN, DDcGAN, the U-Net GAN) with its initial weights — the time
-depends on the architecture, not on the weights — in eval mode, channels-last, in the precision the
-methods use by default (bfloat16 where the CPU computes it natively), one 480 × 640 pair at a time
+depends on the architecture, not on the weights — prepared as the methods prepare it
+(:func:`imagefusion.nn.inference.prepare_model`: eval mode, batch norms folded into the convolutions,
+channels-last, the weights in the precision the methods use by default, bfloat16 where the CPU computes
+it natively), one 480 × 640 pair at a time
 through ``fuse`` (FusionGAN's border padding and the U-Net's padding to 16 included): the median of
 ``--repeats`` runs after one warm-up. Prints a Markdown table.
 """
@@ -17,7 +19,7 @@ import time
 
 import torch
 
-from imagefusion.nn.inference import select_dtype
+from imagefusion.nn.inference import prepare_model, select_dtype
 from imagefusion.nn.registry import import_networks, network_class
 
 NAMES = ["pmgi", "mff-gan", "fusiongan", "ddcgan", "unet-gan"]
@@ -35,16 +37,17 @@ def main() -> None:
     print("|---|---:|---:|")
     for name in NAMES:
         torch.manual_seed(0)
-        net = network_class(name)().eval().to(memory_format=torch.channels_last)
-        x = [torch.rand(1, 1, 480, 640).contiguous(memory_format=torch.channels_last) for _ in range(2)]
+        base = network_class(name)().eval()
+        n = sum(p.numel() for p in base.parameters())
+        net = prepare_model(base, torch.device("cpu"), dtype)
+        x = [torch.rand(1, 1, 480, 640).to(dtype).contiguous(memory_format=torch.channels_last) for _ in range(2)]
         times = []
-        with torch.inference_mode(), torch.autocast("cpu", dtype=dtype, enabled=dtype != torch.float32):
+        with torch.inference_mode():
             net.fuse(x)
             for _ in range(args.repeats):
                 t0 = time.perf_counter()
                 net.fuse(x)
                 times.append(time.perf_counter() - t0)
-        n = sum(p.numel() for p in net.parameters())
         print(f"| `{name}` | {n:,} | {statistics.median(times):.3f} |", flush=True)
 
 

@@ -61,13 +61,14 @@ def ddcgan_gradient(x: torch.Tensor) -> torch.Tensor:
 class _Conv(nn.Module):
     def __init__(self, c_in: int, c_out: int, *, stride: int = 1, bn: bool = True, relu: bool = True) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride)
-        self.bn = nn.BatchNorm2d(c_out) if bn else nn.Identity()
+        # conv and batch norm in one Sequential, so that inference folds the norm into the conv
+        # (imagefusion.nn.inference.fold_batch_norm)
+        self.body = nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride=stride), nn.BatchNorm2d(c_out) if bn else nn.Identity())
         self.relu = relu
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.bn(self.conv(F.pad(x, (1, 1, 1, 1), mode="reflect")))
-        return F.relu(x) if self.relu else x
+        x = self.body(F.pad(x, (1, 1, 1, 1), mode="reflect"))
+        return F.relu(x, inplace=True) if self.relu else x
 
 
 @register_network("ddcgan")

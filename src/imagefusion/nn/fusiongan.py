@@ -52,7 +52,7 @@ class FusionGAN(nn.Module):
         layers: list[nn.Module] = []
         c = 2
         for width, k in ((256, 5), (128, 5), (64, 3), (32, 3)):
-            layers += [nn.Conv2d(c, width, k), nn.BatchNorm2d(width, eps=1e-5, momentum=0.1), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(c, width, k), nn.BatchNorm2d(width, eps=1e-5, momentum=0.1), nn.LeakyReLU(0.2, inplace=True)]
             c = width
         layers += [nn.Conv2d(c, 1, 1), nn.Tanh()]
         self.body = nn.Sequential(*layers)

@@ -27,6 +27,7 @@ __all__ = [
     "select_device",
     "select_dtype",
     "cpu_threads",
+    "fold_batch_norm",
     "prepare_model",
     "dense_score_map",
     "patch_average",
@@ -156,12 +157,67 @@ def cpu_threads(n: int | None = None) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
-    """``model`` in eval mode on ``device`` in ``dtype`` (channels-last on the CPU).
+def fold_batch_norm(model: torch.nn.Module) -> int:
+    """Fold every batch norm that directly follows a convolution inside an ``nn.Sequential`` into that
+    convolution, in place, for inference: the convolution's weights and bias absorb the running
+    statistics and the affine parameters, the batch norm becomes ``nn.Identity``.
 
-    The model is returned as it is when it already has that device and type; otherwise a converted
-    copy is returned, so the caller's model (and a cached one) never loses precision to a bfloat16
-    round trip.
+    Only ``nn.Sequential`` pairs are folded, where the order of the two layers is certain. The result is
+    the same function in eval mode (to float32 rounding), one pass over the feature map cheaper — which
+    matters most in bfloat16 on the CPU, where a batch norm over a 256-channel 640 × 480 map costs a
+    fifth of a convolution.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Changed in place; use it in eval mode only afterwards (a folded model no longer normalises by
+        batch statistics).
+
+    Returns
+    -------
+    int
+        The number of batch norms folded.
+
+    Examples
+    --------
+    >>> import torch
+    >>> torch.manual_seed(0) and None
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 3, 3), torch.nn.BatchNorm2d(3), torch.nn.ReLU())
+    >>> net[1].running_mean += torch.tensor([0.5, -1.0, 2.0]); net = net.eval()
+    >>> x = torch.rand(1, 1, 8, 8); before = net(x)
+    >>> fold_batch_norm(net), type(net[1]).__name__, bool(torch.allclose(net(x), before, atol=1e-6))
+    (1, 'Identity', True)
+    """
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    pairs = _foldable_pairs(model)
+    for seq, a, b in pairs:
+        seq._modules[a] = fuse_conv_bn_eval(seq._modules[a].eval(), seq._modules[b].eval())
+        seq._modules[b] = torch.nn.Identity()
+    return len(pairs)
+
+
+def _foldable_pairs(model: torch.nn.Module) -> list[tuple[torch.nn.Sequential, str, str]]:
+    """(sequential, conv name, batch norm name) of each Conv2d → BatchNorm2d pair with running statistics."""
+    pairs = []
+    for seq in model.modules():
+        if isinstance(seq, torch.nn.Sequential):
+            names = list(seq._modules)
+            for a, b in zip(names[:-1], names[1:]):
+                conv, bn = seq._modules[a], seq._modules[b]
+                if (isinstance(conv, torch.nn.Conv2d) and isinstance(bn, torch.nn.BatchNorm2d)
+                        and bn.running_mean is not None and bn.running_var is not None):
+                    pairs.append((seq, a, b))
+    return pairs
+
+
+def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
+    """``model`` in eval mode on ``device`` in ``dtype`` (channels-last on the CPU), its batch norms
+    folded into the convolutions before them (:func:`fold_batch_norm`).
+
+    The model is returned as it is when it already has that device and type and nothing to fold;
+    otherwise a converted copy is returned, so the caller's model (and a cached one) never loses
+    precision to a bfloat16 round trip (the folding is done in float32, before the conversion).
 
     Parameters
     ----------
@@ -183,10 +239,12 @@ def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dty
     (False, torch.float32)
     """
     p = next(model.parameters())
-    if p.device != device or p.dtype != dtype:
+    if p.device != device or p.dtype != dtype or _foldable_pairs(model):
         import copy
 
-        model = copy.deepcopy(model).to(device=device, dtype=dtype)
+        model = copy.deepcopy(model).eval()
+        fold_batch_norm(model)
+        model = model.to(device=device, dtype=dtype)
         if device.type == "cpu":
             model = model.to(memory_format=torch.channels_last)
     return model.eval()
