@@ -36,8 +36,9 @@ from peer_tables import METRICS, _mefb20  # noqa: E402  (the same metric set kee
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOWN = ["en", "sd", "sf", "mi", "vif", "qabf", "ssim", "scd"]
-GANS_IVIF = ["fusiongan", "fusiongan:objective=wgan-gp", "ddcgan", "unet-gan", "unet-gan:transfer=false",
-             "unet-gan:objective=wgan-gp", "unet-gan:objective=wgan-gp:transfer=false", "pmgi"]
+UNET = ["unet-gan:transfer=true", "unet-gan:transfer=false", "unet-gan:objective=wgan-gp:transfer=true",
+        "unet-gan:objective=wgan-gp:transfer=false"]
+GANS_IVIF = ["fusiongan", "fusiongan:objective=wgan-gp", "ddcgan", *UNET, "pmgi"]
 BEST_IVIF = ["siamese-cnn", "cnn-liu2017:rule=pyramid", "hybrid-msd", "hmsd-gf", "gff", "densefuse"]
 MFF = ["mff-gan", "pmgi:task=mff", "siamese-cnn", "cnn-liu2017", "gff"]
 MIF = ["pmgi:task=mif", "lp", "gff", "mfenet", "densefuse"]
@@ -70,8 +71,7 @@ def transfer_check(out: Path, data: Path) -> list[str]:
     rows = ["| set | variant | SSIM(F, IR) | SSIM(F, VI) | MI(F, IR) | MI(F, VI) |", "|---|---|---:|---:|---:|---:|"]
     for ds in ("tno", "roadscene"):
         pairs = find_pairs(data / "ivif" / ds).pairs
-        for label in ("unet-gan", "unet-gan:transfer=false", "unet-gan:objective=wgan-gp",
-                      "unet-gan:objective=wgan-gp:transfer=false"):
+        for label in UNET:
             if not _shipped(label):
                 continue
             folder = out / "peers-ivif" / "fused" / ds / label_dirname(label)
@@ -104,7 +104,7 @@ def _shipped(label: str) -> bool:
     spec = get_method(name)
     if not spec.networks:
         return True
-    objective, transfer = params.get("objective", "lsgan"), bool(params.get("transfer", True))
+    objective, transfer = params.get("objective", "lsgan"), bool(params.get("transfer", False))
     tag = {"fusiongan": ".wgan-gp" if objective == "wgan-gp" else "",
            "unet-gan": {("lsgan", True): "", ("lsgan", False): ".no-st", ("wgan-gp", True): ".wgan-gp",
                         ("wgan-gp", False): ".wgan-gp-no-st"}[(objective, transfer)],

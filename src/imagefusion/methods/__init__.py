@@ -23,13 +23,15 @@ name                      function                                    module
 ``dlf``                   :func:`~.dlf.dlf`                           :mod:`.dlf`
 ``pmgi``                  :func:`~.pmgi.pmgi`                         :mod:`.pmgi`
 ``mff-gan``               :func:`~.mff_gan.mff_gan`                   :mod:`.mff_gan`
+``fusiongan``             :func:`~.fusiongan.fusiongan`               :mod:`.fusiongan`
+``unet-gan``              :func:`~.unet_gan.unet_gan`                 :mod:`.unet_gan`
 ========================  ==========================================  =========================
 
 Each function is named after its method; ``mfenet`` is not re-exported here, where it would hide the
 module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
 """
 
-from . import adf, autoencoder, cbf, dlf, exposure, filtering, fpde, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mff_gan, mgff, msvd, pixel, pmgi, pyramid, rp_sr, semantic, siamese, tif, vsmwls, wavelet  # noqa: F401
+from . import adf, autoencoder, cbf, dlf, exposure, filtering, fpde, fusiongan, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mff_gan, mgff, msvd, pixel, pmgi, pyramid, rp_sr, semantic, siamese, tif, unet_gan, vsmwls, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter
