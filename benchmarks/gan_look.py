@@ -35,12 +35,10 @@ def checkpoint_fuser(name: str, checkpoint: Path):
     import_networks()
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)["modules"]["generator"]
     net = network_class(name)()
-    if any(".parametrizations." in k for k in state):  # trained under spectral normalisation, as the trainer does
-        from torch.nn.utils.parametrizations import spectral_norm
+    if any(".parametrizations." in k for k in state):  # trained under spectral normalisation
+        from imagefusion.train.gan import _sn  # the trainer's own wrapping, so the state dict fits
 
-        for m in list(net.modules()):
-            if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
-                spectral_norm(m)
+        _sn(net)
     net.load_state_dict(state)
     net.eval()
 
