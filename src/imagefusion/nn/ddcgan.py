@@ -141,8 +141,11 @@ class DDcGANDiscriminator(nn.Module):
             side = (side + 2 - 3) // 2 + 1
         self.score = nn.Linear(64 * side * side, 1)
         for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, std=0.1 if isinstance(m, nn.Conv2d) else 0.01)
+            if isinstance(m, nn.Conv2d):
+                nn.init.trunc_normal_(m.weight, std=0.1)
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Linear):  # tf.layers.dense's default kernel initialiser
+                nn.init.xavier_uniform_(m.weight)
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

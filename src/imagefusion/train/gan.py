@@ -1108,7 +1108,7 @@ register_trainer("mff-gan", train_mffgan,
                  defaults={"epochs": 10, "steps_per_epoch": 100, "batch_size": 32, "lr": 1e-4, "lr_min": 1e-4, "val_size": 64},
                  extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
 register_trainer("ddcgan", train_ddcgan,
-                 defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 12, "lr": 2e-4, "lr_min": 2e-4, "val_size": 24},
+                 defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 24, "lr": 2e-4, "lr_min": 2e-4, "val_size": 24},
                  extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "clip": 8.0}, summary=_IVIF)
 for _tag, _obj, _st in (("", "lsgan", True), (".no-st", "lsgan", False), (".wgan-gp", "wgan-gp", True),
                         (".wgan-gp-no-st", "wgan-gp", False)):
