@@ -17,7 +17,7 @@ from imagefusion.nn.mffgan import MFFGAN  # noqa: E402
 from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
 from imagefusion.nn.unetgan import UNetGAN  # noqa: E402
 from imagefusion.nn.vgg import VGG  # noqa: E402
-from imagefusion.train.gan import (ddcgan_content_loss, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
+from imagefusion.train.gan import (ddcgan_content_loss, tf1_rmsprop, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
                                    pmgi_loss, total_variation, transfer_loss)
 
 
@@ -80,6 +80,30 @@ def test_content_losses_hand_computed():
     g = ddcgan_gradient(f)
     assert float(ddcgan_content_loss(f, z, z)) == pytest.approx(1 / 16 + 1.2 * float(g.abs().sum()))
     assert float(g.abs().sum()) == pytest.approx(1 + 8 / 8)
+
+
+def test_ddcgan_discriminator_keeps_its_gradient_under_bfloat16_autocast():
+    # a score of 5: tanh rounds to exactly 1 in bfloat16, not in float32; the cross-entropy must still pull
+    d = DDcGANDiscriminator(16)
+    with torch.no_grad():
+        d.score.weight.zero_()
+        d.score.bias.fill_(5.0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        p = d(torch.rand(2, 1, 16, 16))
+        loss = -torch.log(1 - p + 1e-8).mean()
+    loss.backward()
+    assert p.dtype == torch.float32 and float(p.max()) < 1.0
+    assert float(d.score.bias.grad) == pytest.approx(2 * float(p[0]) * (1 - float(p[0])) / (1 - float(p[0]) + 1e-8), rel=1e-3)
+
+
+def test_tf1_rmsprop_first_step_is_lr_times_gradient():
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = tf1_rmsprop([w], lr=0.1)
+    w.grad = torch.tensor([0.01, -0.02, 0.0])
+    opt.step()
+    # TF1 starts the mean square at 1: Δ = lr·g/√(0.9 + 0.1·g²); torch's default would give lr·√10·sign(g)
+    expected = [-0.1 * g / (0.9 + 0.1 * g * g) ** 0.5 for g in (0.01, -0.02, 0.0)]
+    assert w.detach().tolist() == pytest.approx(expected, rel=1e-5)
 
 
 def test_mffgan_content_loss_uses_the_sharper_source_per_pixel():

@@ -20,8 +20,14 @@ summed over each patch and averaged over the batch, ∇ the 3×3 kernel ``[[1/8]
 the discriminators minimise the usual cross-entropy; the update schedule of ``train.py`` (discriminators on
 even batches, repeated while their loss exceeds 1.7; generator on odd batches, its adversarial part repeated
 while either discriminator's loss is under 1.4, its full loss while above 200; at most 20 repeats);
-RMSProp for the generator, SGD for the discriminators, learning rate 2e-4 decayed by 0.9 per epoch,
-weights clipped to ±8.
+RMSProp as TensorFlow 1 runs it (accumulators start at one) for the generator, two of them (one for the
+adversarial part, one for the full loss, as ``train.py`` builds two solvers), SGD for the discriminators;
+learning rate 2e-4 decayed by 0.9 per ``decay_updates`` optimiser updates of all four solvers together
+(``train.py`` decays on one global step that every solver increments, per its epoch's number of batches;
+its ``main.py`` trains one epoch, so ours decays over the length of our run, 400 updates by default);
+weights clipped to ±8. Batch norm uses the batch's statistics in training; at inference we use the
+running statistics (the authors' ``generate.py`` normalises with the test image's own statistics, which
+would make tiled inference depend on the tiles).
 """
 
 from __future__ import annotations
@@ -149,5 +155,9 @@ class DDcGANDiscriminator(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Probabilities (N, 1) in (0, 1)."""
-        return torch.tanh(self.score(self.convs(x).flatten(1))) / 2 + 0.5
+        """Probabilities (N, 1) in (0, 1), float32 even under autocast: in bfloat16, ``tanh`` rounds to
+        exactly ±1 from a score of about 3 (float32: about 9), and the cross-entropy ``−log(p + 1e-8)`` of
+        train.py then has no gradient, so bfloat16 mixed-precision training saturated both discriminators."""
+        h = self.convs(x).flatten(1)
+        with torch.autocast(x.device.type, enabled=False):
+            return torch.tanh(self.score(h.float())) / 2 + 0.5

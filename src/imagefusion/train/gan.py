@@ -53,7 +53,7 @@ from .data import (bsds500_images, load_grey, random_focus_mask, roadscene_train
 from .loop import TrainConfig, _write_log
 from .registry import register_trainer
 
-__all__ = ["PairSampler", "SyntheticPairSampler", "task_samplers", "fit_gan", "fusiongan_content_loss",
+__all__ = ["PairSampler", "SyntheticPairSampler", "task_samplers", "fit_gan", "tf1_rmsprop", "fusiongan_content_loss",
            "pmgi_loss", "mffgan_content_loss", "ddcgan_content_loss", "gram", "transfer_loss", "total_variation"]
 
 
@@ -696,6 +696,43 @@ def _adam(params: Any, config: TrainConfig, objective: str = "lsgan") -> torch.o
     return torch.optim.Adam(params, lr=config.lr, betas=betas)
 
 
+def tf1_rmsprop(params: Any, lr: float, decay: float = 0.9, eps: float = 1e-10) -> torch.optim.RMSprop:
+    """RMSProp as TensorFlow 1's ``tf.train.RMSPropOptimizer`` runs it: the mean-square accumulator starts
+    at **one** (torch starts it at zero), so the first updates are about ``lr·g`` instead of ``lr·√10·sign g``.
+
+    Parameters
+    ----------
+    params : iterable of torch.nn.Parameter
+    lr : float
+        Learning rate (> 0).
+    decay : float, default 0.9
+        TF's ``decay`` (torch's ``alpha``).
+    eps : float, default 1e-10
+        TF's default.
+
+    Returns
+    -------
+    torch.optim.RMSprop, its state pre-filled (``step`` 0, ``square_avg`` ones); checkpoints keep it.
+
+    Source: TensorFlow 1.x ``python/training/rmsprop.py`` (``_create_slots``: ``ones_initializer`` for
+    ``rms``), the optimiser of DDcGAN's ``train.py``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> w = torch.nn.Parameter(torch.zeros(1))
+    >>> opt = tf1_rmsprop([w], lr=0.1)
+    >>> w.grad = torch.tensor([0.01]); opt.step()
+    >>> round(float(w.detach()), 6)  # 0.1·0.01/sqrt(0.9 + 0.1·1e-4): about lr·g, not torch's lr·sqrt(10)
+    -0.001054
+    """
+    opt = torch.optim.RMSprop(params, lr=lr, alpha=decay, eps=eps)
+    for group in opt.param_groups:
+        for p in group["params"]:
+            opt.state[p] = {"step": torch.zeros((), dtype=torch.float32), "square_avg": torch.ones_like(p)}
+    return opt
+
+
 def _start(name: str, config: TrainConfig, data_root: Any, task: str, max_images: int | None, patch: int):
     import_networks()
     torch.manual_seed(config.seed)
@@ -901,7 +938,8 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     ----------
     name : {"ddcgan"}
     config : TrainConfig
-        ``extra``: ``patch`` (84), ``max_repeats`` (20), ``decay`` (0.9 per epoch), ``clip`` (8).
+        ``extra``: ``patch`` (84), ``max_repeats`` (20), ``decay`` (0.9) per ``decay_updates`` (400) optimiser
+        updates, ``clip`` (8).
     out, data_root, max_images, resume, command, progress
         See :func:`imagefusion.train.train`.
 
@@ -924,12 +962,16 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
 
     ex = config.extra
     patch, repeats, clip = int(ex.get("patch", 84)), int(ex.get("max_repeats", 20)), float(ex.get("clip", 8.0))
-    decay = float(ex.get("decay", 0.9))
+    decay, decay_updates = float(ex.get("decay", 0.9)), float(ex.get("decay_updates", 400))
     sample, val_batch, info = _start(name, config, data_root, "ivif", max_images, patch)
     g = network_class(name)()
     d_vi, d_ir = DDcGANDiscriminator(patch), DDcGANDiscriminator(patch)
-    opts = {"g": torch.optim.RMSprop(g.parameters(), lr=config.lr, alpha=0.9, eps=1e-10),
+    # train.py builds two RMSProp solvers for the generator (adversarial part only, full loss), each with
+    # its own accumulators, and one SGD solver per discriminator; all four share one global step, which
+    # the learning rate decays on: lr·decay^(updates/decay_updates)
+    opts = {"g": tf1_rmsprop(g.parameters(), config.lr), "g_adv": tf1_rmsprop(g.parameters(), config.lr),
             "d_vi": torch.optim.SGD(d_vi.parameters(), lr=config.lr), "d_ir": torch.optim.SGD(d_ir.parameters(), lr=config.lr)}
+    opts["g"].param_groups[0]["updates"] = 0  # the shared global step, kept in the checkpoint with the optimiser
     eps = 1e-8
 
     def clamp(m: nn.Module) -> None:
@@ -950,9 +992,15 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
         content = ddcgan_content_loss(fused, ir, vi)
         return adv + 0.6 * content, adv, content
 
+    def lr_scale() -> float:
+        return decay ** (opts["g"].param_groups[0]["updates"] / decay_updates)
+
     def update(name_: str, loss: torch.Tensor, module: nn.Module) -> None:
+        for grp in opts[name_].param_groups:
+            grp["lr"] = config.lr * lr_scale()
         _update(opts[name_], loss)
         clamp(module)
+        opts["g"].param_groups[0]["updates"] += 1
 
     def val(net: nn.Module, b: torch.Tensor) -> torch.Tensor:
         return ddcgan_content_loss(net(b[:, 1:], b[:, :1]), b[:, :1], b[:, 1:])
@@ -988,7 +1036,7 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
             l_vi, l_ir = d_losses(ir, vi)
             while (l_vi.item() < 1.4 or l_ir.item() < 1.4) and it < repeats:
                 _, adv, _ = g_losses(ir, vi)
-                update("g", adv, g)
+                update("g_adv", adv, g)
                 l_vi, l_ir = d_losses(ir, vi)
                 it += 1
                 n_g += 1
@@ -999,15 +1047,15 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
                 it += 1
                 n_g += 1
         return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "d_vi": l_vi.item(),
-                "d_ir": l_ir.item(), "d_updates": float(n_d), "g_updates": float(n_g)}
+                "d_ir": l_ir.item(), "d_updates": float(n_d), "g_updates": float(n_g), "lr_scale": lr_scale()}
 
     card = {"task": "ivif", "loss": "-log D_v(F) - log D_i(F) + 0.6*(||F-IR||_F^2/16 + 1.2*||grad F - grad VI||_1)",
-            "schedule": f"train.py's adaptive schedule, at most {repeats} repeats; RMSProp (G), SGD (D), lr decay {decay:g} per "
-                        f"epoch, weights clipped to +-{clip:g}", "training_data": info}
-    spe = config.steps_per_epoch
+            "schedule": f"train.py's adaptive schedule, at most {repeats} repeats; TF1 RMSProp (G: one for the adversarial "
+                        f"part, one for the full loss), SGD (D), lr x {decay:g}^(optimiser updates/{decay_updates:g}), "
+                        f"weights clipped to +-{clip:g}", "training_data": info}
     return fit_gan(name, g, critics={"d_vi": d_vi, "d_ir": d_ir}, optimizers=opts, step=step, sample=sample, patch=patch,
                    val_batch=val_batch, val_loss=val, config=config, out=out, resume=resume, command=command, card=card,
-                   progress=progress, lr_at=lambda s: decay ** (s / spe), loss_name=name)
+                   progress=progress, loss_name=name)
 
 
 def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
@@ -1109,7 +1157,7 @@ register_trainer("mff-gan", train_mffgan,
                  extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
 register_trainer("ddcgan", train_ddcgan,
                  defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 24, "lr": 2e-4, "lr_min": 2e-4, "val_size": 24},
-                 extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "clip": 8.0}, summary=_IVIF)
+                 extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "decay_updates": 400, "clip": 8.0}, summary=_IVIF)
 for _tag, _obj, _st in (("", "lsgan", True), (".no-st", "lsgan", False), (".wgan-gp", "wgan-gp", True),
                         (".wgan-gp-no-st", "wgan-gp", False)):
     register_trainer(f"unet-gan{_tag}", train_unetgan,
