@@ -87,10 +87,11 @@ def main() -> None:
                                                    {s.name for s in imagefusion.list_methods()}))
     ap.add_argument("--golden", type=Path, default=ROOT.parent / "shared" / "golden" / "vifb")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "vifb-reference")
-    ap.add_argument("--write", action="store_true", help="write docs/vifb_reference.md")
+    ap.add_argument("--write", action="store_true",
+                    help="write docs/vifb_reference.md: the rows of the methods run replace theirs, the others stay")
     ap.add_argument("--vifb-dictionary", type=Path, default=None,
                     help="VIFB's K-SVD dictionary (methods/LP_SR/sparsefusion/Dictionary/D_100000_256_8.mat "
-                         "in its repository) instead of ours, for lp-sr and rp-sr: separates the port from the "
+                         "in its repository) instead of ours, for lp-sr, rp-sr and nsct-sr: separates the port from the "
                          "dictionary (not written to the docs page)")
     ap.add_argument("--vifb-latlrr", type=Path, default=None,
                     help="VIFB's latent-LRR projection (methods/LatLRR/models/L_8.mat in its repository) instead "
@@ -111,10 +112,11 @@ def main() -> None:
         import scipy.io
 
         import imagefusion.methods.lp_sr as lp_sr_module
+        import imagefusion.methods.nsct_sr as nsct_sr_module
         import imagefusion.methods.rp_sr as rp_sr_module
 
         d = scipy.io.loadmat(args.vifb_dictionary)["D"].astype(np.float64)
-        lp_sr_module.sr_dictionary = rp_sr_module.sr_dictionary = lambda: d
+        lp_sr_module.sr_dictionary = rp_sr_module.sr_dictionary = nsct_sr_module.sr_dictionary = lambda: d
         args.write = False
     lines = ["| method | pair | PSNR to VIFB's output (Y, dB) | equal values after the same JPEG | "
              "largest metric difference (of VIFB's 13) | s |",
@@ -125,13 +127,19 @@ def main() -> None:
                          f"{100 * r['rel']:.2f} % ({r['worst']}) | {r['seconds']:.2f} |")
             print(lines[-1], flush=True)
     if args.write:
+        page = ROOT / "docs" / "vifb_reference.md"
+        if page.is_file():  # keep the rows of the methods not run this time, in their order; ours replace theirs
+            run = {line.split("|")[1].strip() for line in lines[2:]}
+            old_rows = [ln for ln in page.read_text(encoding="utf-8").splitlines() if ln.startswith("| `")]
+            kept = [ln for ln in old_rows if ln.split("|")[1].strip() not in run]
+            lines = lines[:2] + kept + lines[2:]
         text = ("<!-- made by python benchmarks/vifb_reference.py --write; do not edit -->\n\n"
                 "# VIFB reference check\n\nOur ports against VIFB's published outputs of the same methods on "
                 "its pairs (see [VIFB's classical methods](vifb.md)): PSNR of the luminance to VIFB's JPEG; the "
                 "share of RGB values equal to VIFB's once ours is saved as VIFB saved its outputs (JPEG, "
                 "quality 75); the largest relative difference over VIFB's 13 metrics (convention `vifb`); "
                 "the seconds our port took (colour: three channels).\n\n" + "\n".join(lines) + "\n")
-        (ROOT / "docs" / "vifb_reference.md").write_text(text, encoding="utf-8")
+        page.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,8 @@ def sr_dictionary() -> np.ndarray:
 def omp(dictionary: np.ndarray, x: np.ndarray, epsilon: float) -> np.ndarray:
     """Error-constrained orthogonal matching pursuit: the fewest atoms (greedily) with
     ``‖x − D γ‖₂ ≤ ε`` (at most as many atoms as a signal has values; OMP-Box's ``omp2``), for one
-    signal or a batch of them, solved together.
+    signal or a batch of them (compiled, Cholesky-updated per signal, the signals in parallel:
+    :mod:`imagefusion.methods._omp_kernel`).
 
     Parameters
     ----------
@@ -166,41 +167,14 @@ def omp(dictionary: np.ndarray, x: np.ndarray, epsilon: float) -> np.ndarray:
     >>> omp(d, np.array([0.0, 3.0, 0.0, 0.1]), 0.5).tolist()  # one atom leaves a residual of 0.1
     [0.0, 3.0, 0.0, 0.0]
     """
-    from threadpoolctl import threadpool_limits
+    from ._omp_kernel import omp_codes
 
-    with threadpool_limits(1):  # many small solves: BLAS threads only contend (100× slower on 2 busy cores)
-        return _omp(dictionary, x, epsilon)
-
-
-def _omp(dictionary: np.ndarray, x: np.ndarray, epsilon: float) -> np.ndarray:
     single = np.ndim(x) == 1
-    xs = np.atleast_2d(np.asarray(x, np.float64))
-    p, n = xs.shape
-    gram = dictionary.T @ dictionary
-    dtx = xs @ dictionary
-    codes = np.zeros((p, dictionary.shape[1]))
-    residual = xs.copy()
-    support = np.zeros((p, n), np.int64)
-    active = np.einsum("pn,pn->p", residual, residual) > epsilon * epsilon
-    for k in range(n):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        atom = np.argmax(np.abs(residual[idx] @ dictionary), axis=1)
-        repeated = (support[idx, :k] == atom[:, None]).any(axis=1)  # numerically exhausted
-        active[idx[repeated]] = False
-        idx, atom = idx[~repeated], atom[~repeated]
-        if idx.size == 0:
-            break
-        support[idx, k] = atom
-        sel = support[idx, :k + 1]
-        coef = np.linalg.solve(gram[sel[:, :, None], sel[:, None, :]],
-                               np.take_along_axis(dtx[idx], sel, axis=1)[..., None])[..., 0]
-        residual[idx] = xs[idx] - np.einsum("pnk,pk->pn", dictionary[:, sel].transpose(1, 0, 2), coef)
-        rows = np.zeros((idx.size, codes.shape[1]))
-        np.put_along_axis(rows, sel, coef, axis=1)
-        codes[idx] = rows
-        active[idx] = np.einsum("pn,pn->p", residual[idx], residual[idx]) > epsilon * epsilon
+    xs = np.ascontiguousarray(np.atleast_2d(np.asarray(x, np.float64)))
+    d = np.ascontiguousarray(dictionary, np.float64)
+    codes = np.zeros((xs.shape[0], d.shape[1]))
+    if xs.shape[0]:
+        omp_codes(d, np.ascontiguousarray(d.T @ d), xs, float(epsilon) ** 2, codes)
     return codes[0] if single else codes
 
 
@@ -229,23 +203,28 @@ def sparse_fusion(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, overlap:
     >>> bool(np.allclose(sparse_fusion(a, a, sr_dictionary()), a, atol=0.1))  # an image with itself
     True
     """
+    from numpy.lib.stride_tricks import sliding_window_view
+
     size = int(round(np.sqrt(dictionary.shape[0])))
     step = size - overlap
     d = dictionary / np.linalg.norm(dictionary, axis=0, keepdims=True)
     h, w = a.shape
-    corners = [(y0, x0) for x0 in range(0, w - size + 1, step) for y0 in range(0, h - size + 1, step)]
     out = np.zeros((h, w))
     count = np.zeros((h, w))
-    if corners:
-        patches = np.array([[src[y0:y0 + size, x0:x0 + size].ravel(order="F") for y0, x0 in corners]
-                            for src in (a, b)])  # (2, P, 64)
+    if h >= size and w >= size:
+        # (2, ny, nx, size, size) patches at the corners (y0, x0) = (step·i, step·j); column-major as the code
+        win = np.stack([sliding_window_view(np.asarray(src, np.float64), (size, size))[::step, ::step] for src in (a, b)])
+        ny, nx = win.shape[1:3]
+        patches = win.transpose(0, 1, 2, 4, 3).reshape(2, ny * nx, size * size)
         means = patches.mean(axis=2)
-        codes = omp(d, (patches - means[..., None]).reshape(-1, size * size), epsilon).reshape(2, len(corners), -1)
+        codes = omp(d, (patches - means[..., None]).reshape(-1, size * size), epsilon).reshape(2, ny * nx, -1)
         second = np.abs(codes[0]).sum(axis=1) < np.abs(codes[1]).sum(axis=1)
         chosen = np.where(second[:, None], codes[1], codes[0]) @ d.T + np.where(second, means[1], means[0])[:, None]
-        for (y0, x0), patch in zip(corners, chosen):
-            out[y0:y0 + size, x0:x0 + size] += patch.reshape(size, size, order="F")
-            count[y0:y0 + size, x0:x0 + size] += 1
+        chosen = chosen.reshape(ny, nx, size, size).transpose(0, 1, 3, 2)  # back to (row, column) in a patch
+        for dy in range(size):
+            for dx in range(size):
+                out[dy:dy + step * (ny - 1) + 1:step, dx:dx + step * (nx - 1) + 1:step] += chosen[:, :, dy, dx]
+                count[dy:dy + step * (ny - 1) + 1:step, dx:dx + step * (nx - 1) + 1:step] += 1
     empty = count < 1
     out[empty] = (a[empty] + b[empty]) / 2
     count[empty] = 1
