@@ -21,7 +21,7 @@ _TASKS = ("ivif", "mif", "mff", "mef")
 
 @register_method(
     "pmgi",
-    tasks=("ivif", "mff", "mef"),  # the medical weights are still training (docs/gan.md)
+    tasks=("ivif", "mif", "mff", "mef"),
     family="deep",
     reference="Zhang, Xu, Xiao, Guo & Ma, 'Rethinking the image fusion: a fast unified image fusion network based "
               "on proportional maintenance of gradient and intensity', AAAI 2020",
