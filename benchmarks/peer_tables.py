@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -132,6 +133,9 @@ def main() -> None:
     ap.add_argument("--tasks", default="ivif,mff,mif,mef")
     ap.add_argument("--refresh", default="", help="comma-separated labels to fuse and score again")
     args = ap.parse_args()
+    vgg16 = args.shared / "weights" / "vgg16_features_imagenet_fp16.safetensors"
+    if "IMAGEFUSION_VGG16" not in os.environ and vgg16.is_file():  # dlf's and the semantic methods' VGG16, offline
+        os.environ["IMAGEFUSION_VGG16"] = str(vgg16)
     data = args.shared / "data"
     sets = {"ivif": [data / "ivif/tno", data / "ivif/roadscene"], "mff": [data / "mff/lytro"],
             "mif": [data / "medical/ct-mri"], "mef": [_mefb20(args.shared, args.out)]}

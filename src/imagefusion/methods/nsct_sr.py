@@ -19,7 +19,7 @@ from ..registry import register_method
 from ._common import matlab_uint8, vifb_channels
 from .lp_sr import select_consistent_max, sparse_fusion, sr_dictionary
 
-__all__ = ["nsct_filters", "nsct_decompose", "nsct_reconstruct", "nsct_sr"]
+__all__ = ["nsct_decompose", "nsct_filters", "nsct_reconstruct", "nsct_sr"]
 
 
 def _mirror4(q: np.ndarray) -> np.ndarray:
