@@ -253,11 +253,13 @@ def speed_quality_plot(result: BenchResult) -> bytes:
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     markers = "osD^v<>p*h"
     for k, ds in enumerate(result.datasets):
-        sums = [s for s in result.summaries if s.dataset == ds and math.isfinite(s.median_ms)]
+        # the x axis is logarithmic: a median of 0 ms cannot be drawn on it (a one-method run of cached pairs crashed here)
+        sums = [s for s in result.summaries if s.dataset == ds and math.isfinite(s.median_ms) and s.median_ms > 0]
         ax.scatter([s.median_ms for s in sums], [s.mean_rank for s in sums], marker=markers[k % len(markers)], label=ds)
         for s in sums:
             ax.annotate(s.method, (s.median_ms, s.mean_rank), fontsize=7, xytext=(3, 2), textcoords="offset points")
-    ax.set_xscale("log")
+    if ax.collections and any(len(c.get_offsets()) for c in ax.collections):
+        ax.set_xscale("log")
     ax.invert_yaxis()
     ax.set_xlabel("median ms per pair (log)")
     ax.set_ylabel("mean rank over metrics (1 = best)")
