@@ -47,9 +47,8 @@ def main() -> None:
         for path in sorted((fused / _folder(a)).glob("*.png")):
             mean = (read_image(path) + read_image(fused / _folder(b) / path.name)) / 2
             write_image(out / "ivif" / args.set / path.name, mean)
-        row = f"results:{out}"
-        result = run_bench([*labels, row], [ROOT.parent / "shared/data/ivif" / args.set], ROOT / "runs/peers-ivif",
-                           metrics=pt.METRICS, convention="vifb", workers=1)
+        result = run_bench([*labels, f"results:{out}"], [ROOT.parent / "shared/data/ivif" / args.set],
+                           ROOT / "runs/peers-ivif", metrics=pt.METRICS, convention="vifb", workers=1)
         row = f"results:{out.name}"  # the bench names a results: row by its folder
         ranks = pt.ranks(result.summaries, [s.method for s in result.summaries], pt.VIFB13)
         order = sorted(ranks.items(), key=lambda kv: kv[1])

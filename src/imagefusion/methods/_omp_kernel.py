@@ -36,6 +36,7 @@ def omp_codes(dictionary, gram, signals, eps2, codes):  # pragma: no cover - com
         chol = np.zeros((n, n))
         support = np.zeros(n, np.int64)
         gamma = np.zeros(n)
+        y = np.zeros(n)  # L y = (Dᵀx)[support]; a new atom adds one row to L, so one entry to y
         tmp = np.zeros(n)
         residual = np.zeros(n)
         k = 0
@@ -68,14 +69,13 @@ def omp_codes(dictionary, gram, signals, eps2, codes):  # pragma: no cover - com
                     chol[k, i] = tmp[i]
                 chol[k, k] = math.sqrt(d)
             support[k] = atom
+            s = dtx[atom]
+            for j in range(k):
+                s -= chol[k, j] * y[j]
+            y[k] = s / chol[k, k]
             k += 1
-            for i in range(k):  # L y = (Dᵀx)[support]
-                s = dtx[support[i]]
-                for j in range(i):
-                    s -= chol[i, j] * tmp[j]
-                tmp[i] = s / chol[i, i]
             for i in range(k - 1, -1, -1):  # Lᵀ γ = y
-                s = tmp[i]
+                s = y[i]
                 for j in range(i + 1, k):
                     s -= chol[j, i] * gamma[j]
                 gamma[i] = s / chol[i, i]

@@ -124,15 +124,15 @@ def _atrous(x: np.ndarray, h: np.ndarray, level: int) -> np.ndarray:
     p, q = h.shape
     step = 2 ** level
     shift = (1, 1) if level == 0 else (2 - step // 2, 2 - step // 2)
-    ext = _symext(x, p * step if level else p, q * step if level else q, shift)
+    ext = _symext(x, p * step, q * step, shift)  # upsample2df's size; at level 0 the filter's own
     m, n = x.shape
-    start = step - 1
+    start = step - 1  # atrousc.c's first tap; 0 at level 0 (conv2 'valid')
     out = np.zeros((m, n))
     for i in range(p):
         for j in range(q):
             c = h[p - 1 - i, q - 1 - j]
             if c:
-                r0, c0 = (start if level else 0) + i * step, (start if level else 0) + j * step
+                r0, c0 = start + i * step, start + j * step
                 out += c * ext[r0:r0 + m, c0:c0 + n]
     return out
 
