@@ -33,7 +33,9 @@ def checkpoint_fuser(name: str, checkpoint: Path):
     from imagefusion.nn.registry import import_networks, network_class
 
     import_networks()
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)["modules"]["generator"]
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    # a run with a weight average (``ema``) ships the average, so that is the one to look at
+    state = ck.get("average") or ck["modules"]["generator"]
     net = network_class(name)()
     if any(".parametrizations." in k for k in state):  # trained under spectral normalisation
         from imagefusion.train.gan import _sn  # the trainer's own wrapping, so the state dict fits

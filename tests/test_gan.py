@@ -17,7 +17,7 @@ from imagefusion.nn.mffgan import MFFGAN  # noqa: E402
 from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
 from imagefusion.nn.unetgan import UNetGAN  # noqa: E402
 from imagefusion.nn.vgg import VGG  # noqa: E402
-from imagefusion.train.gan import (ddcgan_content_loss, tf1_rmsprop, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
+from imagefusion.train.gan import (darken_pairs, ddcgan_content_loss, ema_update, tf1_rmsprop, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
                                    pmgi_loss, total_variation, transfer_loss)
 
 
@@ -241,3 +241,63 @@ def test_shipped_gan_weights_have_a_model_card_and_loss_curves(name):
     assert len(rows) == card["epochs"] and "g_total" in rows[0]
     assert any(k.startswith("d_") for k in rows[0]) == (not name.startswith("pmgi"))  # PMGI: no discriminator
     create_network(name)  # the file fits the registered network (strict load)
+
+
+def test_ema_update_matches_the_closed_form_and_copies_batch_counts():
+    torch.manual_seed(0)
+    avg, cur = torch.nn.BatchNorm2d(2), torch.nn.BatchNorm2d(2)
+    w0 = avg.weight.detach().clone()
+    with torch.no_grad():
+        cur.weight.fill_(2.0)
+        cur.running_mean.fill_(1.0)
+    cur.num_batches_tracked.fill_(7)
+    for _ in range(3):
+        ema_update(avg, cur, 0.9)
+    # after k steps towards a fixed target: avg = 0.9^k·start + (1 − 0.9^k)·target
+    assert torch.allclose(avg.weight, 0.729 * w0 + 0.271 * 2.0)
+    assert torch.allclose(avg.running_mean, torch.full((2,), 0.271))
+    assert int(avg.num_batches_tracked) == 7
+
+
+def test_darken_pairs_scales_both_sources_by_one_gain_within_the_range():
+    rng = np.random.default_rng(0)
+    batch = rng.uniform(0.5, 1.0, (200, 2, 4, 4)).astype(np.float32)
+    out = darken_pairs(batch, np.random.default_rng(1), 0.25)
+    gains = out / batch
+    assert np.allclose(gains, gains[:, :1, :1, :1], atol=1e-6)  # one gain per patch, both sources
+    g = gains[:, 0, 0, 0]
+    assert g.min() >= 0.25 - 1e-6 and g.max() <= 1.0 + 1e-6
+    # log-uniform: the median gain is the geometric midpoint, 0.5
+    assert abs(float(np.median(g)) - 0.5) < 0.05
+    with pytest.raises(ValueError, match="gain_min"):
+        darken_pairs(batch, rng, 0.0)
+
+
+def test_fit_gan_ships_the_weight_average_and_resumes_it(tmp_path):
+    """With ``ema`` the shipped generator is the moving average of the weights the steps produced,
+    and an interrupted run resumes the average from its checkpoint."""
+    from safetensors.torch import load_file
+
+    from imagefusion.train.gan import fit_gan
+    from imagefusion.train.loop import TrainConfig
+
+    def run(epochs: int, out) -> torch.Tensor:
+        g = torch.nn.Conv2d(1, 1, 1, bias=False)
+        with torch.no_grad():
+            g.weight.fill_(0.0)
+
+        def step(batch, i):  # the "update" sets the weight to the step number + 1
+            with torch.no_grad():
+                g.weight.fill_(float(i + 1))
+            return {"g_total": 0.0}
+
+        cfg = TrainConfig(epochs=epochs, steps_per_epoch=2, batch_size=1, val_size=1, precision="float32", threads=1)
+        fit_gan("toy", g, critics={}, optimizers={}, step=step, sample=lambda rng, n, s: np.zeros((n, 2, s, s), np.float32),
+                patch=4, val_batch=np.zeros((1, 2, 4, 4), np.float32), val_loss=lambda net, b: net(b[:, :1]).mean(),
+                config=cfg, out=out, progress=False, ema=0.5)
+        return load_file(str(out / "toy.safetensors"))["weight"].flatten()[0]
+
+    # weights after steps 1..4: 1, 2, 3, 4; average from 0: 0.5, 1.25, 2.125, 3.0625
+    assert float(run(2, tmp_path / "a")) == pytest.approx(3.0625)
+    run(1, tmp_path / "b")  # stop after the first epoch (average 1.25), then resume for the second
+    assert float(run(2, tmp_path / "b")) == pytest.approx(3.0625)

@@ -51,7 +51,7 @@ from .data import (bsds500_images, load_grey, random_focus_mask, roadscene_train
 from .loop import TrainConfig, _write_log
 from .registry import register_trainer
 
-__all__ = ["PairSampler", "SyntheticPairSampler", "task_samplers", "fit_gan", "tf1_rmsprop", "fusiongan_content_loss",
+__all__ = ["PairSampler", "SyntheticPairSampler", "darken_pairs", "ema_update", "task_samplers", "fit_gan", "tf1_rmsprop", "fusiongan_content_loss",
            "pmgi_loss", "mffgan_content_loss", "ddcgan_content_loss", "gram", "transfer_loss", "total_variation"]
 
 
@@ -96,6 +96,40 @@ class PairSampler:
             x = rng.integers(0, p.shape[2] - size + 1)
             out[k] = _augment(p[:, y:y + size, x:x + size], int(rng.integers(0, 8)))
         return out
+
+
+def darken_pairs(batch: np.ndarray, rng: np.random.Generator, gain_min: float) -> np.ndarray:
+    """Multiply each patch of a batch (all its sources) by one gain drawn log-uniformly from
+    [``gain_min``, 1]: darker copies of the scenes, as a night scene is a dim day scene to a first
+    approximation (a training augmentation, used by ``ddcgan``'s ``gain_min``).
+
+    Parameters
+    ----------
+    batch : ndarray, float32, shape (N, S, H, W), values in [0, 1]
+    rng : numpy.random.Generator
+    gain_min : float in (0, 1]
+
+    Returns
+    -------
+    ndarray, float32, shape (N, S, H, W), values in [0, 1]: the patch times its gain.
+
+    Raises
+    ------
+    ValueError
+        ``gain_min`` outside (0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = np.ones((4, 2, 3, 3), np.float32)
+    >>> d = darken_pairs(b, np.random.default_rng(0), 0.25)
+    >>> bool((d[:, 0] == d[:, 1]).all()), bool(((d >= 0.25) & (d <= 1)).all())
+    (True, True)
+    """
+    if not 0 < gain_min <= 1:
+        raise ValueError(f"gain_min must be in (0, 1], got {gain_min!r}")
+    gains = np.exp(rng.uniform(np.log(gain_min), 0.0, len(batch))).astype(np.float32)
+    return batch * gains[:, None, None, None]
 
 
 class SyntheticPairSampler:
@@ -478,6 +512,36 @@ def _plot(rows: list[dict[str, Any]], path: Path, title: str) -> None:
     write_bytes_atomic(path, buf.getvalue())
 
 
+def ema_update(average: nn.Module, current: nn.Module, decay: float) -> None:
+    """One step of an exponential moving average of a network: every floating-point parameter and
+    buffer (batch-norm statistics included) becomes ``decay·average + (1 − decay)·current``; integer
+    buffers (batch counts) are copied.
+
+    Parameters
+    ----------
+    average, current : torch.nn.Module
+        Two copies of one architecture; ``average`` is updated in place.
+    decay : float in [0, 1)
+
+    Examples
+    --------
+    >>> import torch
+    >>> a, c = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+    >>> with torch.no_grad():
+    ...     _ = a.weight.fill_(1.0); _ = c.weight.fill_(3.0)
+    >>> ema_update(a, c, 0.75)
+    >>> float(a.weight)
+    1.5
+    """
+    cur = current.state_dict()
+    with torch.no_grad():
+        for k, v in average.state_dict().items():
+            if v.is_floating_point():
+                v.mul_(decay).add_(cur[k].to(v.dtype), alpha=1.0 - decay)
+            else:
+                v.copy_(cur[k])
+
+
 def _fold_spectral_norm(model: nn.Module) -> nn.Module:
     model = copy.deepcopy(model)
     for m in model.modules():
@@ -490,7 +554,8 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
             step: Callable[[torch.Tensor, int], dict[str, float]], sample: Callable[..., np.ndarray], patch: int,
             val_batch: np.ndarray, val_loss: Callable[[nn.Module, torch.Tensor], torch.Tensor], config: TrainConfig,
             out: str | os.PathLike, resume: bool = True, command: str = "", card: dict[str, Any] | None = None,
-            progress: bool = True, lr_at: Callable[[int], float] | None = None, loss_name: str = "") -> dict[str, Any]:
+            progress: bool = True, lr_at: Callable[[int], float] | None = None, loss_name: str = "",
+            ema: float = 0.0) -> dict[str, Any]:
     """Train a generator and its discriminators (critics), resumably, and ship the generator.
 
     Parameters
@@ -519,6 +584,12 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
         Continue from ``out/checkpoint.pt``.
     command, card, progress, loss_name
         As for :func:`imagefusion.train.loop.fit`.
+    ema : float in [0, 1), default 0
+        Above 0: keep an exponential moving average of the generator's weights and batch-norm
+        statistics, ``avg ← ema·avg + (1 − ema)·current`` after every training step (from the
+        generator's weights when it starts or resumes without one), validate and ship it instead of
+        the last weights (Yazıcı et al., "The unusual effectiveness of averaging in GAN training", ICLR
+        2019). 0 ships the last weights.
     lr_at : callable (global step) → float, optional
         Multiplier of every optimiser's initial learning rate (default constant).
 
@@ -558,6 +629,9 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
     ckpt = out / "checkpoint.pt"
     rows: list[dict[str, Any]] = []
     start, elapsed = 0, 0.0
+    if not 0.0 <= ema < 1.0:
+        raise ValueError(f"ema must be in [0, 1), got {ema!r}")
+    average = None
     if resume and ckpt.is_file():
         ck = torch.load(ckpt, map_location=device, weights_only=False)
         for k, m in modules.items():
@@ -566,13 +640,21 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
             o.load_state_dict(ck["optimizers"][k])
         rows, start, elapsed = ck["rows"], ck["epoch"], ck["seconds"]
         torch.set_rng_state(ck["torch_rng"])
+        if ema > 0 and ck.get("average") is not None:
+            average = copy.deepcopy(generator)
+            average.load_state_dict(ck["average"])
+    if ema > 0 and average is None:
+        average = copy.deepcopy(generator)
+    if average is not None:
+        average.requires_grad_(False)
     vb = torch.from_numpy(val_batch).to(device)
 
     def validate() -> float:
-        generator.eval()
+        net = average if average is not None else generator
+        net.eval()
         with torch.no_grad(), torch.autocast(device.type, dtype=amp, enabled=amp != torch.float32):
-            v = float(val_loss(generator, vb))
-        generator.train()
+            v = float(val_loss(net, vb))
+        net.train()
         return v
 
     with cpu_threads(config.threads):
@@ -593,6 +675,8 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
                 batch = torch.from_numpy(sample(rng, config.batch_size, patch)).to(device)
                 with torch.autocast(device.type, dtype=amp, enabled=amp != torch.float32):
                     losses = step(batch, gstep)
+                if average is not None:
+                    ema_update(average, generator, ema)
                 for k, v in losses.items():
                     sums[k] = sums.get(k, 0.0) + float(v)
                 bar.set_postfix(g=f"{sums.get('g_total', 0.0) / (i + 1):.4f}")
@@ -608,11 +692,12 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
             buf = io.BytesIO()
             torch.save({"modules": {k: m.state_dict() for k, m in modules.items()},
                         "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "epoch": epoch + 1,
-                        "rows": rows, "seconds": elapsed, "config": asdict(config), "torch_rng": torch.get_rng_state()}, buf)
+                        "rows": rows, "seconds": elapsed, "config": asdict(config), "torch_rng": torch.get_rng_state(),
+                        "average": average.state_dict() if average is not None else None}, buf)
             write_bytes_atomic(ckpt, buf.getvalue())
             _write_log(rows, out / "log.csv")
             _plot(rows, out / "loss.png", loss_name or name)
-    shipped = _fold_spectral_norm(generator).cpu().eval()
+    shipped = _fold_spectral_norm(average if average is not None else generator).cpu().eval()
     last = rows[-1] if rows else {}
     full_card = {
         "network": name,
@@ -631,6 +716,7 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
         "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
         "device": str(device),
         "threads": torch.get_num_threads(),
+        **({"weight_average": f"exponential moving average of the generator, {ema:g} per step (shipped)"} if ema > 0 else {}),
         **(card or {}),
     }
     save_weights(shipped, out / f"{name}.safetensors", full_card)
@@ -937,7 +1023,11 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     name : {"ddcgan"}
     config : TrainConfig
         ``extra``: ``patch`` (84), ``max_repeats`` (20), ``decay`` (0.9) per ``decay_updates`` (400) optimiser
-        updates, ``clip`` (8).
+        updates, ``clip`` (8), ``gain_min`` (1.0: off, as the authors train): below 1, each training patch's two
+        sources are multiplied by one gain drawn log-uniformly from [``gain_min``, 1] (:func:`darken_pairs`), so
+        that night scenes, which RoadScene lacks and TNO has, are seen in training; ``ema`` (0: off, as the
+        authors ship the last weights): ship an exponential moving average of the generator
+        (:func:`fit_gan`'s ``ema``).
     out, data_root, max_images, resume, command, progress
         See :func:`imagefusion.train.train`.
 
@@ -962,6 +1052,14 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     patch, repeats, clip = int(ex.get("patch", 84)), int(ex.get("max_repeats", 20)), float(ex.get("clip", 8.0))
     decay, decay_updates = float(ex.get("decay", 0.9)), float(ex.get("decay_updates", 400))
     sample, val_batch, info = _start(name, config, data_root, "ivif", max_images, patch)
+    gain_min = float(ex.get("gain_min", 1.0))
+    if gain_min < 1.0:
+        plain = sample
+
+        def sample(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+            return darken_pairs(plain(rng, n, size), rng, gain_min)
+
+        info = {**info, "augmentation": f"both sources of each patch times one gain, log-uniform in [{gain_min:g}, 1]"}
     g = network_class(name)()
     d_vi, d_ir = DDcGANDiscriminator(patch), DDcGANDiscriminator(patch)
     # train.py builds two RMSProp solvers for the generator (adversarial part only, full loss), each with
@@ -1053,7 +1151,7 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
                         f"weights clipped to +-{clip:g}", "training_data": info}
     return fit_gan(name, g, critics={"d_vi": d_vi, "d_ir": d_ir}, optimizers=opts, step=step, sample=sample, patch=patch,
                    val_batch=val_batch, val_loss=val, config=config, out=out, resume=resume, command=command, card=card,
-                   progress=progress, loss_name=name)
+                   progress=progress, loss_name=name, ema=float(ex.get("ema", 0.0)))
 
 
 def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
@@ -1155,7 +1253,9 @@ register_trainer("mff-gan", train_mffgan,
                  extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
 register_trainer("ddcgan", train_ddcgan,
                  defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 24, "lr": 2e-4, "lr_min": 2e-4, "val_size": 24},
-                 extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "decay_updates": 400, "clip": 8.0}, summary=_IVIF)
+                 extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "decay_updates": 400, "clip": 8.0, "gain_min": 1.0,
+                         "ema": 0.0},
+                 summary=_IVIF)
 for _tag, _obj, _st in (("", "lsgan", True), (".no-st", "lsgan", False), (".wgan-gp", "wgan-gp", True),
                         (".wgan-gp-no-st", "wgan-gp", False)):
     register_trainer(f"unet-gan{_tag}", train_unetgan,
