@@ -301,3 +301,20 @@ def test_fit_gan_ships_the_weight_average_and_resumes_it(tmp_path):
     assert float(run(2, tmp_path / "a")) == pytest.approx(3.0625)
     run(1, tmp_path / "b")  # stop after the first epoch (average 1.25), then resume for the second
     assert float(run(2, tmp_path / "b")) == pytest.approx(3.0625)
+
+
+def test_ddcgan_stretches_its_output_as_the_authors_save_it(tmp_path):
+    """The authors' generate.py saves with scipy.misc.imsave, which maps the float output's minimum and
+    maximum to 0 and 255: ``stretch=True`` is that linear map of the raw output, over the whole image."""
+    from imagefusion.methods.ddcgan import ddcgan
+    from imagefusion.nn.registry import network_class
+    from imagefusion.nn.weights import save_weights
+
+    torch.manual_seed(0)
+    path = save_weights(network_class("ddcgan")(), tmp_path / "ddcgan.safetensors", {})
+    rng = np.random.default_rng(0)
+    ir, vi = rng.random((2, 70, 90), dtype=np.float32)
+    raw = ddcgan([ir, vi], weights=str(path), precision="float32", tile=48)
+    out = ddcgan([ir, vi], stretch=True, weights=str(path), precision="float32", tile=48)
+    assert float(out.min()) == 0.0 and float(out.max()) == pytest.approx(1.0)
+    assert np.allclose(out, (raw - raw.min()) / (raw.max() - raw.min()), atol=1e-6)

@@ -31,7 +31,7 @@ Each function is named after its method; ``mfenet`` is not re-exported here, whe
 module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
 """
 
-from . import adf, autoencoder, cbf, dlf, exposure, filtering, fpde, fusiongan, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mff_gan, mgff, msvd, nsct_sr, pixel, pmgi, pyramid, rp_sr, semantic, siamese, tif, unet_gan, vsmwls, wavelet  # noqa: F401
+from . import adf, autoencoder, cbf, ddcgan, dlf, exposure, filtering, fpde, fusiongan, gfce, gtf, hmsd_gf, hybrid_msd, ifevip, latlrr, lp_sr, mfenet, mff_gan, mgff, msvd, nsct_sr, pixel, pmgi, pyramid, rp_sr, semantic, siamese, tif, unet_gan, vsmwls, wavelet  # noqa: F401
 from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter
