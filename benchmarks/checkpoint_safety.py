@@ -62,12 +62,9 @@ def main() -> None:
 def validation(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from imagefusion.train.data import roadscene_training_names, split_train_val
-    from imagefusion.train.gan import _pairs_of
+    from imagefusion.train.gan import task_samplers
 
-    data_root = args.data.parent
-    _, val = split_train_val([Path(n) for n in roadscene_training_names(data_root)], 0.1, 0)
-    pairs = _pairs_of(data_root / "ivif/roadscene-full", [p.stem for p in val], "ir")
+    pairs = task_samplers("ivif", args.data.parent)[1].pairs  # the trainer's own validation pairs (seed 0)
     print(f"| checkpoint | validation pairs passing ({len(pairs)}) | darkened × 0.3 passing | mean shift (fused − "
           "middle of the safe range), as is / darkened |\n|---|---:|---:|---|")
     for ck in args.checkpoints:

@@ -631,7 +631,7 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
     start, elapsed = 0, 0.0
     if not 0.0 <= ema < 1.0:
         raise ValueError(f"ema must be in [0, 1), got {ema!r}")
-    average = None
+    saved_average = None
     if resume and ckpt.is_file():
         ck = torch.load(ckpt, map_location=device, weights_only=False)
         for k, m in modules.items():
@@ -640,13 +640,10 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
             o.load_state_dict(ck["optimizers"][k])
         rows, start, elapsed = ck["rows"], ck["epoch"], ck["seconds"]
         torch.set_rng_state(ck["torch_rng"])
-        if ema > 0 and ck.get("average") is not None:
-            average = copy.deepcopy(generator)
-            average.load_state_dict(ck["average"])
-    if ema > 0 and average is None:
-        average = copy.deepcopy(generator)
-    if average is not None:
-        average.requires_grad_(False)
+        saved_average = ck.get("average")
+    average = copy.deepcopy(generator).requires_grad_(False) if ema > 0 else None
+    if average is not None and saved_average is not None:
+        average.load_state_dict(saved_average)
     vb = torch.from_numpy(val_batch).to(device)
 
     def validate() -> float:
