@@ -19,7 +19,8 @@ import numpy as np
 
 import imagefusion
 from imagefusion.bench.runner import cpu_name
-from imagefusion.io import find_pairs, read_image
+from imagefusion.io import read_image
+from imagefusion.pairs import find_pairs
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from imagefusion.io import find_pairs
+from imagefusion.pairs import find_pairs
 from imagefusion.metrics import evaluate
 from imagefusion.nn.inference import cpu_threads, tiled_apply
 from imagefusion.nn.weights import inference_network

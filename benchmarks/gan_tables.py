@@ -28,7 +28,8 @@ import numpy as np
 
 from imagefusion.bench import run_bench
 from imagefusion.bench.runner import label_dirname, metric_sort_key
-from imagefusion.io import find_pairs, read_image
+from imagefusion.io import read_image
+from imagefusion.pairs import find_pairs
 from imagefusion.metrics import get_metric
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import imagefusion
 from imagefusion.fusion import load_sources
-from imagefusion.io import find_pairs, read_image_raw
+from imagefusion.io import read_image_raw
+from imagefusion.pairs import find_pairs
 from imagefusion.metrics import evaluate, list_metrics
 from imagefusion.metrics._cache import shared_features
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import imagefusion
-from imagefusion.io import find_pairs
+from imagefusion.pairs import find_pairs
 from imagefusion.metrics import evaluate
 from imagefusion.train.data import MEDICAL_TRAINING_SETS, load_grey
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import imagefusion
 from imagefusion.runtime import peak_rss_mib
-from imagefusion.io import find_pairs
+from imagefusion.pairs import find_pairs
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ def main() -> None:
     from imagefusion.bench import run_bench
     from imagefusion.bench.safety import safety_check
     from imagefusion.fusion import load_sources
-    from imagefusion.io import find_pairs
+    from imagefusion.pairs import find_pairs
     from imagefusion.metrics import get_metric
 
     data = args.shared / "data"

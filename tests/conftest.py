@@ -31,3 +31,17 @@ def data_dir() -> Path:
 def golden_dir() -> Path:
     """``../shared/golden``: reference metric values."""
     return _need(GOLDEN)
+
+
+def _hypothesis_profiles() -> None:
+    """Property tests: derandomized in CI (``CI`` set, or ``HYPOTHESIS_PROFILE=ci``) so a run repeats
+    exactly; random locally (``dev``). Either way a failure prints the blob that reproduces it
+    (``@reproduce_failure``) besides the falsifying example."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, print_blob=True)
+    settings.register_profile("dev", print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+_hypothesis_profiles()

@@ -283,3 +283,95 @@ def test_quiet_verbose_and_device(pairs, tmp_path):
     _one_line_error(res, "--device 'quantum': use cpu, cuda, cuda:N or auto")
     res = runner.invoke(app, [*args, str(tmp_path / "d.png"), "-m", "densefuse", "--device", "cpu"])
     assert res.exit_code == 0, res.output
+
+
+def test_workers_are_capped_at_the_cpu_count(caplog, monkeypatch):
+    import logging
+
+    from imagefusion.cluster import JobRunner
+
+    monkeypatch.setattr(logging.getLogger("imagefusion"), "propagate", True)  # the CLI turns it off
+
+    cpus = os.cpu_count() or 1
+    with caplog.at_level("WARNING", logger="imagefusion.cluster"):
+        runner = JobRunner(1000)
+    assert runner.workers == cpus
+    assert f"--workers 1000: capped at this machine's {cpus} CPU core(s)" in caplog.text
+
+
+def test_a_scheduler_lost_mid_run_is_one_line_saying_rerun_resumes(pairs, tmp_path, monkeypatch):
+    """The client's connection closes while results are awaited (the scheduler was killed)."""
+    import distributed
+    from distributed.comm.core import CommClosedError
+
+    from imagefusion.cluster import JobRunner
+
+    class Client:
+        scheduler = type("S", (), {"address": "tcp://10.0.0.9:8786"})()
+
+        def submit(self, func, job, **kw):
+            return type("Future", (), {"result": lambda self: func(job)})()
+
+    def as_completed(futures):
+        yield next(iter(futures))
+        raise CommClosedError("in <TCP (closed)>: Stream is closed")
+
+    monkeypatch.setattr(distributed, "as_completed", as_completed)
+    runner = JobRunner(2)
+    runner.inline, runner.client = False, Client()
+    done = []
+    with pytest.raises(imagefusion.errors.OutputError) as info:
+        for job, _ in runner.map(abs, [1, 2, 3]):
+            done.append(job)
+    assert done == [1]
+    assert str(info.value) == ("lost the Dask scheduler (tcp://10.0.0.9:8786) mid-run (CommClosedError); rerun the "
+                               "same command to resume: what finished is kept")
+
+
+def test_a_full_disk_while_evaluate_writes_is_one_line(pairs, tmp_path, monkeypatch):
+    import errno
+
+    import imagefusion.io as io
+
+    fused = tmp_path / "fused"
+    runner.invoke(app, ["fuse", "--pairs", str(pairs), "--out", str(fused), "-m", "average"])
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(io.os, "fsync", lambda fd: full(fd, b""))
+    res = runner.invoke(app, ["evaluate", "--fused", str(fused), "--sources", str(pairs), "--metrics", "en",
+                              "--out", str(tmp_path / "r.csv")])
+    last = res.output.strip().splitlines()[-1]
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert last.startswith("error:") and "r.csv: cannot write (No space left on device)" in last, last
+    assert not list(tmp_path.glob(".if-*.part")) and not (tmp_path / "r.csv").exists()
+
+
+def test_two_concurrent_batches_into_one_folder_never_both_claim_it(pairs, tmp_path):
+    """Two processes, two methods, one output folder: one fuses, the other is refused (the folder's
+    lock or its manifest); the folder then holds only the first method's images."""
+    import subprocess
+    import sys
+
+    for i in range(3, 9):  # enough pairs that the runs overlap
+        for src in ("ir", "vi"):
+            imagefusion.write_image(pairs / src / f"p{i}.png", np.random.default_rng(i).uniform(0, 1, (40, 48)))
+    out = tmp_path / "both"
+    cmd = [sys.executable, "-m", "imagefusion.cli", "fuse", "--pairs", str(pairs), "--out", str(out), "-m"]
+    for trial in range(3):
+        if out.exists():
+            import shutil
+
+            shutil.rmtree(out)
+        runs = [subprocess.Popen(cmd + [m], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for m in ("average", "max-abs")]
+        results = [(r.wait(timeout=300), r.stdout.read()) for r in runs]
+        ok = [m for m, (code, _) in zip(("average", "max-abs"), results) if code == 0]
+        assert len(ok) == 1, results
+        refused = [text for code, text in results if code != 0][0]
+        assert ("another imagefusion run" in refused or "holds results of" in refused), refused
+        assert "Traceback" not in refused
+        want = imagefusion.fuse([pairs / "ir" / "p1.png", pairs / "vi" / "p1.png"], ok[0])
+        got = imagefusion.read_image(out / "p1.png")
+        assert np.abs(got - want).max() <= 0.5 / 255 + 1e-6 and len(list(out.glob("*.png"))) == 8

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from imagefusion import InvalidImageError, OverwriteError, ParameterError, SizeMismatchError, read_image, write_image
-from imagefusion.io import check_same_size, find_pairs, is_grey_rgb, read_image_raw, source_order, to_float
+from imagefusion.io import check_same_size, is_grey_rgb, read_image_raw, to_float
+from imagefusion.pairs import find_pairs, source_order
 
 RNG = np.random.default_rng(0)
 
@@ -74,11 +75,51 @@ def test_unreadable_and_empty_files_name_the_file(tmp_path):
         read_image(tmp_path / "missing.png")
 
 
-def test_unsupported_bit_depth(tmp_path):
-    path = tmp_path / "float.tif"
-    assert cv2.imwrite(str(path), RNG.random((8, 8)).astype(np.float32))
-    with pytest.raises(InvalidImageError, match="float.tif.*unsupported sample type float32"):
-        read_image(path)
+def test_float_tiff_is_read_and_checked(tmp_path):
+    values = RNG.random((8, 9)).astype(np.float32)
+    assert cv2.imwrite(str(tmp_path / "float.tif"), values)
+    got = read_image(tmp_path / "float.tif")
+    assert got.dtype == np.float32 and np.array_equal(got, values)  # read exactly, no rescaling
+    import tifffile  # OpenCV writes 3-channel float TIFF with lossy LogLuv compression
+
+    colour = RNG.random((8, 9, 3)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "colour.tif", colour)
+    assert np.array_equal(read_image(tmp_path / "colour.tif"), colour)
+    assert cv2.imwrite(str(tmp_path / "hdr.tif"), values * 4)
+    with pytest.raises(InvalidImageError, match=r"hdr.tif: float32 values must lie in \[0, 1\], found"):
+        read_image(tmp_path / "hdr.tif")
+    values[2, 3] = np.nan
+    assert cv2.imwrite(str(tmp_path / "nan.tif"), values)
+    with pytest.raises(InvalidImageError, match="nan.tif: float32 image with 1 NaN"):
+        read_image(tmp_path / "nan.tif")
+    assert cv2.imwrite(str(tmp_path / "int32.tif"), RNG.integers(0, 9, (8, 8)).astype(np.int32))
+    with pytest.raises(InvalidImageError, match="int32.tif.*unsupported sample type int32"):
+        read_image(tmp_path / "int32.tif")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_as_pillow_does(tmp_path, orientation):
+    from PIL import Image, ImageOps
+
+    pixels = RNG.integers(0, 256, (6, 10, 3), dtype=np.uint8)
+    im = Image.fromarray(pixels)
+    exif = im.getexif()
+    exif[0x0112] = orientation
+    im.save(tmp_path / "o.jpg", exif=exif, quality=100, subsampling=0)
+    with Image.open(tmp_path / "o.jpg") as f:
+        upright = np.asarray(ImageOps.exif_transpose(f).convert("RGB"))
+    got = read_image(tmp_path / "o.jpg", collapse_grey=False)
+    assert got.shape[:2] == upright.shape[:2] == ((6, 10) if orientation < 5 else (10, 6))
+    assert np.abs(got * 255 - upright).max() <= 1.0  # same decoder up to rounding, same orientation
+
+
+def test_a_named_pipe_is_refused_without_opening_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)  # opening it for reading would wait forever for a writer
+    with pytest.raises(InvalidImageError, match="pipe.png: is a named pipe"):
+        read_image(fifo)
 
 
 def test_array_validation():
@@ -127,3 +168,12 @@ def test_find_pairs_orders_sources_and_reports_unmatched(tmp_path):
     assert ps.unmatched == {"ir": ["4"], "vi": ["3"]}
     assert source_order(["over", "under"]) == ["under", "over"]
     assert source_order(["mri", "pet"]) == ["pet", "mri"]
+
+
+def test_opencv_warnings_about_damaged_files_stay_off_stderr(tmp_path, capfd):
+    path = write_image(tmp_path / "x.png", RNG.random((40, 48)).astype(np.float32))
+    data = path.read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(InvalidImageError, match="cut.png"):
+        read_image(tmp_path / "cut.png")
+    assert "WARN" not in capfd.readouterr().err  # the one-line error says it; OpenCV's warning does not repeat it

@@ -98,11 +98,14 @@ def test_every_method_declares_ranges_for_its_numeric_parameters():
 def test_parameter_ranges_accept_inside_and_refuse_outside(method, key, bounds, data):
     spec = imagefusion.get_method(method)
     lo, hi = bounds
-    integer = isinstance(spec.params[key], int) and not isinstance(spec.params[key], bool)
-    inside = data.draw(st.integers(lo, hi) if integer else st.floats(lo, hi))
+    seq = isinstance(spec.params[key], tuple)  # a list parameter (nsct-sr's levels): the range is per entry
+    wrap = (lambda v: (v,)) if seq else (lambda v: v)
+    elem = spec.params[key][0] if seq else spec.params[key]
+    integer = isinstance(elem, int) and not isinstance(elem, bool)
+    inside = wrap(data.draw(st.integers(lo, hi) if integer else st.floats(lo, hi)))
     assert spec.check_params({key: inside})[key] == inside
     outside = data.draw(st.one_of(st.integers(hi + 1, hi + 10**6), st.integers(lo - 10**6, lo - 1)) if integer
                         else st.one_of(st.floats(hi, 1e300, exclude_min=True), st.floats(-1e300, lo, exclude_max=True),
                                        st.just(float("nan")), st.just(float("inf"))))
     with pytest.raises(imagefusion.ParameterError, match=f"parameter {key}="):
-        spec.check_params({key: outside})
+        spec.check_params({key: wrap(outside)})

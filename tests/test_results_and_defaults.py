@@ -168,8 +168,11 @@ def test_bench_mean_leaves_out_non_finite_values_and_says_so():
     assert "0.6000 ± 0.1000 (2 left out)" in markdown_report(res)
 
 
-def test_evaluate_folder_reports_left_out_images(tmp_path, data_dir):
+def test_evaluate_folder_reports_left_out_images(tmp_path, data_dir, monkeypatch):
+    import dataclasses
+
     from imagefusion.evaluation import evaluate_folder
+    from imagefusion.metrics import registry
 
     root = tmp_path / "classic"
     for sub in ("a", "b"):
@@ -178,8 +181,12 @@ def test_evaluate_folder_reports_left_out_images(tmp_path, data_dir):
         shutil.copy(src, root / sub / src.name)
     fused = tmp_path / "fused"
     imagefusion.write_image(fused / "books.png", imagefusion.fuse([next((root / s).iterdir()) for s in ("a", "b")], "gff"))
+    assert np.isfinite(evaluate_folder(fused, root, ["qy"]).rows["books"]["qy"])  # flat windows: λ = 1/2
+    # a metric that is undefined on an image (NaN or inf) is left out of the mean, and the report says so
+    spec = registry.get_metric("qy")
+    monkeypatch.setitem(registry._METRICS, "qy", dataclasses.replace(spec, func=lambda *a, **k: float("inf")))
     ev = evaluate_folder(fused, root, ["qy", "qw"])
-    assert not np.isfinite(ev.rows["books"]["qy"])  # Q_Y's tiny constants: flat windows divide by ~0
+    assert not np.isfinite(ev.rows["books"]["qy"])
     assert ev.summary["qy"]["n"] == 0 and ev.summary["qw"]["n"] == 1
     assert "qy: 1 of 1 images left out (value NaN or infinite: books)" in ev.to_markdown()
     imagefusion.write_image(fused / "books.jpg", np.zeros((4, 4), np.float32))

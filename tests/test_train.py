@@ -182,3 +182,92 @@ def test_unknown_training_setting_lists_the_valid_ones(tmp_path):
     bad.write_text("ldf_weight = 1.0\n")
     with pytest.raises(ParameterError, match="mfenet has no setting ldf_weight in .*d.toml"):
         load_config("mfenet", bad)
+
+
+class _Payload:
+    """A pickle that, when unpickled by a full unpickler, creates a marker file (a planted payload)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def _plant(folder: Path, marker: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save({"model": _Payload(marker), "optimizer": {}, "rows": [], "epoch": 0}, folder / "checkpoint.pt")
+    return folder / "checkpoint.pt"
+
+
+def test_a_planted_checkpoint_pickle_never_runs_in_train(tiny_data, tmp_path):
+    marker = tmp_path / "PWNED"
+    planted = _plant(tmp_path / "run", marker)
+    before = planted.read_bytes()
+    res = CliRunner().invoke(app, ["train", "cnn-liu2017", "--epochs", "1", "--steps", "1", "--batch-size", "4",
+                                   "--data", str(tiny_data), "-o", str(tmp_path / "run")])
+    assert not marker.exists(), "the planted pickle ran"
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    last = res.output.strip().splitlines()[-1]
+    assert last.startswith("error:") and "checkpoint.pt: refusing to load a checkpoint" in last, last
+    assert "--no-resume" in last and planted.read_bytes() == before  # kept as it was, for the user to inspect
+    # a full unpickler would have run it: the payload is real
+    torch.load(planted, weights_only=False)
+    assert marker.exists()
+
+
+def test_a_planted_checkpoint_pickle_never_runs_in_the_gan_loop(tmp_path):
+    from imagefusion.errors import WeightsError
+    from imagefusion.train.gan import fit_gan
+    from imagefusion.train.loop import TrainConfig
+
+    marker = tmp_path / "PWNED"
+    _plant(tmp_path / "gan", marker)
+    g = torch.nn.Conv2d(2, 1, 1)
+    opt = {"g": torch.optim.Adam(g.parameters(), lr=0.01)}
+    with pytest.raises(WeightsError, match="checkpoint.pt: refusing to load"):
+        fit_gan("g", g, critics={}, optimizers=opt, step=lambda b, i: {}, patch=4,
+                sample=lambda rng, n, s: np.zeros((n, 2, s, s), np.float32), val_batch=np.zeros((1, 2, 4, 4), np.float32),
+                val_loss=lambda net, b: torch.zeros(()), config=TrainConfig(epochs=1, steps_per_epoch=1, batch_size=1),
+                out=tmp_path / "gan", progress=False)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"", "not a readable checkpoint"),
+    (b"PK\x03\x04 truncated zip", "not a readable checkpoint"),
+    (None, "not a readable checkpoint"),  # a real checkpoint cut in half
+    ("int", "holds a int"),  # torch.save(3)
+])
+def test_a_checkpoint_that_is_not_ours_is_a_one_line_error(tmp_path, content, why):
+    from imagefusion.errors import WeightsError
+    from imagefusion.train.loop import load_checkpoint
+
+    path = tmp_path / "checkpoint.pt"
+    if content is None:
+        torch.save({"model": {"w": torch.ones(1000)}, "epoch": 1}, path)
+        content = path.read_bytes()[:400]
+    if content == "int":
+        torch.save(3, path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(WeightsError) as info:
+        load_checkpoint(path, ("model",))
+    assert why in str(info.value) and "\n" not in str(info.value) and str(path) in str(info.value)
+    torch.save({"epoch": 1}, path)
+    with pytest.raises(WeightsError, match="no model, optimizer"):
+        load_checkpoint(path, ("model", "optimizer"))
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"epochs": "many", "lr": "fast"}', "setting epochs='many' in .*c.json: expected an integer"),
+    ('[1, 2]', "c.json: holds a list; give an object of settings"),
+    ('{"lr": -0.1}', "setting lr=-0.1 in .*: must be greater than 0"),
+    ('{"batch_size": 0}', "setting batch_size=0 in .*: must be at least 1"),
+    ('{"patch": 12.5}', "setting patch=12.5 in .*: expected an integer"),
+    ('{"store_float16": "yes"}', "store_float16='yes' in .*: expected true or false"),
+])
+def test_config_values_are_checked_against_their_types_and_ranges(tmp_path, text, message):
+    (tmp_path / "c.json").write_text(text)
+    with pytest.raises(ParameterError, match=message):
+        load_config("densefuse", tmp_path / "c.json")

@@ -92,3 +92,38 @@ def test_page_in_headless_chromium(tmp_path, data_dir):
             browser.close()
     finally:
         app.close()
+
+
+def test_launch_reports_its_url_and_refuses_bad_ports():
+    from imagefusion.errors import ParameterError
+    from imagefusion.ui import launch
+
+    urls: list[str] = []
+    app = launch(block=False, on_ready=urls.append)
+    app.close()
+    assert len(urls) == 1 and urls[0].startswith("http://127.0.0.1:")
+    for port in (0, -5, 99999):
+        with pytest.raises(ParameterError, match=f"--port {port}: give a port in 1-65535"):
+            launch(port=port, block=False)
+
+
+def test_the_page_never_opens_a_server_path_a_visitor_types(tmp_path):
+    import shutil
+
+    from imagefusion.nn.registry import shipped_weights_path
+    from imagefusion.ui import fuse_for_page
+
+    a = imagefusion.write_image(tmp_path / "a.png", np.full((24, 24), 0.25, np.float32))
+    b = imagefusion.write_image(tmp_path / "b.png", np.full((24, 24), 0.75, np.float32))
+    for text in ("weights=/etc/passwd", f"weights={shipped_weights_path('densefuse')}", "weights=../x.safetensors"):
+        r = fuse_for_page([str(a), str(b)], "densefuse", text, out_dir=tmp_path / "o")
+        assert "names a file on the server" in r["error"] and r["png"] is None
+    folder = tmp_path / "allowed"
+    folder.mkdir()
+    shutil.copy(shipped_weights_path("densefuse"), folder / "mine.safetensors")
+    r = fuse_for_page([str(a), str(b)], "densefuse", "weights=../allowed/mine.safetensors", out_dir=tmp_path / "o",
+                      weights_dir=folder)
+    assert "server's weights folder (mine.safetensors)" in r["error"]
+    r = fuse_for_page([str(a), str(b)], "densefuse", "weights=mine.safetensors", out_dir=tmp_path / "o",
+                      weights_dir=folder)
+    assert r["error"] == "" and imagefusion.read_image(r["png"]).shape == (24, 24)

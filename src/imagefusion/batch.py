@@ -10,13 +10,71 @@ from typing import Any
 
 from .errors import ImageFusionError
 from .fusion import fuse
-from .io import find_pairs, write_image
+from .io import write_image
+from .pairs import find_pairs
 
 __all__ = ["BatchResult", "fuse_folder", "check_batch_output"]
 
 
 #: The file in a batch's output folder that records what made its images (resume is keyed by it).
 MANIFEST = ".imagefusion-batch.json"
+#: The lock a running batch holds on its output folder (``flock``; released when the process ends,
+#: killed or not), so that a second run into the same folder is refused instead of mixing results.
+LOCK = ".imagefusion-batch.lock"
+
+
+class _FolderLock:
+    """An exclusive, non-blocking ``flock`` on ``out_dir/.imagefusion-batch.lock`` (no-op where the
+    platform has no ``fcntl``)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / LOCK
+        self.fd: int | None = None
+
+    def __enter__(self) -> _FolderLock:
+        from .errors import OutputError
+
+        try:
+            import fcntl
+        except ImportError:  # Windows: no lock
+            return self
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{self.path.parent}: cannot write into the output folder ({exc.strerror})") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            os.close(self.fd)
+            self.fd = None
+            raise OutputError(f"{self.path.parent}: another imagefusion run (pid {holder}) is writing into this "
+                              "folder; wait for it to end, or give another --out") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # releases the lock
+            self.fd = None
+
+
+def _is_complete(target: Path, files: list[Path]) -> str | None:
+    """Why an existing output cannot be kept on resume (it does not decode, or its size is not the
+    pair's), or None when it can."""
+    from .io import check_header, read_image_raw
+
+    if not target.is_file() or target.stat().st_size == 0:
+        return "missing or empty"
+    try:
+        shape = read_image_raw(target).shape
+        w, h = check_header(files[0])
+    except ImageFusionError as exc:
+        return str(exc)
+    if (w, h) != (0, 0) and shape[:2] != (h, w):
+        return f"{shape[1]}x{shape[0]}, the pair is {w}x{h}"
+    return None
 
 
 def _manifest_record(method: str, params: dict[str, Any], ext: str) -> dict[str, Any]:
@@ -184,7 +242,7 @@ def fuse_folder(
     Raises
     ------
     InvalidImageError
-        ``pairs_dir`` is not a paired folder (see :func:`imagefusion.io.find_pairs`).
+        ``pairs_dir`` is not a paired folder (see :func:`imagefusion.pairs.find_pairs`).
     OverwriteError
         ``out_dir`` is one of the source folders.
     ParameterError
@@ -212,8 +270,12 @@ def fuse_folder(
     >>> [p.name for p in r.written], r.failed
     (['p1.png'], {})
     """
-    from .errors import InvalidImageError, OverwriteError
+    from .errors import InvalidImageError, OverwriteError, ParameterError
 
+    if bit_depth not in (8, 16):
+        raise ParameterError(f"bit depth {bit_depth!r}: use 8 or 16")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError(f"workers must be an integer >= 1, got {workers!r}")
     ext = check_batch_output(out_dir, ext, method, params or {}, overwrite)
     out_dir = Path(out_dir)
     ps = find_pairs(pairs_dir)
@@ -223,17 +285,31 @@ def fuse_folder(
     if not ps.pairs:
         raise InvalidImageError(f"{pairs_dir}: no matched pairs (the source folders {', '.join(ps.sources)} share no "
                                 "file name)")
-    _claim_folder(out_dir, method, params or {}, ext)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with _FolderLock(out_dir):
+        check_batch_output(out_dir, ext, method, params or {}, overwrite)  # again, now that no other run writes
+        _claim_folder(out_dir, method, params or {}, ext)
+        return _fuse_pairs(ps, out_dir, method, params or {}, overwrite, ext, bit_depth, progress, workers,
+                           scheduler)
+
+
+def _fuse_pairs(ps: Any, out_dir: Path, method: str, params: dict[str, Any], overwrite: bool, ext: str,
+                bit_depth: int, progress: Callable[[str], None] | None, workers: int, scheduler: Any) -> BatchResult:
+    import logging
+
     result = BatchResult(unmatched=ps.unmatched, sources=ps.sources)
     todo = []
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
-        if target.is_file() and target.stat().st_size > 0 and not overwrite:
+        why = None if overwrite or not target.exists() else _is_complete(target, list(files))
+        if target.exists() and not overwrite and why is None:
             result.skipped.append(target)
             if progress is not None:
                 progress(name)
         else:
-            todo.append(_PairJob(name, list(files), target, method, dict(params or {}), bit_depth))
+            if why is not None:
+                logging.getLogger("imagefusion.batch").warning("%s: fused again (the existing file: %s)", target, why)
+            todo.append(_PairJob(name, list(files), target, method, dict(params), bit_depth))
     from .cluster import JobRunner
 
     with JobRunner(workers, scheduler) as runner:

@@ -43,7 +43,61 @@ for _cls in (typer.core.TyperOption, typer.core.TyperArgument):
 
 __all__ = ["app", "main"]
 
+#: The options of ``imagefusion`` itself, accepted anywhere on the line (``imagefusion fuse -q ...``).
+GLOBAL_FLAGS = ("-q", "--quiet", "-v", "--verbose", "--lenient")
+
+
+def _hoist_global_options(args: list[str]) -> list[str]:
+    """Move :data:`GLOBAL_FLAGS` given after the command name to the front, where click reads them
+    (tokens after ``--`` stay where they are)."""
+    cut = args.index("--") if "--" in args else len(args)
+    head = args[:cut]
+    flags = [a for a in head if a in GLOBAL_FLAGS]
+    return flags + [a for a in head if a not in GLOBAL_FLAGS] + args[cut:]
+
+
+def _click():
+    """The click that typer runs on (this typer vendors its own copy as ``typer._click``)."""
+    vendored = getattr(typer.core, "_click", None)
+    if vendored is not None:
+        return vendored
+    import click
+
+    return click
+
+
+class _OneLineErrors(typer.core.TyperGroup):
+    """The command group: a wrong command line (an unknown option, a value out of range) is one line,
+    ``error: ...``, exit 2, like every other error; help and the commands themselves are unchanged."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        import sys
+
+        click = _click()
+        args = _hoist_global_options(sys.argv[1:] if args is None else list(args))
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
+            sys.exit(0)
+        except click.exceptions.UsageError as exc:
+            where = f"imagefusion {exc.ctx.info_name}: " if exc.ctx is not None and exc.ctx.parent else ""
+            err_console.print(f"[bold red]error:[/] {where}{exc.format_message()} (see --help)", markup=True,
+                              highlight=False)
+            sys.exit(exc.exit_code)
+        except click.exceptions.ClickException as exc:
+            err_console.print(f"[bold red]error:[/] {exc.format_message()}", markup=True, highlight=False)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            err_console.print("[bold red]error:[/] aborted", markup=True, highlight=False)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
     help="Pixel-level image fusion: fuse, evaluate and benchmark.",
@@ -115,6 +169,12 @@ def _main(
     ours.propagate = False
     if not verbose:  # library warnings (OpenCV, PyWavelets, torch) only with --verbose
         warnings.filterwarnings("ignore")
+    import cv2
+
+    from .io import OPENCV_QUIET, OPENCV_VERBOSE
+
+    if hasattr(cv2, "setLogLevel"):
+        cv2.setLogLevel(OPENCV_VERBOSE if verbose else OPENCV_QUIET)
     if lenient:
         from . import io
 
@@ -137,6 +197,67 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=1 if isinstance(exc, runtime) else 2)
 
 
+def _fail_unexpected(exc: Exception) -> None:
+    """An exception that is not one of ours: still one line (the traceback with --verbose), exit 1.
+    A full disk or a refused write is named as such."""
+    import errno
+
+    if VERBOSE:
+        import traceback
+
+        err_console.print("".join(traceback.format_exception(exc)), markup=False, highlight=False)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT):
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        text = f"{where}{exc.strerror}; nothing was half-written (outputs are written atomically)"
+    else:
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        text = (f"unexpected {type(exc).__name__}{': ' + first if first else ''} "
+                "(rerun with --verbose for the traceback, and please report it)")
+    err_console.print(f"[bold red]error:[/] {text}", markup=True, highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _guarded(func):
+    """Wrap a command: our errors become :func:`_fail`'s one line, anything else
+    :func:`_fail_unexpected`'s; typer's and click's own exits pass through."""
+    import functools
+
+    click = _click()
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except ImageFusionError as exc:
+            _fail(exc)
+        except Exception as exc:  # noqa: BLE001 (the last net: a one-line error, never a traceback)
+            _fail_unexpected(exc)
+
+    return wrapper
+
+
+def _command(*args, **kwargs):
+    """``app.command`` for a guarded function (see :func:`_guarded`)."""
+    def register(func):
+        return app.command(*args, **kwargs)(_guarded(func))
+
+    return register
+
+
+def _names(option: str, text: str, what: str) -> list[str] | str:
+    """A comma-separated option as a list of names ('all' kept); an empty list is a wrong command line."""
+    from .errors import ParameterError
+
+    if text.strip() == "all":
+        return "all"
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise ParameterError(f"{option} {text!r}: give one or more {what} separated by commas, or all")
+    return names
+
+
 def _params(method: str, items: list[str] | None) -> dict:
     from .registry import get_method, parse_param
 
@@ -146,7 +267,7 @@ def _params(method: str, items: list[str] | None) -> dict:
 
 def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str | None:
     """``task`` checked, or the task the source folders' names imply (None when they imply none)."""
-    from .io import find_pairs
+    from .pairs import find_pairs
     from .registry import TASKS, task_from_folders
 
     if task is not None and task not in TASKS:
@@ -197,7 +318,7 @@ def _progress() -> Progress:
     )
 
 
-@app.command()
+@_command()
 def fuse(
     sources: Annotated[Optional[list[Path]], typer.Argument(help="Two or more registered source images.")] = None,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output file (or folder with --pairs).")] = None,
@@ -211,15 +332,20 @@ def fuse(
     weights: Annotated[Optional[Path], typer.Option(help="Deep methods: a safetensors file from `imagefusion train` instead of the shipped weights.")] = None,
     explain: Annotated[Optional[Path], typer.Option(help="cam-fusion: also write the class activation maps of both sources and the channel-weight bar chart to this folder; semantic-cam: each source's class activation map and weight map.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
-    workers: Annotated[int, typer.Option(help="With --pairs: Dask worker processes, one pair per task (outputs identical for any number).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="With --pairs: Dask worker processes, one pair per task (outputs identical for any number; at most the CPU count).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(help="With --pairs: a running Dask scheduler (tcp://HOST:PORT or a scheduler .json file), or 'local'.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
     from .batch import fuse_folder
     from .fusion import fuse as fuse_images
-    from .io import find_pairs, write_image
+    from .io import write_image
+    from .pairs import find_pairs
 
     try:
+        if bit_depth not in (8, 16):
+            from .errors import ParameterError
+
+            raise ParameterError(f"--bit-depth {bit_depth}: use 8 or 16")
         if method is None:
             method = _default_method(task, pairs, sources)
         params = _params(method, param)
@@ -310,7 +436,7 @@ def fuse(
         _fail(exc)
 
 
-@app.command()
+@_command()
 def methods(
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
@@ -356,7 +482,7 @@ def methods(
         console.print("mean rank: over VIFB's 13 metrics on the task's benchmark sets (docs/benchmarks.md); 1 = best")
 
 
-@app.command()
+@_command()
 def metrics(
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
@@ -385,7 +511,7 @@ def metrics(
     console.print(table)
 
 
-@app.command()
+@_command()
 def demo(
     out: Annotated[Path, typer.Option("-o", "--out", help="Folder for the demo images and figure.")] = Path("imagefusion-demo"),
 ) -> None:
@@ -398,7 +524,7 @@ def demo(
         console.print(f"  {path}")
 
 
-@app.command()
+@_command()
 def evaluate(
     fused: Annotated[Path, typer.Option(help="Folder of fused images, named like the pairs.")],
     sources: Annotated[Path, typer.Option(help="Paired source folder (one sub-folder per source).")],
@@ -419,8 +545,8 @@ def evaluate(
                                      ".json); nothing else is overwritten")
             if out.is_dir():
                 raise OutputError(f"--out {out}: is a folder; give a .csv file name")
-        names = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]
-        from .io import find_pairs
+        names = _names("--metrics", metrics, "metric names")
+        from .pairs import find_pairs
 
         total = len(find_pairs(sources).pairs)
         with _progress() as bar:
@@ -439,7 +565,21 @@ def evaluate(
         (note_console if json_out else console).print(f"wrote {out}, {out.with_suffix('.md')}, {out.with_suffix('.json')}")
 
 
-@app.command()
+def _check_bench_out(out: Path, datasets: list[str]) -> None:
+    """Refuse a bench folder inside a dataset (its fused/, cache/ and plots/ would sit among the sources)."""
+    from .errors import OverwriteError
+
+    target = out.resolve()
+    for d in datasets:
+        root = Path(d).resolve()
+        if root == target or root in target.parents:
+            raise OverwriteError(f"--out {out}: inside the dataset {d}; its results would sit among the sources, "
+                                 "give a folder outside it")
+        if target in root.parents:
+            raise OverwriteError(f"--out {out}: holds the dataset {d}; give a folder that does not contain it")
+
+
+@_command()
 def bench(
     datasets: Annotated[str, typer.Option(help="Comma-separated paired folders (shared/data layout).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: fused images, cache, reports, plots.")],
@@ -447,7 +587,7 @@ def bench(
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
     metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
     convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
-    workers: Annotated[int, typer.Option(help="Dask worker processes on this machine (results identical for any number).")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Dask worker processes on this machine (results identical for any number; at most the CPU count).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(help="A running Dask scheduler (tcp://HOST:PORT or a scheduler .json file) whose workers see the same paths, or 'local'.")] = None,
     refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
                                               "cached results (after a change to a method's code).")] = "",
@@ -466,9 +606,12 @@ def bench(
 
         if convention not in CONVENTIONS:
             raise ImageFusionError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
-        ds = [d.strip() for d in datasets.split(",") if d.strip()]
-        names = "all" if methods == "all" else [m.strip() for m in methods.split(",") if m.strip()]
-        mnames = "all" if metrics == "all" else [m.strip() for m in metrics.split(",") if m.strip()]
+        ds = _names("--datasets", datasets, "paired folders")
+        if ds == "all":
+            raise ImageFusionError("--datasets all: give the paired folders, separated by commas")
+        names = _names("--methods", methods, "method names")
+        mnames = _names("--metrics", metrics, "metric names")
+        _check_bench_out(out, ds)
         with _progress() as bar:
             task_id = bar.add_task("bench (method x dataset jobs)", total=None)
 
@@ -504,21 +647,20 @@ def bench(
         log.warning("some pairs failed; see %s", out / "failures.txt")
 
 
-@app.command()
+@_command()
 def ui(
     host: Annotated[str, typer.Option(help="Address to serve on; 127.0.0.1 (this machine only) unless given.")] = "127.0.0.1",
-    port: Annotated[Optional[int], typer.Option(help="Port (default: Gradio's, 7860 or the next free one).")] = None,
+    port: Annotated[Optional[int], typer.Option(min=1, max=65535, help="Port, 1-65535 (default: Gradio's, 7860 or the next free one).")] = None,
     share: Annotated[bool, typer.Option(help="Also make a public Gradio link (only when asked).")] = False,
     device: Annotated[Optional[str], typer.Option(help="Deep methods: cpu (default), cuda or auto.")] = None,
+    weights_dir: Annotated[Optional[Path], typer.Option("--weights-dir", help="A folder of weights files the page may load by name (weights=NAME); the page opens no other server path.")] = None,
 ) -> None:
     """Serve the web page: upload sources, choose a method, fuse, compare, download (needs imagefusion\\[ui])."""
     from .ui import launch
 
-    try:
-        _check_device(device)
-        launch(host=host, port=port, share=share, device=device)
-    except ImageFusionError as exc:
-        _fail(exc)
+    _check_device(device)
+    launch(host=host, port=port, share=share, device=device, weights_dir=weights_dir,
+           on_ready=lambda url: typer.echo(f"imagefusion ui: serving on {url} (Ctrl+C stops)"))
 
 
 def _default_data_root() -> Path:
@@ -526,18 +668,18 @@ def _default_data_root() -> Path:
     return Path(env) if env else Path("../shared/data")
 
 
-@app.command()
+@_command()
 def train(
     method: Annotated[Optional[str], typer.Argument(help="Network to train; without it, the trainable networks are listed.")] = None,
     config: Annotated[Optional[Path], typer.Option(help="JSON or TOML file overriding the defaults.")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs (a finished run trains on to this many).")] = None,
-    steps: Annotated[Optional[int], typer.Option(help="Optimiser steps per epoch.")] = None,
-    batch_size: Annotated[Optional[int], typer.Option(help="Samples per step.")] = None,
+    epochs: Annotated[Optional[int], typer.Option(min=1, help="Epochs (a finished run trains on to this many).")] = None,
+    steps: Annotated[Optional[int], typer.Option(min=1, help="Optimiser steps per epoch.")] = None,
+    batch_size: Annotated[Optional[int], typer.Option(min=1, help="Samples per step.")] = None,
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: checkpoint, log.csv, loss.png, weights, model card.")] = Path("runs/train"),
     data: Annotated[Optional[Path], typer.Option(help="The shared/data folder (default $IMAGEFUSION_DATA or ../shared/data).")] = None,
     device: Annotated[Optional[str], typer.Option(help="cpu (default), cuda or auto.")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed.")] = None,
-    max_images: Annotated[Optional[int], typer.Option(help="Use only this many training images (smoke runs).")] = None,
+    seed: Annotated[Optional[int], typer.Option(min=0, help="Random seed.")] = None,
+    max_images: Annotated[Optional[int], typer.Option(min=1, help="Use only this many training images (smoke runs).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/checkpoint.pt when present.")] = True,
 ) -> None:
     """Train a network on the project's training data; writes NAME.safetensors and its model card.
@@ -565,6 +707,10 @@ def train(
         return
 
     try:
+        if out.exists() and not out.is_dir():
+            from .errors import OutputError
+
+            raise OutputError(f"--out {out}: is a file; give a folder for the checkpoint, log and weights")
         cfg = load_config(method, config, epochs=epochs, steps_per_epoch=steps, batch_size=batch_size,
                           device=device, seed=seed)
         given = {"--config": config, "--epochs": epochs, "--steps": steps, "--batch-size": batch_size, "--out": out,

@@ -22,8 +22,10 @@ Dask is an optional dependency: ``pip install 'imagefusion[dask]'``.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import DependencyError, ImageFusionError, ParameterError
@@ -55,6 +57,61 @@ def require_dask(what: str) -> None:
 
     if importlib.util.find_spec("distributed") is None:
         raise DependencyError(f"{what} needs Dask: pip install 'imagefusion[dask]'")
+
+
+#: How long connecting to a running Dask scheduler may take before a one-line error.
+CONNECT_TIMEOUT = "20s"
+
+
+def _scheduler_address(scheduler: str) -> str:
+    """The address of ``--scheduler``: as given (``tcp://HOST:PORT``), or read from a scheduler file
+    (``*.json``, as ``dask scheduler --scheduler-file`` writes it), checked instead of waiting for it."""
+    import json
+
+    from .errors import OutputError, ParameterError
+
+    if not scheduler.endswith(".json"):
+        if "://" not in scheduler and ":" not in scheduler:
+            raise ParameterError(f"--scheduler {scheduler!r}: give tcp://HOST:PORT, a scheduler .json file, or local")
+        return scheduler
+    path = Path(scheduler)
+    if not path.is_file():
+        raise OutputError(f"--scheduler {scheduler}: no such scheduler file (start the scheduler with "
+                          "--scheduler-file, or give tcp://HOST:PORT)")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise OutputError(f"--scheduler {scheduler}: not a Dask scheduler file (not valid JSON: {exc})") from None
+    address = info.get("address") if isinstance(info, dict) else None
+    if not isinstance(address, str) or not address:
+        raise OutputError(f"--scheduler {scheduler}: not a Dask scheduler file (no \"address\" entry)")
+    return address
+
+
+def _lost_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a client raises when its scheduler goes away."""
+    import asyncio
+
+    errors: list[type[BaseException]] = [OSError, TimeoutError, asyncio.CancelledError]
+    try:
+        from distributed.comm.core import CommClosedError
+
+        errors.append(CommClosedError)
+    except ImportError:
+        pass
+    try:
+        from concurrent.futures import CancelledError
+
+        errors.append(CancelledError)
+    except ImportError:
+        pass
+    try:
+        from distributed.client import FutureCancelledError
+
+        errors.append(FutureCancelledError)
+    except ImportError:
+        pass
+    return tuple(errors)
 
 
 class JobRunner:
@@ -101,6 +158,10 @@ class JobRunner:
     def __init__(self, workers: int = 1, scheduler: Any = None) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ParameterError(f"workers must be an integer >= 1, got {workers!r}")
+        cpus = os.cpu_count() or 1
+        if scheduler is None and workers > cpus:  # more processes than cores only queue (and 1000 never start)
+            log.warning("--workers %d: capped at this machine's %d CPU core(s)", workers, cpus)
+            workers = cpus
         self.workers = workers
         self.scheduler = scheduler
         self.inline = scheduler is None and workers == 1
@@ -133,13 +194,12 @@ class JobRunner:
                                        "(a script must start it under if __name__ == '__main__':)") from None
             self.client = Client(self.cluster)
         else:
+            address = _scheduler_address(str(self.scheduler))
             try:
-                if str(self.scheduler).endswith(".json"):
-                    self.client = Client(scheduler_file=self.scheduler, timeout="30s")
-                else:
-                    self.client = Client(self.scheduler, timeout="30s")
+                self.client = Client(address, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise OutputError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+                raise OutputError(f"--scheduler {self.scheduler}: cannot connect to {address} within "
+                                  f"{CONNECT_TIMEOUT} ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
         try:
             import bokeh  # noqa: F401  (the dashboard needs it)
 
@@ -187,9 +247,17 @@ class JobRunner:
         run = uuid.uuid4().hex[:8]
         futures = {self.client.submit(func, job, pure=False, key=f"{getattr(func, '__name__', 'job')}-{run}-{i}"): job
                    for i, job in enumerate(jobs)}
-        for fut in as_completed(futures):
-            try:
-                result = fut.result()
-            except KilledWorker as exc:
-                result = exc
-            yield futures[fut], result
+        lost = _lost_errors()
+        try:
+            for fut in as_completed(futures):
+                try:
+                    result = fut.result()
+                except KilledWorker as exc:
+                    result = exc
+                yield futures[fut], result
+        except lost as exc:
+            from .errors import OutputError
+
+            where = getattr(getattr(self.client, "scheduler", None), "address", None) or self.scheduler or "local"
+            raise OutputError(f"lost the Dask scheduler ({where}) mid-run ({type(exc).__name__}); rerun the same "
+                              "command to resume: what finished is kept") from None

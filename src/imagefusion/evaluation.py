@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InvalidImageError
-from .io import find_pairs, images_by_stem, write_bytes_atomic
+from .io import write_bytes_atomic
+from .pairs import find_pairs, images_by_stem
 from .metrics import DEFAULT_CONVENTION, evaluate, get_metric, list_metrics
 
 __all__ = ["FolderEvaluation", "evaluate_folder", "write_text_atomic"]

@@ -12,6 +12,7 @@ A source image is never overwritten.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
@@ -40,10 +41,6 @@ __all__ = [
     "LENIENT",
     "check_same_size",
     "is_grey_rgb",
-    "find_pairs",
-    "images_by_stem",
-    "PairSet",
-    "source_order",
 ]
 
 #: File endings (lower case) that are read as images.
@@ -61,6 +58,38 @@ MAX_PIXELS = int(os.environ.get("IMAGEFUSION_MAX_PIXELS", str(16384 * 16384)))
 #: file, instead of refusing them (``imagefusion --lenient``; environment variable
 #: ``IMAGEFUSION_LENIENT=1``, read at import, so worker processes inherit it).
 LENIENT = os.environ.get("IMAGEFUSION_LENIENT", "") == "1"
+
+# OpenCV's own warnings ("[ WARN ] PNG input buffer is incomplete") duplicate the one-line errors raised
+# here; ``imagefusion --verbose`` turns them back on.
+#: OpenCV's log levels: 2 errors only (the default here), 3 warnings too (``imagefusion --verbose``).
+OPENCV_QUIET, OPENCV_VERBOSE = 2, 3
+if hasattr(cv2, "setLogLevel"):
+    cv2.setLogLevel(OPENCV_QUIET)
+
+#: EXIF orientation (tag 274) → the numpy operation that shows the image upright, as Pillow's
+#: ``ImageOps.exif_transpose`` does: 2 mirror, 3 rotate 180°, 4 flip, 5 transpose, 6 rotate 90° clockwise,
+#: 7 transverse, 8 rotate 90° counter-clockwise.
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def _exif_orientation(data: np.ndarray) -> int:
+    """The EXIF orientation tag of encoded image bytes (1, upright, when there is none)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(memoryview(data))) as im:
+            value = im.getexif().get(0x0112, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError):
+        return 1
+    return int(value) if isinstance(value, int) and value in _ORIENT else 1
 
 
 def check_header(path: str | os.PathLike, data: bytes | np.ndarray | None = None) -> tuple[int, int]:
@@ -194,14 +223,16 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
 
     Returns
     -------
-    ndarray, uint8 or uint16, shape (H, W) or (H, W, 3)
-        An alpha channel is dropped.
+    ndarray, uint8, uint16 or float32, shape (H, W) or (H, W, 3)
+        An alpha channel is dropped. A 32- or 64-bit float TIFF comes back as float32 (its values
+        must lie in [0, 1]). An EXIF orientation tag is applied, as Pillow's ``exif_transpose`` does.
 
     Raises
     ------
     InvalidImageError
-        The file is missing, empty, not a decodable image, has zero pixels, or stores another
-        sample type than 8- or 16-bit unsigned integers (e.g. 32-bit float TIFF); and what
+        The file is missing, not a regular file (a folder, a named pipe, a device), empty, not a
+        decodable image, has zero pixels, stores another sample type than 8- or 16-bit unsigned
+        integers or 32-bit floats, or float values that are not finite or outside [0, 1]; and what
         :func:`check_header` refuses before decoding (too many pixels, several pages), and a JPEG
         whose data libjpeg reports corrupt or truncated.
 
@@ -213,7 +244,20 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
     >>> raw.dtype, int(raw[0, 0])
     (dtype('uint16'), 32768)
     """
+    import stat
+
     path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InvalidImageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InvalidImageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(mode):
+        raise InvalidImageError(f"{path}: is a folder, not an image file")
+    if not stat.S_ISREG(mode):
+        kind = "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise InvalidImageError(f"{path}: is {kind}, not a regular file; give an image file")
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except FileNotFoundError:
@@ -228,13 +272,24 @@ def read_image_raw(path: str | os.PathLike) -> np.ndarray:
     image = _decode(data, path)
     if image is None:
         raise InvalidImageError(f"{path}: not a readable image (PNG, JPEG, BMP or TIFF expected)")
-    if image.dtype not in _MAX_FOR_DTYPE:
+    if image.dtype in (np.float32, np.float64):  # float TIFF (medical, HDR): values must lie in [0, 1]
+        image = image.astype(np.float32, copy=False)
+        if image.size and not np.all(np.isfinite(image)):
+            bad = int(np.count_nonzero(~np.isfinite(image)))
+            raise InvalidImageError(f"{path}: float32 image with {bad} NaN or infinite value(s)")
+        if image.size and (float(image.min()) < 0.0 or float(image.max()) > 1.0):
+            raise InvalidImageError(f"{path}: float32 values must lie in [0, 1], found "
+                                    f"[{float(image.min()):.4g}, {float(image.max()):.4g}]; rescale the file")
+    elif image.dtype not in _MAX_FOR_DTYPE:
         raise InvalidImageError(
             f"{path}: unsupported sample type {image.dtype} ({image.dtype.itemsize * 8}-bit); "
-            "8- or 16-bit unsigned integer images are supported"
+            "8- or 16-bit unsigned integer or 32-bit float images are supported"
         )
     if image.size == 0:
         raise InvalidImageError(f"{path}: the image has no pixels")
+    orientation = _exif_orientation(data)
+    if orientation != 1:  # shown upright, as viewers and Pillow's exif_transpose do
+        image = _ORIENT[orientation](image)
     if image.ndim == 3:
         channels = image.shape[2]
         if channels == 1:
@@ -618,162 +673,3 @@ def _umask() -> int:
 
 # ----------------------------------------------------------------------------------------------
 # Paired folders: <DIR>/<source-1>/<NAME>.<ext>, <DIR>/<source-2>/<NAME>.<ext>, ...
-
-# Sources listed first in the field's conventional order (the order in which datasets are
-# cited and metrics are called: infrared before visible, the anatomical/functional image before MRI,
-# first focus before second, under- before over-exposed).
-_ORDER = ("ir", "vi", "ct", "pet", "spect", "mri", "a", "b", "under", "over")
-
-
-def source_order(names: Iterable[str]) -> list[str]:
-    """Sort source-folder names into the field's order.
-
-    Known roles come first in the order ``ir, vi, ct, pet, spect, mri, a, b, under, over``; any
-    other names follow alphabetically.
-
-    Parameters
-    ----------
-    names : iterable of str
-
-    Returns
-    -------
-    list of str
-
-    Examples
-    --------
-    >>> source_order(["vi", "zz", "ir", "b", "a"])
-    ['ir', 'vi', 'a', 'b', 'zz']
-    """
-
-    def key(n: str) -> tuple[int, str]:
-        low = n.lower()
-        return (_ORDER.index(low) if low in _ORDER else len(_ORDER), low)
-
-    return sorted(names, key=key)
-
-
-@dataclass(frozen=True)
-class PairSet:
-    """The matched images of a paired folder.
-
-    Attributes
-    ----------
-    root : Path
-        The dataset folder.
-    sources : list of str
-        Source sub-folder names, in :func:`source_order`.
-    pairs : dict of str to list of Path
-        Image stem → one file per source, in the order of ``sources``. Sorted by stem.
-    unmatched : dict of str to list of str
-        Source name → stems found in that folder only (not in every source folder).
-
-    Examples
-    --------
-    >>> import numpy as np, tempfile, pathlib
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> for sub in ("a", "b"):
-    ...     _ = write_image(root / sub / "x.png", np.zeros((4, 4)))
-    >>> [p.name for p in find_pairs(root).pairs["x"]]
-    ['x.png', 'x.png']
-    """
-
-    root: Path
-    sources: list[str]
-    pairs: dict[str, list[Path]]
-    unmatched: dict[str, list[str]]
-
-
-def images_by_stem(folder: str | os.PathLike, what: str = "images") -> dict[str, Path]:
-    """The image files of a folder by name without ending (hidden files and other files left out).
-
-    Parameters
-    ----------
-    folder : path
-    what : str, default "images"
-        How the error calls them (``"fused images"``).
-
-    Returns
-    -------
-    dict of str to Path, sorted by file name
-
-    Raises
-    ------
-    InvalidImageError
-        Two images with one name (``x.png`` and ``x.jpg``): which one is meant cannot be told.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "a.png").write_bytes(b""); _ = (d / "notes.txt").write_bytes(b"")
-    >>> list(images_by_stem(d))
-    ['a']
-    """
-    folder = Path(folder)
-    found: dict[str, Path] = {}
-    for f in sorted(folder.iterdir()):
-        if f.is_file() and f.suffix.lower() in IMAGE_EXTENSIONS and not f.name.startswith("."):
-            if f.stem in found:
-                raise InvalidImageError(f"{folder}: two {what} named {f.stem} ({found[f.stem].name}, {f.name})")
-            found[f.stem] = f
-    return found
-
-
-def find_pairs(root: str | os.PathLike, sources: Sequence[str] | None = None) -> PairSet:
-    """Match the images of a paired folder by file name (stem).
-
-    Parameters
-    ----------
-    root : str or path-like
-        A folder with one sub-folder per source (``ir/`` and ``vi/``, ``a/`` and ``b/``,
-        ``ct/`` and ``mri/``, ...), holding images with the same names, as in ``shared/data``.
-    sources : sequence of str, optional
-        Sub-folders to use, in this order. Default: every sub-folder holding images, in
-        :func:`source_order`.
-
-    Returns
-    -------
-    PairSet
-
-    Raises
-    ------
-    InvalidImageError
-        ``root`` is not a folder, has fewer than two source sub-folders, or a source folder holds
-        the same stem twice (e.g. ``x.png`` and ``x.jpg``).
-
-    Examples
-    --------
-    >>> import numpy as np, tempfile, pathlib
-    >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> for sub, names in (("vi", ["p1", "p2"]), ("ir", ["p1", "p3"])):
-    ...     for n in names:
-    ...         _ = write_image(root / sub / f"{n}.png", np.zeros((4, 4)))
-    >>> ps = find_pairs(root)
-    >>> ps.sources, list(ps.pairs), ps.unmatched
-    (['ir', 'vi'], ['p1'], {'ir': ['p3'], 'vi': ['p2']})
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise InvalidImageError(f"{root}: not a folder")
-    if sources is None:
-        subdirs = [
-            d.name
-            for d in root.iterdir()
-            if d.is_dir() and not d.name.startswith(".")
-            and any(f.suffix.lower() in IMAGE_EXTENSIONS for f in d.iterdir())
-        ]
-        sources = source_order(subdirs)
-    sources = list(sources)
-    if len(sources) < 2:
-        raise InvalidImageError(
-            f"{root}: a paired folder needs at least two source sub-folders with images, found {sources}"
-        )
-    files: dict[str, dict[str, Path]] = {}
-    for src in sources:
-        folder = root / src
-        if not folder.is_dir():
-            raise InvalidImageError(f"{folder}: source folder missing")
-        files[src] = images_by_stem(folder)
-    common = set.intersection(*(set(v) for v in files.values()))
-    pairs = {stem: [files[s][stem] for s in sources] for stem in sorted(common)}
-    unmatched = {s: sorted(set(files[s]) - common) for s in sources if set(files[s]) - common}
-    return PairSet(root=root, sources=sources, pairs=pairs, unmatched=unmatched)

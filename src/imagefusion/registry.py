@@ -127,6 +127,17 @@ def _check_value(method: str, key: str, value: Any, default: Any, allowed: Any) 
             raise ParameterError(f"{where}: expected a number")
     elif isinstance(default, str) and not isinstance(value, str):
         raise ParameterError(f"{where}: expected a string")
+    elif isinstance(default, (tuple, list)):  # a sequence: each element checked against ``allowed``
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+            raise ParameterError(f"{where}: expected a non-empty list, e.g. {key}={list(default)}")
+        if len(value) > 8:
+            raise ParameterError(f"{where}: at most 8 entries")
+        for item in value:
+            try:
+                _check_value(method, key, item, default[0] if default else 0, allowed)
+            except ParameterError as exc:
+                raise ParameterError(f"{where}: each entry {str(exc).split(': ', 1)[-1]} (got {item!r})") from None
+        return
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isfinite(value):
         raise ParameterError(f"{where}: must be finite")
     if allowed is None or (value is None and default is None):
@@ -373,6 +384,8 @@ def parse_param(spec: MethodSpec, text: str) -> tuple[str, Any]:
     if key not in spec.params:
         spec.check_params({key: value})  # raises with the list of parameters
     default = spec.params[key]
+    if isinstance(default, (tuple, list)):
+        return key, _parse_sequence(spec.name, key, value, default)
     try:
         if isinstance(default, bool):
             low = value.lower()
@@ -395,6 +408,23 @@ def parse_param(spec: MethodSpec, text: str) -> tuple[str, Any]:
             f"parameter {key}={value!r} of {spec.name!r}: expected {type(default).__name__}"
         ) from None
     return key, value
+
+
+def _parse_sequence(method: str, key: str, value: str, default: Sequence[Any]) -> tuple:
+    """``[2,3]``, ``(2, 3)``, ``2 3`` or ``2`` as a tuple of the default's element type (int or float)."""
+    cast = float if any(isinstance(v, float) for v in default) else int
+    inner = value.strip()
+    if inner[:1] in "[(" and inner[-1:] in "])":
+        inner = inner[1:-1]
+    parts = [t for t in inner.replace(",", " ").replace(";", " ").split() if t]
+    if not parts:
+        raise ParameterError(f"parameter {key}={value!r} of {method!r}: expected one or more "
+                             f"{'numbers' if cast is float else 'integers'}, e.g. {key}={list(default)}")
+    try:
+        return tuple(cast(t) for t in parts)
+    except ValueError:
+        raise ParameterError(f"parameter {key}={value!r} of {method!r}: expected "
+                             f"{'numbers' if cast is float else 'integers'}, e.g. {key}={list(default)}") from None
 
 
 #: The method :func:`imagefusion.fuse` uses when neither a method nor a task is known.

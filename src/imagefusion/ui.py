@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_app", "fuse_for_page", "params_help", "launch", "example_sources", "EXAMPLES"]
+__all__ = ["build_app", "fuse_for_page", "params_help", "launch", "example_sources", "split_params", "EXAMPLES", "PATH_PARAMS"]
 
 #: Bundled examples by task, built from scikit-image's sample images (:mod:`imagefusion.demo`). There is
 #: none for ``ivif`` or ``mif``: no infrared or CT image is available with a licence to ship.
@@ -103,9 +103,67 @@ def params_help(method: str) -> str:
     return "\n".join(lines) if spec.params else lines[0] + "\n\nNo parameters."
 
 
+#: Parameters whose value names a file on the server: the page never opens what a visitor types there.
+#: ``weights=NAME`` is allowed only when the server names a folder of weights files
+#: (``imagefusion ui --weights-dir DIR``), and then only a plain file name inside that folder.
+PATH_PARAMS = ("weights", "classifier", "weight_map")
+
+
+def split_params(text: str) -> list[str]:
+    """The ``key=value`` items of the page's parameter box: one per line or separated by commas; a
+    comma inside brackets belongs to a list value (``levels=[2,3]``).
+
+    Parameters
+    ----------
+    text : str
+        What the visitor typed.
+
+    Returns
+    -------
+    list of str
+        The items, stripped, empty ones dropped.
+
+    Examples
+    --------
+    >>> split_params("r1=45, eps1=0.3\\nlevels=[2,3]")
+    ['r1=45', 'eps1=0.3', 'levels=[2,3]']
+    """
+    items, cur, depth = [], [], 0
+    for ch in (text or "") + "\n":
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth = max(0, depth - 1)
+        if (ch == "," and depth == 0) or ch == "\n":
+            item = "".join(cur).strip()
+            if item:
+                items.append(item)
+            cur, depth = [], depth if ch == "," else 0
+        else:
+            cur.append(ch)
+    return items
+
+
+def _server_file(key: str, value: Any, weights_dir: str | os.PathLike | None) -> str:
+    """A path-valued parameter from the page: refused, or a plain file name inside ``weights_dir``."""
+    from .errors import ParameterError
+
+    if key != "weights" or weights_dir is None:
+        raise ParameterError(f"parameter {key}= names a file on the server, which this page does not open; "
+                             "use the shipped weights, or `imagefusion fuse --weights FILE` on your own machine")
+    name = str(value)
+    folder = Path(weights_dir).resolve()
+    target = (folder / name).resolve()
+    if Path(name).name != name or name in ("", ".", "..") or target.parent != folder or not target.is_file():
+        known = sorted(p.name for p in folder.glob("*.safetensors"))
+        raise ParameterError(f"parameter weights={name!r}: give the name of a file in the server's weights folder "
+                             f"({', '.join(known) or 'empty'})")
+    return str(target)
+
+
 def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", bit_depth: int = 8,
                   metrics: list[str] | None = None, out_dir: str | os.PathLike | None = None,
-                  device: str | None = None) -> dict[str, Any]:
+                  device: str | None = None, weights_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """What the page's Fuse button does, without the page: fuse, write the PNG, score, explain.
 
     Parameters
@@ -122,6 +180,10 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
         Where the PNG and heat maps go (a new temporary folder by default).
     device : str, optional
         ``cpu``, ``cuda`` or ``auto`` for deep methods (a ``device=`` in ``params_text`` wins).
+    weights_dir : path, optional
+        The server's folder of weights files; ``weights=NAME`` then picks a file in it by name. Any
+        other path-valued parameter (:data:`PATH_PARAMS`), or ``weights=`` without this folder, is
+        refused: a page served to others never opens a path its visitor typed.
 
     Returns
     -------
@@ -146,8 +208,9 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
     result: dict[str, Any] = {"png": None, "table": "", "heat_maps": [], "error": ""}
     try:
         spec = get_method(method)
-        items = [t.strip() for line in (params_text or "").splitlines() for t in line.split(",") if t.strip()]
-        params = dict(parse_param(spec, item) for item in items)
+        params = dict(parse_param(spec, item) for item in split_params(params_text))
+        for key in [k for k in params if k in PATH_PARAMS and params[k] not in ("", None)]:
+            params[key] = _server_file(key, params[key], weights_dir)
         if device is not None and "device" in spec.params:
             params.setdefault("device", device)
         sources, _ = load_sources([str(f) for f in (files or [])])
@@ -171,13 +234,15 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
     return result
 
 
-def build_app(device: str | None = None) -> Any:
+def build_app(device: str | None = None, weights_dir: str | os.PathLike | None = None) -> Any:
     """The Gradio page (a ``gradio.Blocks``); :func:`launch` serves it.
 
     Parameters
     ----------
     device : str, optional
         Device for the deep methods (``cpu`` by default, ``cuda``, ``auto``).
+    weights_dir : path, optional
+        The only folder whose weights files the page may load, by name (see :func:`fuse_for_page`).
 
     Returns
     -------
@@ -245,7 +310,7 @@ def build_app(device: str | None = None) -> Any:
         def on_fuse(f: list[str] | None, m: str, p: str, b: int, ms: list[str],
                     progress: Any = gr.Progress()) -> tuple[Any, ...]:
             progress(0.1, desc=f"fusing with {m}")
-            r = fuse_for_page(f, m, p, b, ms, device=device)
+            r = fuse_for_page(f, m, p, b, ms, device=device, weights_dir=weights_dir)
             progress(1.0)
             err = f"**error:** {r['error']}" if r["error"] else ""
             pair = (f[0], r["png"]) if r["png"] and f else None
@@ -265,7 +330,8 @@ def build_app(device: str | None = None) -> Any:
 
 
 def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False, block: bool = True,
-           device: str | None = None) -> Any:
+           device: str | None = None, weights_dir: str | os.PathLike | None = None,
+           on_ready: Any = None) -> Any:
     """Serve the page: on ``host`` (127.0.0.1 by default), ``port`` (Gradio's choice by default), a public
     Gradio link only with ``share``. Returns the app (with ``block=False``, while it serves).
 
@@ -281,6 +347,10 @@ def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False
         Serve until interrupted; ``False`` returns while it serves (close it with ``app.close()``).
     device : str, optional
         ``cpu``, ``cuda`` or ``auto`` for the deep methods.
+    weights_dir : path, optional
+        A folder of weights files the page may load by name (``weights=NAME``); none by default.
+    on_ready : callable, optional
+        Called with the page's local URL once it serves (the CLI prints it).
 
     Returns
     -------
@@ -290,6 +360,8 @@ def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False
     ------
     DependencyError
         Gradio is not installed.
+    ParameterError
+        ``port`` is not in 1–65535, or ``weights_dir`` is not a folder.
 
     Examples
     --------
@@ -297,7 +369,20 @@ def launch(host: str = "127.0.0.1", port: int | None = None, share: bool = False
     >>> app.close()  # doctest: +ELLIPSIS
     Closing server running on port: ...
     """
-    app = build_app(device)
-    app.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=not block,
-                       show_error=False, quiet=True)
+    from .errors import ParameterError
+
+    if port is not None and not 1 <= port <= 65535:
+        raise ParameterError(f"--port {port}: give a port in 1-65535")
+    if weights_dir is not None and not Path(weights_dir).is_dir():
+        raise ParameterError(f"--weights-dir {weights_dir}: not a folder")
+    app = build_app(device, weights_dir)
+    try:
+        app.queue().launch(server_name=host, server_port=port, share=share, prevent_thread_lock=True,
+                           show_error=False, quiet=True)
+    except OSError as exc:  # the port is taken or cannot be bound
+        raise ParameterError(f"cannot serve on {host}:{port or 'default'} ({str(exc).splitlines()[0]})") from None
+    if on_ready is not None:
+        on_ready(app.local_url)
+    if block:
+        app.block_thread()
     return app

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
-from ..io import find_pairs, write_bytes_atomic, write_image
+from ..io import write_bytes_atomic, write_image
+from ..pairs import find_pairs
 from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
 from ..runtime import peak_rss_mib, reset_peak_rss
@@ -146,7 +147,7 @@ def results_folder(root: str | os.PathLike, dataset_root: str | os.PathLike,
         ``root`` is not a folder; the dataset's sub-folder lacks some pair names, holds images whose
         names are not pairs of the dataset, or holds two images with one name.
     """
-    from ..io import images_by_stem
+    from ..pairs import images_by_stem
 
     root = Path(root)
     if not root.is_dir():

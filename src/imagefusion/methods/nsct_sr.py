@@ -280,7 +280,7 @@ def _nsct_sr_pair(ir: np.ndarray, vi: np.ndarray, levels: Sequence[int], overlap
     reference="Liu, Liu & Wang, 'A general framework for image fusion based on multi-scale transform and "
               "sparse representation', Information Fusion 24, 2015 (VIFB's NSCT_SR); da Cunha, Zhou & Do, IEEE TIP "
               "15(10), 2006 (the NSCT)",
-    ranges={"overlap": (0, 7), "epsilon": (1e-6, 1e3)},
+    ranges={"levels": (0, 2), "overlap": (0, 7), "epsilon": (1e-6, 1e3)},
 )
 def nsct_sr(images: Sequence[np.ndarray], *, levels: Sequence[int] = (2,), overlap: int = 6,
             epsilon: float = 0.1) -> np.ndarray:

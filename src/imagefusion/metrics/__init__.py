@@ -74,6 +74,8 @@ def load_image(x: Any, name: str = "image") -> np.ndarray:
         raw = read_image_raw(x)
         if raw.dtype == np.uint16:
             raw = np.round(raw / 257.0).astype(np.uint8)
+        elif raw.dtype == np.float32:  # a float TIFF in [0, 1], scored on the 8-bit scale
+            raw = np.round(raw * 255.0).astype(np.uint8)
         return raw
     return np.asarray(x)
 

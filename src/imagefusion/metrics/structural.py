@@ -384,9 +384,10 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     the plain mean, so one NaN makes it NaN).
 
     Where both sources are flat over a window, rounding in the local moments can leave
-    ``σ_A² + σ_B² = 0`` with ``σ_A² ≠ 0``, so λ is ±∞ and the value is ±inf, as in MEFB's code (e.g.
-    ``mff/classic`` ``books`` fused by ``gff``). It is returned as it is; the bench's and
-    ``evaluate``'s means over a dataset leave such images out and say how many.
+    ``σ_A² + σ_B² = 0`` with ``σ_A² ≠ 0``; MEFB's code then divides by zero (λ = ±∞) and returns
+    ±inf for the whole image (e.g. constant images, or ``mff/classic`` ``books`` fused by ``gff``).
+    Such windows take λ = 1/2 here (both sources equally flat), so the value stays finite; windows
+    where λ is 0/0 are left out of the mean, as in the reference.
 
     Parameters
     ----------
@@ -422,7 +423,10 @@ def qy(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
         m_bf = _ssim_maps(b, f, _W7, 2e-16, 2e-16)[0]
         similar = m_ab >= 0.75
         with np.errstate(divide="ignore", invalid="ignore"):
-            lam = sa / (sa + sb)
+            total = sa + sb
+            # both sources flat, their moments' rounding cancelling (σ_A² = −σ_B² ≠ 0): equal weights
+            # instead of the reference's ±inf; 0/0 stays NaN and is left out, as the reference does
+            lam = np.where((total == 0) & (sa != 0), 0.5, sa / total)
             q = (lam * m_af + (1 - lam) * m_bf) * similar + np.maximum(m_af, m_bf) * ~similar
         return _mean_of_defined(q, m_af, m_bf)
 

@@ -104,7 +104,9 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
     WeightsError
         The file is missing or unreadable, holds tensors that are not floating point (an integer
         file would load as an all-black network), or its tensors do not fit ``model`` (the message
-        names the file and the first missing, unexpected or mis-shaped tensors).
+        names the file and the first missing, unexpected or mis-shaped tensors), or they cannot be
+        trained weights: NaN or infinite values, magnitudes over :data:`MAX_WEIGHT_MAGNITUDE`, or a
+        kernel (a tensor of two or more dimensions) that is all zeros.
 
     Examples
     --------
@@ -150,8 +152,35 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
         if shapes:
             parts.append(f"wrong shapes {shapes[:5]}")
         raise WeightsError(f"weights file {path} does not fit {type(model).__name__}: " + "; ".join(parts))
+    _check_statistics(path, state)
     model.load_state_dict({**{k: own[k] for k in counters}, **{k: v.to(own[k].dtype) for k, v in state.items()}})
     return model
+
+
+#: Largest magnitude a trained weight (or batch-norm statistic) may have; a file beyond it is refused.
+MAX_WEIGHT_MAGNITUDE = 1e6
+
+
+def _check_statistics(path: Path, state: dict[str, torch.Tensor]) -> None:
+    """Refuse weights that fit the network but cannot be trained ones: NaN or infinite values,
+    magnitudes beyond :data:`MAX_WEIGHT_MAGNITUDE` (a white-out), or a kernel that is all zeros (a
+    black or constant image)."""
+
+    def first(names: list[str]) -> str:
+        return names[0] + (f" (and {len(names) - 1} more)" if len(names) > 1 else "")
+
+    nonfinite = [k for k, v in state.items() if v.numel() and not bool(torch.isfinite(v).all())]
+    if nonfinite:
+        raise WeightsError(f"weights file {path}: {first(nonfinite)} holds NaN or infinite values; not trained weights")
+    huge = [k for k, v in state.items() if v.numel() and float(v.abs().max()) > MAX_WEIGHT_MAGNITUDE]
+    if huge:
+        top = float(state[huge[0]].abs().max())
+        raise WeightsError(f"weights file {path}: {first(huge)} reaches {top:.3g} (over {MAX_WEIGHT_MAGNITUDE:.0e}); "
+                           "not trained weights, the network would saturate")
+    zero = [k for k, v in state.items() if v.ndim >= 2 and v.numel() and not bool(v.any())]
+    if zero:
+        raise WeightsError(f"weights file {path}: kernel {first(zero)} is all zeros; not trained weights, the network "
+                           "would give a constant image")
 
 
 def read_model_card(path: str | os.PathLike) -> dict[str, Any]:

@@ -44,9 +44,10 @@ def load_config(method: str, path: str | os.PathLike | None = None, **overrides:
     UnknownNameError
         ``method`` is not trainable.
     ParameterError
-        A setting the trainer does not have (the message lists the valid ones).
-    ValueError
-        The config file cannot be parsed (the message names it).
+        A setting the trainer does not have (the message lists the valid ones), a value of the wrong
+        type or out of range (counts at least 1, rates above 0, nothing negative), or a config file
+        that cannot be read or parsed, or holds anything but an object of settings (the message
+        names it).
 
     Examples
     --------
@@ -60,19 +61,64 @@ def load_config(method: str, path: str | os.PathLike | None = None, **overrides:
         p = Path(path)
         try:
             text = p.read_text()
-            given.update(tomllib.loads(text) if p.suffix == ".toml" else json.loads(text))
+            loaded = tomllib.loads(text) if p.suffix == ".toml" else json.loads(text)
         except (OSError, ValueError) as exc:
-            raise ValueError(f"cannot read config file {p}: {exc}") from exc
+            raise ParameterError(f"--config {p}: cannot read it ({str(exc).splitlines()[0]})") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError(f"--config {p}: holds a {type(loaded).__name__}; give an object of settings, "
+                                 'e.g. {"epochs": 4, "lr": 0.001}')
+        given.update(loaded)
     given.update({k: v for k, v in overrides.items() if v is not None})
     from .registry import CONFIG_FIELDS
 
     valid = list(CONFIG_FIELDS) + [k for k in spec.extras if k not in CONFIG_FIELDS]
     unknown = sorted(set(given) - set(valid))
+    where = f" in {path}" if path is not None else ""
     if unknown:
-        where = f" in {path}" if path is not None else ""
-        raise ParameterError(f"{method} has no setting {', '.join(unknown)}{where}; its settings: {', '.join(valid)}")
+        raise ParameterError(f"{method} has no setting {', '.join(map(str, unknown))}{where}; its settings: "
+                             f"{', '.join(valid)}")
+    defaults = {**{f: getattr(TrainConfig, f, None) for f in CONFIG_FIELDS}, **spec.settings()}
+    for key, value in given.items():
+        _check_setting(key, value, defaults.get(key), where)
     values.update(given)
     return TrainConfig.from_dict(values)
+
+
+#: Settings that must be at least 1 (counts) or greater than 0 (rates); others of a number type are >= 0.
+_AT_LEAST_ONE = ("epochs", "steps_per_epoch", "batch_size", "val_size", "patch")
+_POSITIVE = ("lr", "lr_min")
+
+
+def _check_setting(key: str, value: Any, default: Any, where: str) -> None:
+    """One training setting against its default's type and its range; a one-line ParameterError."""
+    import math
+    import numbers
+
+    text = f"setting {key}={value!r}{where}"
+    if isinstance(default, bool) or key in ("store_float16",):
+        if not isinstance(value, bool):
+            raise ParameterError(f"{text}: expected true or false")
+        return
+    if isinstance(default, int) or key in ("epochs", "steps_per_epoch", "batch_size", "seed", "val_size", "threads"):
+        if value is None and key == "threads":
+            return
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ParameterError(f"{text}: expected an integer")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ParameterError(f"{text}: expected a finite number")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ParameterError(f"{text}: expected a string")
+        return
+    else:
+        return
+    if key in _AT_LEAST_ONE and value < 1:
+        raise ParameterError(f"{text}: must be at least 1")
+    if key in _POSITIVE and value <= 0:
+        raise ParameterError(f"{text}: must be greater than 0")
+    if value < 0:
+        raise ParameterError(f"{text}: must not be negative")
 
 
 def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
@@ -123,5 +169,10 @@ def train(method: str, config: TrainConfig, out: str | os.PathLike, *, data_root
     >>> card["network"], card["steps"], sorted(p.name for p in (root / "run").iterdir())
     ('siamese-cnn', 2, ['checkpoint.pt', 'log.csv', 'loss.png', 'siamese-cnn.json', 'siamese-cnn.safetensors'])
     """
+    checkpoint = Path(out) / "checkpoint.pt"
+    if resume and checkpoint.is_file():  # refuse a foreign or damaged checkpoint before reading any data
+        from .loop import load_checkpoint
+
+        load_checkpoint(checkpoint, ())
     return get_trainer(method).func(method, config, out, data_root=data_root, max_images=max_images,
                                     resume=resume, command=command, progress=progress)

@@ -20,7 +20,8 @@ import numpy as np
 
 from ..color import rgb_to_ycbcr
 from ..errors import InvalidImageError
-from ..io import IMAGE_EXTENSIONS, find_pairs, read_image
+from ..io import IMAGE_EXTENSIONS, read_image
+from ..pairs import find_pairs
 
 __all__ = [
     "random_focus_mask",

@@ -45,10 +45,10 @@ from ..nn.inference import cpu_threads, select_device, select_dtype
 from ..nn.losses import ssim_loss
 from ..nn.registry import import_networks, network_class
 from ..nn.weights import save_weights
-from ..io import find_pairs
+from ..pairs import find_pairs
 from .data import (bsds500_images, load_grey, random_focus_mask, roadscene_training_names, split_train_val,
                    synthetic_exposure_pair, synthetic_multifocus_pair)
-from .loop import TrainConfig, _write_log
+from .loop import TrainConfig, _write_log, load_checkpoint
 from .registry import register_trainer
 
 __all__ = ["PairSampler", "SyntheticPairSampler", "darken_pairs", "ema_update", "task_samplers", "fit_gan", "tf1_rmsprop", "fusiongan_content_loss",
@@ -633,7 +633,7 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
         raise ValueError(f"ema must be in [0, 1), got {ema!r}")
     saved_average = None
     if resume and ckpt.is_file():
-        ck = torch.load(ckpt, map_location=device, weights_only=False)
+        ck = load_checkpoint(ckpt, ("modules", "optimizers", "rows", "epoch", "seconds", "torch_rng"), device)
         for k, m in modules.items():
             m.load_state_dict(ck["modules"][k])
         for k, o in optimizers.items():

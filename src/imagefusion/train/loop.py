@@ -34,7 +34,80 @@ from ..io import write_bytes_atomic
 from ..nn.inference import cpu_threads, select_device, select_dtype
 from ..nn.weights import save_weights
 
-__all__ = ["TrainConfig", "StepOutput", "fit", "plot_losses"]
+__all__ = ["TrainConfig", "StepOutput", "fit", "load_checkpoint", "plot_losses"]
+
+
+def load_checkpoint(path: str | Path, keys: tuple[str, ...], device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read a training checkpoint as data: tensors, numbers, strings, lists and dicts, never code.
+
+    The file is unpickled with ``torch.load(..., weights_only=True)``, whose unpickler builds only
+    tensors and plain containers: a pickle that would import a module or call a function (a planted
+    payload) is refused before anything in it runs.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``checkpoint.pt`` as :func:`fit` or :func:`imagefusion.train.gan.fit_gan` write it.
+    keys : tuple of str
+        The entries the checkpoint must hold (``"model"``, ``"optimizer"``, ...).
+    device : str or torch.device, default "cpu"
+        Where the tensors are loaded.
+
+    Returns
+    -------
+    dict
+        The checkpoint's entries.
+
+    Raises
+    ------
+    WeightsError
+        The file is not a checkpoint: truncated, not a torch file, a pickle that builds anything but
+        tensors and containers, or one of ``keys`` missing. The message names the file, says what is
+        wrong, and how to start afresh (``--no-resume`` or another ``--out``).
+
+    Examples
+    --------
+    >>> import pickle, tempfile, torch
+    >>> from pathlib import Path
+    >>> d = Path(tempfile.mkdtemp())
+    >>> torch.save({"model": {"w": torch.ones(2)}, "epoch": 3}, d / "checkpoint.pt")
+    >>> load_checkpoint(d / "checkpoint.pt", ("model", "epoch"))["epoch"]
+    3
+    >>> class Payload:
+    ...     def __reduce__(self):
+    ...         return (print, ("this never prints",))
+    >>> _ = (d / "planted.pt").write_bytes(pickle.dumps({"model": Payload()}))
+    >>> try:
+    ...     load_checkpoint(d / "planted.pt", ("model",))
+    ... except Exception as exc:
+    ...     print(type(exc).__name__, "refusing" in str(exc))
+    WeightsError True
+    """
+    import pickle
+    import zipfile
+
+    from ..errors import WeightsError
+
+    path = Path(path)
+    fresh = "move it away, or start afresh with --no-resume or another --out"
+    if not path.is_file():
+        raise WeightsError(f"{path}: checkpoint not found (or not a regular file)")
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first = str(exc).strip().splitlines()
+        why = next((ln.strip() for ln in first if "Unsupported global" in ln or "GLOBAL" in ln), "")
+        raise WeightsError(f"{path}: refusing to load a checkpoint that holds more than tensors and plain data"
+                           f"{' (' + why[:160] + ')' if why else ''}; {fresh}") from None
+    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, AttributeError, TypeError) as exc:
+        msg = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise WeightsError(f"{path}: not a readable checkpoint (truncated or not a torch file: {msg}); {fresh}") from None
+    if not isinstance(ck, dict):
+        raise WeightsError(f"{path}: not an imagefusion checkpoint (holds a {type(ck).__name__}, not a dict); {fresh}")
+    missing = [k for k in keys if k not in ck]
+    if missing:
+        raise WeightsError(f"{path}: not an imagefusion checkpoint of this trainer (no {', '.join(missing)}); {fresh}")
+    return ck
 
 
 @dataclass
@@ -272,7 +345,7 @@ def fit(
     start_epoch = 0
     elapsed = 0.0
     if resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        ck = load_checkpoint(ckpt_path, ("model", "optimizer", "rows", "epoch"), device)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         rows, start_epoch, elapsed = ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
