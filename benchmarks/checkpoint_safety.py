@@ -62,7 +62,7 @@ def main() -> None:
 def validation(args: argparse.Namespace) -> None:
     import numpy as np
 
-    from imagefusion.train.gan import task_samplers
+    from imagefusion.train.samplers import task_samplers
 
     pairs = task_samplers("ivif", args.data.parent)[1].pairs  # the trainer's own validation pairs (seed 0)
     print(f"| checkpoint | validation pairs passing ({len(pairs)}) | darkened × 0.3 passing | mean shift (fused − "

@@ -1,7 +1,9 @@
 """Write the documentation pages made from the registries: ``docs/methods.md`` (every method: its
 reference, tasks, parameters with defaults and ranges, measured mean rank per task, gallery pictures) and
 ``docs/metrics.md`` (every metric: direction, range, sources, smallest image, reference, module, the
-first lines of its docstring), and ``docs/training.md`` (every trainer with its settings and loss curve).
+first lines of its docstring), ``docs/training.md`` (every trainer with its settings and loss curve), and
+the "Which method for which task" table of ``README.md`` and ``docs/index.md`` (from the ranking file,
+between the ``which-method`` markers).
 
 Run:  python benchmarks/docs_pages.py        (after benchmarks/peer_tables.py and benchmarks/gallery.py)
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import imagefusion
 from imagefusion.metrics import list_metrics
-from imagefusion.registry import TASKS, describe_range, method_ranking
+from imagefusion.registry import TASKS, _ranking_file, default_method, describe_range, get_method, method_ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -93,10 +95,56 @@ def training_page() -> str:
     return "\n".join(out) + "\n"
 
 
+START, END = "<!-- which-method:start (python benchmarks/docs_pages.py) -->", "<!-- which-method:end -->"
+
+
+def which_method_table() -> str:
+    """The one answer to "which method for this task?", from ``imagefusion/data/method_ranking.json``:
+    the default (what ``imagefusion fuse`` and ``imagefusion.fuse`` use), the best measured method
+    where it differs, the runners-up, the sets and metrics."""
+    data = _ranking_file()
+    rows = ["| task | default (`imagefusion fuse`) | best measured | next best | measured on |", "|---|---|---|---|---|"]
+    metrics = set()
+    for task in TASKS:
+        ranking = method_ranking(task)
+        entry = data.get(task, {})
+        metrics.add((entry.get("convention", ""), tuple(entry.get("metrics", []))))
+        default = default_method(task)
+        score = dict(ranking)
+        seconds = (entry.get("default") or {}).get("seconds_640x480")
+        took = "" if seconds is None else f"; {seconds * 1000:.0f} ms" if seconds < 1 else f"; {seconds:.1f} s"
+        cell = f"`{default}` ({score[default]:.2f}{took})"
+        best, best_score = ranking[0]
+        spec = get_method(best)
+        best_cell = "the default" if best == default else (
+            f"`{best}` ({best_score:.2f}; " + ("needs a download" if spec.downloads else "slower") + ")")
+        nxt = [f"`{m}` ({v:.2f})" for m, v in ranking if m not in (default, best)][:2]
+        rows.append(f"| {TASK_NAMES[task]} (`{task}`) | {cell} | {best_cell} | {', '.join(nxt)} | "
+                    f"{', '.join(entry.get('sets', []))} |")
+    (convention, names), *_ = sorted(metrics)
+    rule = next(iter(data.values()), {}).get("default_rule", "")
+    text = "\n".join(rows) + "\n\n" + (
+        f"In brackets: the mean rank among our methods over {len(names)} metrics ({', '.join(names)}; "
+        f"convention `{convention}`; 1 = best on every metric), by `python benchmarks/peer_tables.py`, and "
+        f"the default's time per 640×480 pair. The default is {rule}: `python benchmarks/default_speed.py`. "
+        "`imagefusion methods --task TASK` lists the whole ranking; `imagefusion fuse` and `imagefusion.fuse` "
+        "without a method use the default of the task given or of the source folders' names.")
+    return f"{START}\n{text}\n{END}"
+
+
+def with_table(page: str) -> str:
+    """``page`` with the text between the which-method markers replaced by :func:`which_method_table`."""
+    i, j = page.index(START), page.index(END) + len(END)
+    return page[:i] + which_method_table() + page[j:]
+
+
 def main() -> None:
     for name, text in (("methods.md", methods_page()), ("metrics.md", metrics_page()), ("training.md", training_page())):
         (DOCS / name).write_text(text, encoding="utf-8")
         print(f"wrote {DOCS / name}")
+    for page in (ROOT / "README.md", DOCS / "index.md", DOCS / "benchmarks.md", DOCS / "defaults.md"):
+        page.write_text(with_table(page.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"wrote the which-method table of {page}")
 
 
 if __name__ == "__main__":

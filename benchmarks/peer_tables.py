@@ -17,7 +17,10 @@ Writes ``docs/benchmarks.md`` (one table per set: median ms per pair, the mean r
 metrics among the rows of the table, and each metric's mean) and
 ``src/imagefusion/data/method_ranking.json``: per task, the registered methods with their default
 parameters ranked by their mean rank among themselves (peers and variants left out), averaged over the
-task's sets. ``imagefusion methods --task T`` and the default method of ``imagefusion fuse`` read it.
+task's sets; then each task's default (``benchmarks/default_speed.py``) into the same file, and the
+which-method tables of the README and the docs (``benchmarks/docs_pages.py``). ``imagefusion methods
+--task T``, the default method of ``imagefusion fuse`` and ``imagefusion.fuse``, ``imagefusion demo`` and
+the web page read it.
 
 Times: the bench's median fusion time per pair with ``--workers`` jobs sharing the cores; the peers'
 times are theirs from ``shared/peers/timing.csv`` (one process, idle machine).
@@ -40,6 +43,7 @@ from imagefusion.metrics import get_metric
 from imagefusion.registry import list_methods
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # default_speed, docs_pages
 VIFB13 = ["ag", "ce", "ei", "en", "mi", "psnr", "qabf", "qcb", "qcv", "rmse", "sf", "ssim", "sd"]
 METRICS = VIFB13 + ["scd", "vif", "viff"]
 MEFB20 = ("507 AirBellowsGap AmikeusBeaverDam ArchSequence Arno ArtistPalette BalancedRock Balloons "
@@ -112,19 +116,6 @@ def table(result, ds: str) -> list[str]:
 TASK_NAMES = {"ivif": "infrared–visible", "mif": "medical", "mff": "multi-focus", "mef": "multi-exposure"}
 
 
-def which_method_table(ranking: dict) -> list[str]:
-    """The README's "which method for which task" table from the ranking."""
-    lines = ["| task | best (default of `imagefusion fuse`) | next best | measured on |", "|---|---|---|---|"]
-    for task in ("ivif", "mif", "mff", "mef"):
-        if task not in ranking:
-            continue
-        r = ranking[task]["ranking"]
-        lines.append(f"| {TASK_NAMES[task]} (`{task}`) | `{r[0]['method']}` ({r[0]['mean_rank']:.2f}) | "
-                     + ", ".join(f"`{x['method']}` ({x['mean_rank']:.2f})" for x in r[1:3])
-                     + f" | {', '.join(ranking[task]['sets'])} |")
-    return lines
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -172,16 +163,20 @@ def main() -> None:
             "ranking": [{"method": m.split(":task=")[0], "mean_rank": round(v, 3)}
                         for m, v in sorted(mean.items(), key=lambda kv: kv[1])],
         }
-    which = which_method_table(ranking)
-    doc[doc.index("") + 1:doc.index("") + 1] = ["## Which method for which task", "", *which, ""]
-    print("\n".join(which))
+    import default_speed
+    import docs_pages
+
+    doc[doc.index("") + 1:doc.index("") + 1] = ["## Which method for which task", "", docs_pages.START,
+                                                docs_pages.END, ""]
+    ranking_path.parent.mkdir(parents=True, exist_ok=True)
+    ranking_path.write_text(json.dumps(ranking, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {ranking_path}", file=sys.stderr)
+    default_speed.main(["--shared", str(args.shared)])  # each task's default, into the same file
     if set(args.tasks.split(",")) == {"ivif", "mff", "mif", "mef"}:
         (ROOT / "docs/benchmarks.md").write_text("\n".join(doc) + "\n", encoding="utf-8")
     else:
         print("\n".join(doc))
-    ranking_path.parent.mkdir(parents=True, exist_ok=True)
-    ranking_path.write_text(json.dumps(ranking, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {ranking_path}", file=sys.stderr)
+    docs_pages.main()  # the which-method table of the README, docs/index.md and docs/benchmarks.md
 
 
 if __name__ == "__main__":

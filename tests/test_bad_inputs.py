@@ -148,8 +148,11 @@ def test_metrics_command_lists_every_metric_as_json():
     rows = json.loads(res.output)
     assert [r["name"] for r in rows] == [m.name for m in list_metrics()]
     qabf = next(r for r in rows if r["name"] == "qabf")
-    assert qabf == {"name": "qabf", "direction": "higher", "range": [0.0, 1.0], "sources": "any",
+    assert qabf == {"name": "qabf", "direction": "higher", "range": [0.0, 1.0], "unbounded": [], "sources": None,
                     "reference": "Xydeas & Petrovic, Electron. Lett. 2000", "module": "imagefusion.metrics.features"}
+    psnr = next(r for r in rows if r["name"] == "psnr")  # JSON has no infinity: null, and which side
+    assert psnr["range"][1] is None and psnr["unbounded"] == ["above"]
+    assert '"inf"' not in res.output and "Infinity" not in res.output and "NaN" not in res.output
     assert next(r for r in rows if r["name"] == "qcv")["direction"] == "lower"
     assert next(r for r in rows if r["name"] == "viff")["sources"] == 2
 

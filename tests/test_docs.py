@@ -35,3 +35,46 @@ def test_generated_pages_are_current():
     assert (ROOT / "docs" / "methods.md").read_text(encoding="utf-8") == docs_pages.methods_page()
     assert (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") == docs_pages.metrics_page()
     assert (ROOT / "docs" / "training.md").read_text(encoding="utf-8") == docs_pages.training_page()
+
+
+def test_one_answer_to_which_method_everywhere(tmp_path):
+    """The README, the docs pages, `imagefusion methods`, the API, the demo and the web page all give
+    the ranking file's answer (src/imagefusion/data/method_ranking.json)."""
+    import json
+
+    import numpy as np
+    from typer.testing import CliRunner
+
+    import imagefusion
+    from imagefusion.cli import app
+    from imagefusion.demo import DEMO_TASKS
+    from imagefusion.registry import TASKS, _ranking_file, default_method, get_method, method_ranking
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import docs_pages
+
+    for page in ("README.md", "docs/index.md", "docs/benchmarks.md", "docs/defaults.md"):
+        text = (ROOT / page).read_text(encoding="utf-8")
+        assert docs_pages.with_table(text) == text, f"{page}: rerun python benchmarks/docs_pages.py"
+    data = _ranking_file()
+    for task in TASKS:
+        default = default_method(task)
+        assert default == data[task]["default"]["method"]
+        assert not get_method(default).downloads and data[task]["default"]["seconds_640x480"] <= 3.0
+        rows = json.loads(CliRunner().invoke(app, ["methods", "--task", task, "--json"]).output)
+        assert [r["name"] for r in rows] == [m for m, _ in method_ranking(task)]
+    assert default_method("mif") == "lp" and method_ranking("mif")[0][0] == "semantic-opt"  # best needs a download
+    # the API infers the task from the folders, as the CLI does
+    rng = np.random.default_rng(0)
+    for sub in ("ct", "mri"):
+        imagefusion.write_image(tmp_path / sub / "x.png", rng.uniform(0, 1, (32, 40)).astype(np.float32))
+    paths = [tmp_path / "ct" / "x.png", tmp_path / "mri" / "x.png"]
+    assert np.array_equal(imagefusion.fuse(paths), imagefusion.fuse(paths, default_method("mif")))
+    assert np.array_equal(imagefusion.fuse(paths, task="mff"), imagefusion.fuse(paths, default_method("mff")))
+    assert set(DEMO_TASKS.values()) == {"mff", "mef"}
+    # the web page preselects the default of its first task
+    import imagefusion.ui
+
+    blocks = imagefusion.ui.build_app()
+    method_box = next(c for c in blocks.config["components"] if c.get("props", {}).get("elem_id") == "method")
+    assert method_box["props"]["value"] == default_method("ivif")

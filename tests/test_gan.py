@@ -17,8 +17,11 @@ from imagefusion.nn.mffgan import MFFGAN  # noqa: E402
 from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
 from imagefusion.nn.unetgan import UNetGAN  # noqa: E402
 from imagefusion.nn.vgg import VGG  # noqa: E402
-from imagefusion.train.gan import (darken_pairs, ddcgan_content_loss, ema_update, tf1_rmsprop, fusiongan_content_loss, gram, mffgan_content_loss,  # noqa: E402
-                                   pmgi_loss, total_variation, transfer_loss)
+from imagefusion.nn.gan_losses import (ddcgan_content_loss, fusiongan_content_loss, gram,  # noqa: E402
+                                       mffgan_content_loss, pmgi_loss, total_variation, transfer_loss)
+from imagefusion.train.gan import tf1_rmsprop  # noqa: E402
+from imagefusion.train.gan_loop import ema_update  # noqa: E402
+from imagefusion.train.samplers import darken_pairs  # noqa: E402
 
 
 @pytest.mark.parametrize("cls", [PMGI, MFFGAN, FusionGAN, DDcGAN, lambda: UNetGAN(width=8)])
@@ -278,7 +281,7 @@ def test_fit_gan_ships_the_weight_average_and_resumes_it(tmp_path):
     and an interrupted run resumes the average from its checkpoint."""
     from safetensors.torch import load_file
 
-    from imagefusion.train.gan import fit_gan
+    from imagefusion.train.gan_loop import fit_gan
     from imagefusion.train.loop import TrainConfig
 
     def run(epochs: int, out) -> torch.Tensor:

@@ -103,20 +103,23 @@ def test_task_from_folders_and_ranking():
         scores = [v for _, v in ranking if v == v]
         assert scores == sorted(scores) and len(scores) >= 3  # measured, best first
         assert best_method(task) == names[0]
-    assert best_method(None) == "gff"
+    assert best_method(None) == "lp"
 
 
-def test_fuse_without_method_uses_the_tasks_best(tmp_path, ivif_set):
+def test_fuse_without_method_uses_the_tasks_default(tmp_path, ivif_set):
+    from imagefusion.registry import default_method
+
     out = tmp_path / "f.png"
     res = runner.invoke(app, ["fuse", str(ivif_set / "ir" / "01.png"), str(ivif_set / "vi" / "01.png"), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    best = best_method("ivif")
-    assert f"method: {best} (best measured for ivif)" in res.output
-    direct = imagefusion.fuse([ivif_set / "ir" / "01.png", ivif_set / "vi" / "01.png"], best)
+    default = default_method("ivif")
+    assert f"method: {default} (the default for ivif)" in res.output
+    direct = imagefusion.fuse([ivif_set / "ir" / "01.png", ivif_set / "vi" / "01.png"], default)
     assert np.abs(imagefusion.read_image(out) - direct).max() <= 0.5 / 255 + 1e-6
     res = runner.invoke(app, ["fuse", str(ivif_set / "ir" / "01.png"), str(ivif_set / "vi" / "01.png"), "-o",
-                              str(tmp_path / "g.png"), "--task", "mef"])
-    assert f"method: {best_method('mef')} (best measured for mef)" in res.output
+                              str(tmp_path / "g.png"), "--task", "mif"])
+    assert (f"method: {default_method('mif')} (the default for mif); best measured: {best_method('mif')} (slower or "
+            "needs a download)") in res.output
     res = runner.invoke(app, ["fuse", "a.png", "b.png", "-o", str(tmp_path / "h.png"), "--task", "nosuch"])
     assert res.exit_code == 2 and "unknown task 'nosuch'" in res.output
 
@@ -127,10 +130,10 @@ def test_methods_for_a_task_best_first():
     import re
 
     ranking = method_ranking("mff")
-    rows = re.findall(r"^│ (\S+)\s+│ (\d+\.\d\d|not)", res.output, flags=re.M)
+    rows = re.findall(r"^│ (\S+)\s+│ (\d+\.\d\d|–)", res.output, flags=re.M)
     assert [name for name, _ in rows] == [m for m, _ in ranking]
-    assert [float(v) for _, v in rows if v != "not"] == [round(v, 2) for _, v in ranking if v == v]
-    assert "shipped" in res.output
+    assert [float(v) for _, v in rows if v != "–"] == [round(v, 2) for _, v in ranking if v == v]
+    assert "shipped weights" in res.output and re.search(r"^│ gff .*│ default", res.output, flags=re.M)
 
 
 def test_mertens_fuses_an_image_with_itself_to_itself_and_keeps_colour():

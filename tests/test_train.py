@@ -218,7 +218,7 @@ def test_a_planted_checkpoint_pickle_never_runs_in_train(tiny_data, tmp_path):
 
 def test_a_planted_checkpoint_pickle_never_runs_in_the_gan_loop(tmp_path):
     from imagefusion.errors import WeightsError
-    from imagefusion.train.gan import fit_gan
+    from imagefusion.train.gan_loop import fit_gan
     from imagefusion.train.loop import TrainConfig
 
     marker = tmp_path / "PWNED"

@@ -90,7 +90,7 @@ class _OneLineErrors(typer.core.TyperGroup):
         except click.exceptions.ClickException as exc:
             err_console.print(f"[bold red]error:[/] {exc.format_message()}", markup=True, highlight=False)
             sys.exit(exc.exit_code)
-        except click.exceptions.Abort:
+        except (typer.Abort, getattr(click, "Abort", typer.Abort)):
             err_console.print("[bold red]error:[/] aborted", markup=True, highlight=False)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
@@ -268,7 +268,7 @@ def _params(method: str, items: list[str] | None) -> dict:
 def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str | None:
     """``task`` checked, or the task the source folders' names imply (None when they imply none)."""
     from .pairs import find_pairs
-    from .registry import TASKS, task_from_folders
+    from .registry import TASKS, infer_task, task_from_folders
 
     if task is not None and task not in TASKS:
         raise ImageFusionError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
@@ -276,17 +276,23 @@ def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None
         if pairs is not None and pairs.is_dir():
             task = task_from_folders(find_pairs(pairs).sources)
         elif sources:
-            task = task_from_folders([Path(s).resolve().parent.name for s in sources])
+            task = infer_task(sources)
     return task
 
 
 def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str:
-    """The best measured method for ``task``, or for the task the source folders' names imply."""
-    from .registry import best_method
+    """The task's default method (the one :func:`imagefusion.fuse` uses), for ``task`` or the task
+    the source folders' names imply; a note names it and the best measured one when they differ."""
+    from .registry import best_method, default_method
 
     task = _infer_task(task, pairs, sources)
-    method = best_method(task)
-    log.info("method: %s %s", method, f"(best measured for {task})" if task else "(task unknown: give --task or --method)")
+    method = default_method(task)
+    if task is None:
+        log.info("method: %s (task unknown: give --task or --method)", method)
+    else:
+        best = best_method(task)
+        log.info("method: %s (the default for %s)%s", method, task,
+                 f"; best measured: {best} (slower or needs a download)" if best != method else "")
     return method
 
 
@@ -438,48 +444,75 @@ def fuse(
 
 @_command()
 def methods(
+    name: Annotated[Optional[str], typer.Argument(help="One method: its reference, tasks and parameters with their valid values.")] = None,
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
-    """List the registered fusion methods; with --task, best first with their measured mean rank."""
-    from .registry import get_method, list_methods, method_ranking
+    """List the registered fusion methods; with --task, best first with their measured mean rank and
+    the task's default marked; with NAME, one method's parameters."""
+    import json
 
-    try:
-        if task is None:
-            specs, scores = list_methods(None), {}
-        else:
-            ranking = method_ranking(task)
-            specs, scores = [get_method(m) for m, _ in ranking], dict(ranking)
-    except ImageFusionError as exc:
-        _fail(exc)
+    from .registry import _ranking_file, default_method, describe_range, get_method, list_methods, method_ranking
+
+    if name is not None:
+        spec = get_method(name)
+        if json_out:
+            typer.echo(json.dumps(_method_json(spec), indent=1))
+            return
+        console.print(f"[bold]{spec.name}[/]: {spec.summary}", highlight=False)
+        console.print(f"reference: {spec.reference}", highlight=False)
+        console.print(f"tasks: {' '.join(spec.tasks)}; family: {spec.family}; sources: {spec.min_sources} to "
+                      f"{spec.max_sources or 'any number'}" + (f"; downloads: {spec.downloads}" if spec.downloads else ""),
+                      highlight=False)
+        for key, value in spec.params.items():
+            console.print(f"  {key}={value!r}  ({describe_range(spec.ranges.get(key))})", highlight=False, markup=False)
+        return
+    if task is None:
+        specs, scores, default = list_methods(None), {}, None
+    else:
+        ranking = method_ranking(task)
+        specs, scores, default = [get_method(m) for m, _ in ranking], dict(ranking), default_method(task)
     if json_out:
-        import json
-
-        typer.echo(json.dumps([{
-            "name": sp.name, "tasks": list(sp.tasks), "family": sp.family, "networks": list(sp.networks),
-            "sources": [sp.min_sources, sp.max_sources], "reference": sp.reference,
-            "params": {k: v for k, v in sp.params.items()},
-            "ranges": {k: list(v) for k, v in sp.ranges.items()},
-            **({"mean_rank": (None if scores.get(sp.name) != scores.get(sp.name) else scores.get(sp.name))}
-               if task is not None else {}),
-        } for sp in specs], indent=1))
+        rows = []
+        for sp in specs:
+            row = _method_json(sp)
+            if task is not None:
+                v = scores.get(sp.name)
+                row["mean_rank"] = None if v != v else v  # null: not measured
+                row["default"] = sp.name == default
+            rows.append(row)
+        typer.echo(json.dumps(rows, indent=1))
         return
     table = Table(title="imagefusion methods" + (f" for {task}, best first" if task else ""))
-    cols = ["name", "tasks", "family", "weights", "parameters (defaults)"]
+    cols = ["name", "tasks", "family", "note"]
     if task is not None:
-        cols.insert(1, "mean rank")
+        cols.insert(1, "rank")
     for col in cols:
-        table.add_column(col, no_wrap=col in ("name", "mean rank"))
+        table.add_column(col, no_wrap=col != "note")
     for s in specs:
-        params = ", ".join(f"{k}={v}" for k, v in s.params.items())
-        row = [s.name, ",".join(s.tasks), s.family, "shipped" if s.needs_weights else "none", params]
+        note = ", ".join(x for x in ("default" if s.name == default else "",
+                                     "shipped weights" if s.needs_weights else "",
+                                     "downloads" if s.downloads else "") if x)
+        row = [s.name, " ".join(s.tasks), s.family, note]
         if task is not None:
             v = scores.get(s.name, float("nan"))
-            row.insert(1, f"{v:.2f}" if v == v else "not measured")
+            row.insert(1, f"{v:.2f}" if v == v else "–")
         table.add_row(*row)
     console.print(table)
     if task is not None:
-        console.print("mean rank: over VIFB's 13 metrics on the task's benchmark sets (docs/benchmarks.md); 1 = best")
+        entry = _ranking_file().get(task, {})
+        console.print(f"rank: mean rank over {len(entry.get('metrics', []))} metrics on "
+                      f"{', '.join(entry.get('sets', [])) or 'no set'} (1 = best; docs/benchmarks.md). "
+                      f"default: what fuse uses for {task}.", highlight=False)
+    console.print("imagefusion methods NAME: one method's parameters and their valid values.", highlight=False)
+
+
+def _method_json(sp) -> dict:
+    """One method as JSON: numbers stay numbers (``null`` for "none"), ranges as lists."""
+    return {"name": sp.name, "tasks": list(sp.tasks), "family": sp.family, "networks": list(sp.networks),
+            "sources": [sp.min_sources, sp.max_sources], "reference": sp.reference,
+            "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sp.params.items()},
+            "ranges": {k: list(v) for k, v in sp.ranges.items()}, "downloads": sp.downloads or None}
 
 
 @_command()
@@ -492,13 +525,15 @@ def metrics(
 
     from .metrics import list_metrics
 
-    def num(v: float) -> float | str:
-        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+    def num(v: float) -> float | None:
+        return v if math.isfinite(v) else None  # JSON has no infinity: null, and "unbounded" says which side
 
     specs = list_metrics()
     if json_out:
         typer.echo(json.dumps([{"name": s.name, "direction": s.direction, "range": [num(v) for v in s.value_range],
-                                "sources": s.sources or "any", "reference": s.reference, "module": s.module}
+                                "unbounded": [side for side, v in zip(("below", "above"), s.value_range)
+                                              if not math.isfinite(v)],
+                                "sources": s.sources, "reference": s.reference, "module": s.module}
                                for s in specs], indent=1))
         return
     table = Table(title="imagefusion metrics")
@@ -717,7 +752,16 @@ def train(
                  "--data": data, "--device": device, "--seed": seed, "--max-images": max_images}
         command = " ".join(["imagefusion", "train", method] + [f"{k} {shlex.quote(str(v))}" for k, v in given.items()
                                                                  if v is not None])
-        card = run_training(method, cfg, out, data_root=data or _default_data_root(), max_images=max_images,
+        root = data or _default_data_root()
+        if not root.is_dir():
+            from .errors import InvalidImageError
+
+            how = "--data" if data is not None else ("IMAGEFUSION_DATA" if os.environ.get("IMAGEFUSION_DATA")
+                                                     else "no --data given, and the default")
+            raise InvalidImageError(f"{how} {root}: not a folder; give --data DIR, a folder in the shared/data layout "
+                                    "(natural/bsds500 for the multi-focus and autoencoder networks, ivif/roadscene-full "
+                                    "and medical/*-mri for the GANs)")
+        card = run_training(method, cfg, out, data_root=root, max_images=max_images,
                             resume=resume, command=command)
     except (ImageFusionError, ValueError) as exc:
         _fail(exc)

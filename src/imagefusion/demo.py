@@ -13,10 +13,11 @@ import numpy as np
 from .fusion import fuse
 from .io import write_bytes_atomic, write_image
 
-__all__ = ["make_multifocus_pair", "make_multiexposure_pair", "run_demo", "DEMO_METHODS"]
+__all__ = ["make_multifocus_pair", "make_multiexposure_pair", "run_demo", "DEMO_TASKS"]
 
-#: Default method per demo pair.
-DEMO_METHODS = {"multi-focus": "gff", "multi-exposure": "gff"}
+#: The task of each demo pair: each is fused with its task's default method
+#: (:func:`imagefusion.registry.default_method`), as ``imagefusion fuse`` would.
+DEMO_TASKS = {"multi-focus": "mff", "multi-exposure": "mef"}
 
 
 def make_multifocus_pair(image: np.ndarray, sigma: float = 3.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -114,16 +115,19 @@ def run_demo(out_dir: str | os.PathLike = "imagefusion-demo") -> dict[str, Path]
     coffee = data.coffee().astype(np.float32) / 255.0
     near, far, _ = make_multifocus_pair(astronaut)
     under, over = make_multiexposure_pair(coffee)
-    mff = fuse([near, far], method=DEMO_METHODS["multi-focus"])
-    mef = fuse([under, over], method=DEMO_METHODS["multi-exposure"])
+    from .registry import default_method
+
+    methods = {pair: default_method(task) for pair, task in DEMO_TASKS.items()}
+    mff = fuse([near, far], method=methods["multi-focus"])
+    mef = fuse([under, over], method=methods["multi-exposure"])
     files = {}
     for key, img in {"mff_near": near, "mff_far": far, "mff_fused": mff,
                      "mef_under": under, "mef_over": over, "mef_fused": mef}.items():
         files[key] = write_image(out / f"{key}.png", img)
     fig, axes = plt.subplots(2, 3, figsize=(12, 8))
     rows = [
-        (near, far, mff, f"multi-focus: {DEMO_METHODS['multi-focus']}", ("near focus", "far focus")),
-        (under, over, mef, f"multi-exposure: {DEMO_METHODS['multi-exposure']}", ("under-exposed", "over-exposed")),
+        (near, far, mff, f"multi-focus: {methods['multi-focus']}", ("near focus", "far focus")),
+        (under, over, mef, f"multi-exposure: {methods['multi-exposure']}", ("under-exposed", "over-exposed")),
     ]
     for ax_row, (a, b, f, title, names) in zip(axes, rows):
         for ax, img, label in zip(ax_row, (a, b, f), (*names, title)):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .color import fuse_chroma, merge_luminance, split_colour
-from .errors import InvalidImageError
+from .errors import InvalidImageError, UnknownNameError
 from .io import check_same_size, read_image, to_float
 from .registry import get_method
 
@@ -87,7 +87,7 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
     return images, names
 
 
-def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarray:
+def fuse(sources: Sequence[Any], method: str | None = None, *, task: str | None = None, **params: Any) -> np.ndarray:
     """Fuse registered source images of one scene into one image.
 
     Colour sources go through the shared YCbCr path (:mod:`imagefusion.color`), unless the method
@@ -100,8 +100,15 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     sources : sequence of path or ndarray
         Two or more images of one size, in the dataset's source order (``[ir, vi]``,
         ``[ct, mri]``, ``[a, b]``, ``[under, over]``); see :func:`load_sources`.
-    method : str, default "gff"
-        A registry name; see :func:`imagefusion.list_methods`.
+    method : str, optional
+        A registry name; see :func:`imagefusion.list_methods`. Default: the task's default method
+        (:func:`imagefusion.registry.default_method`: the best-ranked one that runs offline in at
+        most 3 s per 640×480 pair), the same one ``imagefusion fuse`` uses.
+    task : {"ivif", "mif", "mff", "mef"}, optional
+        Picks the default method. Default: the task the source files' folder names imply
+        (``ir``/``vi``, ``ct|pet|spect``/``mri``, ``a``/``b``, ``under``/``over``), else
+        :data:`imagefusion.registry.FALLBACK_METHOD`. A method with a ``task`` parameter (one weights
+        file per task, ``pmgi``) receives it.
     **params
         The method's parameters (defaults are the paper's).
 
@@ -113,7 +120,7 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     Raises
     ------
     UnknownNameError
-        Unknown method.
+        Unknown method or task.
     DependencyError
         A deep method without PyTorch installed (``pip install 'imagefusion[deep]'``).
     ParameterError
@@ -130,7 +137,15 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     >>> out.shape, out.dtype, bool(out[30, 30] > vi[30, 30])  # the target shows in the fused image
     ((64, 64), dtype('float32'), True)
     """
-    spec = get_method(method)
+    from .registry import TASKS, default_method, infer_task
+
+    if task is not None and task not in TASKS:
+        raise UnknownNameError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
+    if task is None and (method is None or "task" in get_method(method).params):
+        task = infer_task(sources)
+    spec = get_method(method if method is not None else default_method(task))
+    if task is not None and "task" in spec.params and "task" not in params:
+        params = {**params, "task": task}
     if spec.needs_weights:
         require_deep(f"method {spec.name!r}")
     full = spec.check_params(params)
@@ -138,7 +153,7 @@ def fuse(sources: Sequence[Any], method: str = "gff", **params: Any) -> np.ndarr
     n = len(images)
     if n < spec.min_sources or (spec.max_sources is not None and n > spec.max_sources):
         most = "any number" if spec.max_sources is None else str(spec.max_sources)
-        raise InvalidImageError(f"method {method!r} fuses {spec.min_sources} to {most} sources, got {n}")
+        raise InvalidImageError(f"method {spec.name!r} fuses {spec.min_sources} to {most} sources, got {n}")
     if spec.colour:
         if any(im.ndim == 3 for im in images):
             images = [im if im.ndim == 3 else np.repeat(im[..., None], 3, axis=2) for im in images]

@@ -21,7 +21,7 @@ from typing import Any
 from .errors import ParameterError, UnknownNameError
 
 __all__ = ["TASKS", "MethodSpec", "register_method", "get_method", "list_methods", "parse_param", "method_ranking",
-           "best_method", "task_from_folders", "FALLBACK_METHOD", "describe_range"]
+           "best_method", "default_method", "infer_task", "task_from_folders", "FALLBACK_METHOD", "describe_range"]
 
 #: Fusion tasks: infrared–visible, medical, multi-focus, multi-exposure.
 TASKS = ("ivif", "mif", "mff", "mef")
@@ -65,6 +65,9 @@ class MethodSpec:
         The method fuses colour itself: ``func`` receives the sources as read, grey (H, W) or RGB
         (H, W, 3) (grey sources replicated to RGB when any source is in colour), and returns
         (H, W) when every source is grey, else (H, W, 3); the YCbCr path is not used.
+    downloads : str
+        What the method fetches at first use that ``pip install`` does not install ("" when it runs
+        offline with what is installed); a task's default never downloads.
 
     Examples
     --------
@@ -88,6 +91,7 @@ class MethodSpec:
     colour: bool = False
     networks: tuple[str, ...] = ()
     ranges: dict[str, Any] = field(default_factory=dict)
+    downloads: str = ""
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults, each checked against its type and range.
@@ -208,6 +212,7 @@ def register_method(
     channel_rule: bool = False,
     colour: bool = False,
     ranges: dict[str, Any] | None = None,
+    downloads: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
@@ -238,6 +243,8 @@ def register_method(
         It fuses RGB itself (the colour path passes RGB sources).
     ranges : dict, optional
         Each parameter's ``(low, high)`` or tuple of allowed values.
+    downloads : str, optional
+        What it fetches at first use that the install does not hold (see :attr:`MethodSpec.downloads`).
 
     Returns
     -------
@@ -283,6 +290,7 @@ def register_method(
             networks=tuple(networks), ranges=dict(ranges or {}),
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
             summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
+            downloads=downloads,
         )
         return func
 
@@ -427,8 +435,9 @@ def _parse_sequence(method: str, key: str, value: str, default: Sequence[Any]) -
                              f"{'numbers' if cast is float else 'integers'}, e.g. {key}={list(default)}") from None
 
 
-#: The method :func:`imagefusion.fuse` uses when neither a method nor a task is known.
-FALLBACK_METHOD = "gff"
+#: The method :func:`imagefusion.fuse` uses when neither a method nor a task is known: listed for all
+#: four tasks, offline, fast, and it passes the safety test on each.
+FALLBACK_METHOD = "lp"
 
 #: Source folder names → task (the ``shared/data`` layout): ``ir``/``vi``, ``ct|pet|spect``/``mri``,
 #: ``a``/``b``, ``under``/``over``.
@@ -460,6 +469,19 @@ def task_from_folders(names: Sequence[str]) -> str | None:
     return None
 
 
+def _ranking_file() -> dict[str, Any]:
+    """``imagefusion/data/method_ranking.json`` (written by ``benchmarks/peer_tables.py`` and
+    ``benchmarks/default_speed.py``), or {} when it cannot be read."""
+    import json
+    from importlib import resources
+
+    try:
+        data = json.loads(resources.files("imagefusion").joinpath("data/method_ranking.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def method_ranking(task: str) -> list[tuple[str, float]]:
     """The registered methods of a task, best first, with their measured mean rank.
 
@@ -487,14 +509,10 @@ def method_ranking(task: str) -> list[tuple[str, float]]:
     >>> name in {spec.name for spec in list_methods("mff")}
     True
     """
-    import json
-    from importlib import resources
-
     listed = [s.name for s in list_methods(task)]
     try:
-        data = json.loads(resources.files("imagefusion").joinpath("data/method_ranking.json").read_text("utf-8"))
-        ranked = [(r["method"], float(r["mean_rank"])) for r in data.get(task, {}).get("ranking", [])]
-    except (OSError, ValueError, KeyError):
+        ranked = [(r["method"], float(r["mean_rank"])) for r in _ranking_file().get(task, {}).get("ranking", [])]
+    except (KeyError, TypeError, ValueError):
         ranked = []
     ranked = [(m, v) for m, v in ranked if m in listed]
     seen = {m for m, _ in ranked}
@@ -521,8 +539,69 @@ def best_method(task: str | None) -> str:
     Examples
     --------
     >>> best_method(None)
-    'gff'
+    'lp'
     """
     if task is None:
         return FALLBACK_METHOD
     return method_ranking(task)[0][0]
+
+
+def default_method(task: str | None) -> str:
+    """The method ``imagefusion fuse``, :func:`imagefusion.fuse`, ``imagefusion demo`` and the web page
+    use for a task: the best-ranked method that needs no download and fuses a 640×480 pair in at most
+    3 s (measured by ``benchmarks/default_speed.py`` into the ranking file); :data:`FALLBACK_METHOD`
+    when the task is unknown. :func:`best_method` is the best measured one, which may be slower or
+    need a download.
+
+    Parameters
+    ----------
+    task : {"ivif", "mif", "mff", "mef"} or None
+
+    Returns
+    -------
+    str, a registry name
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown task.
+
+    Examples
+    --------
+    >>> default_method("mif"), default_method(None)
+    ('lp', 'lp')
+    >>> get_method(default_method("ivif")).downloads
+    ''
+    """
+    if task is None:
+        return FALLBACK_METHOD
+    ranking = method_ranking(task)
+    chosen = (_ranking_file().get(task, {}).get("default") or {}).get("method")
+    if chosen in {m for m, _ in ranking}:
+        return chosen
+    return next(m for m, _ in ranking if not get_method(m).downloads)
+
+
+def infer_task(sources: Sequence[Any]) -> str | None:
+    """The task that the folder names of source files imply (``.../ir/01.png``, ``.../vi/01.png`` →
+    ``"ivif"``), or None (arrays, or folders that name no task).
+
+    Parameters
+    ----------
+    sources : sequence of path or ndarray
+
+    Returns
+    -------
+    {"ivif", "mif", "mff", "mef"} or None
+
+    Examples
+    --------
+    >>> infer_task(["data/ct/11.png", "data/mri/11.png"]), infer_task(["a.png", "b.png"])
+    ('mif', None)
+    """
+    import os
+    from pathlib import Path
+
+    if not sources or not all(isinstance(s, (str, os.PathLike)) for s in sources):
+        return None
+    return task_from_folders([Path(s).resolve().parent.name for s in sources])

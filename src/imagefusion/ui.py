@@ -270,7 +270,7 @@ def build_app(device: str | None = None, weights_dir: str | os.PathLike | None =
 
     from .errors import ImageFusionError
     from .metrics import list_metrics
-    from .registry import TASKS, best_method, method_ranking
+    from .registry import TASKS, default_method, method_ranking
 
     def methods_for(task: str) -> list[str]:
         return [m for m, _ in method_ranking(task)]
@@ -284,10 +284,10 @@ def build_app(device: str | None = None, weights_dir: str | os.PathLike | None =
                 task = gr.Dropdown(list(TASKS), value="ivif", label="Task", elem_id="task")
                 example = gr.Button("Load this task's example pair (multi-focus, multi-exposure)", size="sm",
                                     elem_id="example")
-                method = gr.Dropdown(methods_for("ivif"), value=best_method("ivif"), label="Method (best first)",
+                method = gr.Dropdown(methods_for("ivif"), value=default_method("ivif"), label="Method (best measured first; the default preselected)",
                                      elem_id="method")
                 params = gr.Textbox(label="Parameters, key=value per line", lines=3, elem_id="params")
-                help_box = gr.Markdown(params_help(best_method("ivif")), elem_id="params-help")
+                help_box = gr.Markdown(params_help(default_method("ivif")), elem_id="params-help")
                 bits = gr.Radio([8, 16], value=8, label="PNG bits per channel", elem_id="bits")
                 metric_box = gr.CheckboxGroup([m.name for m in list_metrics()], value=list(DEFAULT_METRICS),
                                               label="Metrics (VIFB convention)", elem_id="metrics-choice")
@@ -302,7 +302,7 @@ def build_app(device: str | None = None, weights_dir: str | os.PathLike | None =
                 heat = gr.Gallery(label="Class activation maps (cam-fusion)", elem_id="heat-maps", columns=2)
 
         def on_task(t: str) -> Any:
-            return gr.update(choices=methods_for(t), value=best_method(t))
+            return gr.update(choices=methods_for(t), value=default_method(t))
 
         def on_method(m: str) -> str:
             return params_help(m) if m else ""

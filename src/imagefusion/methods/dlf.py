@@ -122,6 +122,7 @@ def _dlf_grey(sources: list[np.ndarray], backbone: str, weights: str, lam: float
 
 @register_method(
     "dlf",
+    downloads="ImageNet VGG weights from download.pytorch.org at first use (or a local copy: IMAGEFUSION_VGG16)",
     tasks=("ivif",),
     family="deep",
     colour=True,

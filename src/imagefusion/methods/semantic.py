@@ -457,6 +457,7 @@ def _as_tensor(im: np.ndarray) -> Any:
 
 @register_method(
     "semantic-opt",
+    downloads="ImageNet VGG weights from download.pytorch.org at first use (or a local copy: IMAGEFUSION_VGG16)",
     tasks=("ivif", "mif", "mff", "mef"),
     family="deep",
     colour=True,
@@ -565,6 +566,7 @@ def semantic_opt(images: Sequence[np.ndarray], *, layers: str = "conv1_1", rule:
 
 @register_method(
     "semantic-cam",
+    downloads="ImageNet VGG weights from download.pytorch.org at first use (or a local copy: IMAGEFUSION_VGG16)",
     tasks=("ivif", "mif", "mff", "mef"),
     family="deep",
     colour=True,

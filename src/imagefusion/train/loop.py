@@ -47,7 +47,7 @@ def load_checkpoint(path: str | Path, keys: tuple[str, ...], device: str | torch
     Parameters
     ----------
     path : str or Path
-        ``checkpoint.pt`` as :func:`fit` or :func:`imagefusion.train.gan.fit_gan` write it.
+        ``checkpoint.pt`` as :func:`fit` or :func:`imagefusion.train.gan_loop.fit_gan` write it.
     keys : tuple of str
         The entries the checkpoint must hold (``"model"``, ``"optimizer"``, ...).
     device : str or torch.device, default "cpu"
