@@ -10,6 +10,7 @@ Run:  python benchmarks/docs_pages.py        (after benchmarks/peer_tables.py an
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 from pathlib import Path
@@ -95,6 +96,44 @@ def training_page() -> str:
     return "\n".join(out) + "\n"
 
 
+def api_modules() -> list[str]:
+    """Every public module of the package (no ``_private`` one), in package order."""
+    import pkgutil
+
+    import imagefusion.methods  # noqa: F401  (walk_packages imports what it walks; these first)
+
+    names = ["imagefusion"]
+    for info in pkgutil.walk_packages(imagefusion.__path__, "imagefusion."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return names
+
+
+def api_pages() -> dict[str, str]:
+    """The API reference: ``docs/api.md`` (an index of the modules, one line each) and one page per
+    module under ``docs/api/`` (its public names, from the docstrings)."""
+    import importlib
+
+    pages = {}
+    rows = ["# API reference", "",
+            "One page per module, generated from the docstrings (numpydoc); each shows the module's public names. "
+            "The package's top level re-exports `fuse`, `evaluate`, `read_image`, `write_image`, `list_methods`, "
+            "`list_metrics` and the errors."]
+    mods = api_modules()
+    packages = sorted({n.split(".")[1] for n in mods if n.count(".") >= 2})
+    groups = {"core": [n for n in mods if n.count(".") <= 1 and (n == "imagefusion" or n.split(".")[1] not in packages)]}
+    groups.update({pkg: [n for n in mods if n.count(".") >= 1 and n.split(".")[1] == pkg] for pkg in packages})
+    for group, names in groups.items():
+        rows += ["", f"## {group}", ""]
+        for name in names:
+            summary = (inspect.getdoc(importlib.import_module(name)) or "").split("\n\n")[0].replace("\n", " ")
+            rows.append(f"- [`{name}`](api/{name}.md): {summary}")
+            pages[f"api/{name}.md"] = (f"# {name}\n\n::: {name}\n    options:\n      heading_level: 2\n"
+                                       "      members_order: source\n      show_submodules: false\n")
+    pages["api.md"] = "\n".join(rows) + "\n"
+    return pages
+
+
 START, END = "<!-- which-method:start (python benchmarks/docs_pages.py) -->", "<!-- which-method:end -->"
 
 
@@ -142,6 +181,13 @@ def main() -> None:
     for name, text in (("methods.md", methods_page()), ("metrics.md", metrics_page()), ("training.md", training_page())):
         (DOCS / name).write_text(text, encoding="utf-8")
         print(f"wrote {DOCS / name}")
+    import shutil
+
+    shutil.rmtree(DOCS / "api", ignore_errors=True)
+    for name, text in api_pages().items():
+        (DOCS / name).parent.mkdir(parents=True, exist_ok=True)
+        (DOCS / name).write_text(text, encoding="utf-8")
+    print(f"wrote {DOCS / 'api.md'} and {len(list((DOCS / 'api').glob('*.md')))} module pages in {DOCS / 'api'}")
     for page in (ROOT / "README.md", DOCS / "index.md", DOCS / "benchmarks.md", DOCS / "defaults.md"):
         page.write_text(with_table(page.read_text(encoding="utf-8")), encoding="utf-8")
         print(f"wrote the which-method table of {page}")

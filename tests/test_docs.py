@@ -24,8 +24,11 @@ def test_docs_site_builds_strict(tmp_path):
     assert res.returncode == 0, res.stderr[-3000:]
     for page in ("index.html", "methods/index.html", "metrics/index.html", "api/index.html", "defaults/index.html"):
         assert (tmp_path / "site" / page).is_file(), page
-    api = (tmp_path / "site" / "api" / "index.html").read_text(encoding="utf-8")
-    assert "safety_check" in api and "register_metric" in api
+    site = tmp_path / "site" / "api"
+    assert "safety_check" in (site / "imagefusion.bench.safety" / "index.html").read_text(encoding="utf-8")
+    assert "register_metric" in (site / "imagefusion.metrics.registry" / "index.html").read_text(encoding="utf-8")
+    fusion = (site / "imagefusion.fusion" / "index.html").read_text(encoding="utf-8")
+    assert "load_sources" in fusion and "_mefb" not in fusion  # public names only
 
 
 def test_generated_pages_are_current():
@@ -35,6 +38,10 @@ def test_generated_pages_are_current():
     assert (ROOT / "docs" / "methods.md").read_text(encoding="utf-8") == docs_pages.methods_page()
     assert (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") == docs_pages.metrics_page()
     assert (ROOT / "docs" / "training.md").read_text(encoding="utf-8") == docs_pages.training_page()
+    pages = docs_pages.api_pages()  # one API page per public module, and no page for a module that is gone
+    assert {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs" / "api").glob("*.md")} | {"api.md"} == set(pages)
+    for name, text in pages.items():
+        assert (ROOT / "docs" / name).read_text(encoding="utf-8") == text, name
 
 
 def test_one_answer_to_which_method_everywhere(tmp_path):

@@ -491,6 +491,7 @@ def methods(
         table.add_column(col, no_wrap=col != "note")
     for s in specs:
         note = ", ".join(x for x in ("default" if s.name == default else "",
+                                     "authors' weights" if s.published else
                                      "shipped weights" if s.needs_weights else "",
                                      "downloads" if s.downloads else "") if x)
         row = [s.name, " ".join(s.tasks), s.family, note]
@@ -696,6 +697,47 @@ def ui(
     _check_device(device)
     launch(host=host, port=port, share=share, device=device, weights_dir=weights_dir,
            on_ready=lambda url: typer.echo(f"imagefusion ui: serving on {url} (Ctrl+C stops)"))
+
+
+@_command()
+def weights(
+    action: Annotated[Optional[str], typer.Argument(help="fetch: download NAME (hash-checked) into the user cache.")] = None,
+    name: Annotated[Optional[str], typer.Argument(help="A weight file's name (see the list).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
+) -> None:
+    """List the published networks' weight files (licence, size, where the local copy is), or fetch one."""
+    import json
+
+    from .errors import ParameterError
+    from .fusion import require_deep
+
+    require_deep("imagefusion weights")
+    from .nn.published import WEIGHT_FILES, _import_all, cache_dir, fetch, locate
+
+    _import_all()
+    if action is not None:
+        if action != "fetch" or name is None:
+            given = " ".join(x for x in (action, name) if x)
+            raise ParameterError(f"imagefusion weights {given}: use `imagefusion weights` or "
+                                 "`imagefusion weights fetch NAME`")
+        path = fetch(name if name in WEIGHT_FILES else name.lower())
+        console.print(f"{name}: {path}", highlight=False)
+        return
+    rows = [{"name": e.name, "network": e.network, "licence": e.licence, "bytes": e.size, "sha256": e.sha256,
+             "url": e.url, "citation": e.citation, "local": str(locate(e.name) or "") or None}
+            for e in sorted(WEIGHT_FILES.values(), key=lambda e: e.name)]
+    if json_out:
+        typer.echo(json.dumps(rows, indent=1))
+        return
+    table = Table(title="published weight files")
+    for col in ("name", "licence", "size", "here"):
+        table.add_column(col, no_wrap=col != "licence")
+    for r in rows:
+        table.add_row(r["name"], r["licence"], f"{r['bytes'] / 1e6:.2f} MB", "yes" if r["local"] else "no")
+    console.print(table)
+    console.print(f"cache: {cache_dir()}; a folder laid out like the authors' repositories: $IMAGEFUSION_WEIGHTS_DIR; "
+                  "imagefusion weights fetch NAME downloads one (files without a licence are never shipped).",
+                  highlight=False)
 
 
 def _default_data_root() -> Path:

@@ -68,6 +68,9 @@ class MethodSpec:
     downloads : str
         What the method fetches at first use that ``pip install`` does not install ("" when it runs
         offline with what is installed); a task's default never downloads.
+    published : tuple of str
+        The published weight files it runs (:mod:`imagefusion.nn.published`: the authors' own
+        weights, fetched at first use); the bench puts their SHA-256 into its cache key.
 
     Examples
     --------
@@ -92,6 +95,7 @@ class MethodSpec:
     networks: tuple[str, ...] = ()
     ranges: dict[str, Any] = field(default_factory=dict)
     downloads: str = ""
+    published: tuple[str, ...] = ()
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults, each checked against its type and range.
@@ -213,6 +217,7 @@ def register_method(
     colour: bool = False,
     ranges: dict[str, Any] | None = None,
     downloads: str = "",
+    published: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
@@ -245,6 +250,8 @@ def register_method(
         Each parameter's ``(low, high)`` or tuple of allowed values.
     downloads : str, optional
         What it fetches at first use that the install does not hold (see :attr:`MethodSpec.downloads`).
+    published : tuple of str, optional
+        The published weight files it runs (see :attr:`MethodSpec.published`).
 
     Returns
     -------
@@ -286,11 +293,11 @@ def register_method(
             raise ValueError(f"method {name!r} is registered with channel_rule but has no such parameter")
         doc = inspect.getdoc(func) or ""
         _REGISTRY[name] = MethodSpec(
-            name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=bool(networks),
+            name=name, func=func, tasks=tuple(tasks), family=family, needs_weights=bool(networks or published),
             networks=tuple(networks), ranges=dict(ranges or {}),
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
             summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
-            downloads=downloads,
+            downloads=downloads, published=tuple(published),
         )
         return func
 

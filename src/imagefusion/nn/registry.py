@@ -14,17 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NETWORKS", "TAGS", "NETWORK_MODULES", "import_networks", "register_network", "network_class", "resolve_network", "shipped_weights_path",
+__all__ = ["NETWORKS", "TAGS", "import_networks", "register_network", "network_class", "resolve_network", "shipped_weights_path",
            "shipped_weights_files"]
 
 #: name → network class (zero-argument constructor), filled by :func:`register_network`.
 NETWORKS: dict[str, Callable[[], Any]] = {}
 #: name → its weight variants' tags (``cam-fwa`` → ``("no-ldf",)``), filled by :func:`register_network`.
 TAGS: dict[str, tuple[str, ...]] = {}
-#: The modules that define networks; :func:`import_networks` imports them (they import torch), and
-#: their classes register themselves. A new network module is added here.
-NETWORK_MODULES = ("imagefusion.nn.autoencoder", "imagefusion.nn.siamese", "imagefusion.nn.mfenet", "imagefusion.nn.pmgi",
-                   "imagefusion.nn.mffgan", "imagefusion.nn.fusiongan", "imagefusion.nn.ddcgan", "imagefusion.nn.unetgan")
 #: Former names of tagged weights, still accepted.
 ALIASES = {"cam-fwa-noldf": "cam-fwa.no-ldf"}
 
@@ -75,7 +71,8 @@ def register_network(*names: str, tags: tuple[str, ...] = ()) -> Callable[[type]
 
 
 def import_networks() -> None:
-    """Import every module of :data:`NETWORK_MODULES`, so that their networks are registered.
+    """Import every module of :mod:`imagefusion.nn` (they import torch), so that their networks and
+    published weight files are registered; a new network module is found without a list to edit.
 
     Examples
     --------
@@ -84,9 +81,13 @@ def import_networks() -> None:
     True
     """
     import importlib
+    import pkgutil
 
-    for module in NETWORK_MODULES:
-        importlib.import_module(module)
+    from .. import nn as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{package.__name__}.{info.name}")
 
 
 def resolve_network(name: str) -> tuple[str, str | None]:

@@ -1,0 +1,411 @@
+"""The published networks' own weight files: where each comes from, its hash, licence and citation,
+and how it reaches a user's machine.
+
+One :class:`WeightFile` per file, registered by the module of the network that reads it
+(:func:`register_weight_file`). A file is looked for, in order:
+
+1. ``$IMAGEFUSION_WEIGHTS_DIR/<path>`` — a folder laid out like the authors' repositories
+   (``ifcnn/Code/snapshots/IFCNN-MAX.pth``; ``../shared/weights/official`` is one);
+2. the user cache, ``<platformdirs user cache>/imagefusion/weights/<path>``;
+3. downloaded at first use from its official URL with pooch into the user cache (unless
+   ``IMAGEFUSION_OFFLINE=1``).
+
+Whatever its origin, the file's SHA-256 must be the registered one. It is then converted once to
+safetensors in the cache (``converted/<name>-<sha256[:12]>.safetensors``), so the authors' pickle is
+read once, by an unpickler that builds tensors and plain containers only, and never again. Offline
+with no copy, the error says which file is needed and where to put it. ``imagefusion weights`` lists
+every entry with its licence, size and whether it is present; ``imagefusion weights fetch NAME`` gets one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError, WeightsError
+
+_WRITE_ERRORS = (OutputError, OSError)
+
+__all__ = ["WeightFile", "WEIGHT_FILES", "register_weight_file", "get_weight_file", "cache_dir", "locate",
+           "fetch", "load_published", "sha256_of", "torch_state_dict", "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
+
+#: A folder laid out like the authors' repositories (``<network>/<path in the repository>``).
+WEIGHTS_DIR_ENV = "IMAGEFUSION_WEIGHTS_DIR"
+#: Set to 1 to never download (a missing file is then a one-line error saying where to put it).
+OFFLINE_ENV = "IMAGEFUSION_OFFLINE"
+
+
+@dataclass(frozen=True)
+class WeightFile:
+    """One published weight file.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"ifcnn-max"``).
+    network : str
+        The network that reads it (``"ifcnn"``); the first folder of :attr:`path`.
+    path : str
+        Where it lies in a weights folder: ``<network>/<path in the authors' repository>``.
+    repo, commit : str
+        The authors' GitHub repository (``owner/name``) and the commit the file was taken at.
+    sha256 : str
+        The file's SHA-256 (hex).
+    size : int
+        Its size in bytes.
+    licence : str
+        The repository's licence ("MIT License"), or "no licence file"; only MIT-licensed files may be
+        shipped inside the package, with their notice.
+    citation : str
+        The paper to cite.
+    convert : callable (path) -> dict of str to tensor
+        Reads the file as tensors (a restricted unpickler, TensorFlow's checkpoint reader, numpy).
+
+    Examples
+    --------
+    >>> import imagefusion.nn.ifcnn  # registers IFCNN's files
+    >>> f = get_weight_file("ifcnn-max")
+    >>> f.network, f.licence, f.url.startswith("https://raw.githubusercontent.com/uzeful/IFCNN/")
+    ('ifcnn', 'no licence file', True)
+    """
+
+    name: str
+    network: str
+    path: str
+    repo: str
+    commit: str
+    sha256: str
+    size: int
+    licence: str
+    citation: str
+    convert: Callable[[Path], dict[str, Any]]
+
+    @property
+    def url(self) -> str:
+        """The official download address: the file at its commit in the authors' repository."""
+        inside = self.path.split("/", 1)[1]
+        return f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{inside}"
+
+
+#: name → :class:`WeightFile`, filled by :func:`register_weight_file`.
+WEIGHT_FILES: dict[str, WeightFile] = {}
+
+
+def register_weight_file(name: str, *, network: str, path: str, repo: str, commit: str, sha256: str, size: int,
+                         licence: str, citation: str, convert: Callable[[Path], dict[str, Any]]) -> WeightFile:
+    """Register a published weight file (called by the network's module, beside the network).
+
+    Parameters
+    ----------
+    name : str
+        Registry name, lower case (``"ifcnn-max"``).
+    network, path, repo, commit, sha256, size, licence, citation, convert
+        See :class:`WeightFile`.
+
+    Returns
+    -------
+    WeightFile
+
+    Raises
+    ------
+    ValueError
+        A name registered twice, or a path that does not start with the network's folder.
+
+    Examples
+    --------
+    >>> f = register_weight_file("example-w", network="example", path="example/w.pth", repo="o/r", commit="c" * 40,
+    ...                          sha256="0" * 64, size=1, licence="MIT License", citation="-", convert=dict)
+    >>> f.url
+    'https://raw.githubusercontent.com/o/r/cccccccccccccccccccccccccccccccccccccccc/w.pth'
+    >>> _ = WEIGHT_FILES.pop("example-w")
+    """
+    if name in WEIGHT_FILES:
+        raise ValueError(f"weight file {name!r} is registered twice")
+    if not path.startswith(network + "/"):
+        raise ValueError(f"weight file {name!r}: its path must start with {network}/")
+    entry = WeightFile(name, network, path, repo, commit, sha256.lower(), size, licence, citation, convert)
+    WEIGHT_FILES[name] = entry
+    return entry
+
+
+def get_weight_file(name: str) -> WeightFile:
+    """The :class:`WeightFile` registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    WeightFile
+
+    Raises
+    ------
+    WeightsError
+        No such entry (the message lists them).
+
+    Examples
+    --------
+    >>> import imagefusion.nn.ifcnn
+    >>> get_weight_file("ifcnn-mean").path
+    'ifcnn/Code/snapshots/IFCNN-MEAN.pth'
+    """
+    _import_all()
+    if name not in WEIGHT_FILES:
+        raise WeightsError(f"no published weight file {name!r}; known: {', '.join(sorted(WEIGHT_FILES))}")
+    return WEIGHT_FILES[name]
+
+
+def _import_all() -> None:
+    """Import the network modules, which register their files."""
+    from .registry import import_networks
+
+    import_networks()
+
+
+def cache_dir() -> Path:
+    """The user cache of downloaded and converted weights (``platformdirs``' user cache folder of
+    ``imagefusion``, then ``weights``; ``IMAGEFUSION_CACHE`` overrides it).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> cache_dir().name
+    'weights'
+    """
+    env = os.environ.get("IMAGEFUSION_CACHE")
+    if env:
+        return Path(env) / "weights"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("imagefusion")) / "weights"
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file, hex.
+
+    Parameters
+    ----------
+    path : path
+
+    Returns
+    -------
+    str, 64 hex digits
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
+    >>> sha256_of(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _checked(entry: WeightFile, path: Path) -> Path | None:
+    if not path.is_file():
+        return None
+    got = sha256_of(path)
+    if got != entry.sha256:
+        raise WeightsError(f"{path}: SHA-256 {got[:16]}... is not {entry.name}'s {entry.sha256[:16]}...; "
+                           "replace it with the file from " + entry.url)
+    return path
+
+
+def locate(name: str) -> Path | None:
+    """The local copy of a published file (``$IMAGEFUSION_WEIGHTS_DIR``, then the user cache), hash
+    checked, or None where there is none.
+
+    Parameters
+    ----------
+    name : str
+        A :data:`WEIGHT_FILES` name.
+
+    Returns
+    -------
+    Path or None
+
+    Raises
+    ------
+    WeightsError
+        Unknown name, or a copy whose SHA-256 is not the registered one.
+
+    Examples
+    --------
+    >>> import os
+    >>> p = locate("ifcnn-max")  # in $IMAGEFUSION_WEIGHTS_DIR or the cache, or None
+    >>> p is None or p.name == "IFCNN-MAX.pth"
+    True
+    """
+    entry = get_weight_file(name)
+    folder = os.environ.get(WEIGHTS_DIR_ENV)
+    if folder:
+        found = _checked(entry, Path(folder) / entry.path)
+        if found is not None:
+            return found
+    return _checked(entry, cache_dir() / entry.path)
+
+
+def fetch(name: str, *, url: str | None = None) -> Path:
+    """The local copy of a published file, downloaded into the user cache first when there is none.
+
+    Parameters
+    ----------
+    name : str
+        A :data:`WEIGHT_FILES` name.
+    url : str, optional
+        Download from here instead of the official address (a mirror; the hash is checked all the same).
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    WeightsError
+        Unknown name; offline (``IMAGEFUSION_OFFLINE=1``, or no network) with no copy — the message
+        names the file and where to put it; a download whose SHA-256 differs; pooch not installed.
+
+    Examples
+    --------
+    >>> p = fetch("ifcnn-max") if locate("ifcnn-max") else None  # never downloads in the doctests
+    >>> p is None or p.is_file()
+    True
+    """
+    entry = get_weight_file(name)
+    found = locate(name)
+    if found is not None:
+        return found
+    target = cache_dir() / entry.path
+    where = (f"put {entry.path.split('/')[-1]} (sha256 {entry.sha256[:16]}..., from {entry.url}) at "
+             f"{target}, or at $IMAGEFUSION_WEIGHTS_DIR/{entry.path}")
+    if os.environ.get(OFFLINE_ENV, "") == "1":
+        raise WeightsError(f"{entry.name} is not here and downloads are off ({OFFLINE_ENV}=1): {where}")
+    try:
+        import pooch
+    except ImportError:
+        raise WeightsError(f"{entry.name}: downloading needs pooch (pip install 'imagefusion[deep]'); or {where}") from None
+    import logging
+
+    pooch.get_logger().setLevel(logging.WARNING)
+    try:
+        got = pooch.retrieve(url or entry.url, known_hash=f"sha256:{entry.sha256}", fname=target.name,
+                             path=target.parent, progressbar=False)
+    except ValueError as exc:  # pooch: the hash does not match
+        raise WeightsError(f"{entry.name}: the download's SHA-256 is not the registered one ({str(exc).splitlines()[0]})") from None
+    except Exception as exc:  # noqa: BLE001 (requests' and urllib's errors: offline, 404, refused)
+        raise WeightsError(f"{entry.name}: cannot download {url or entry.url} ({type(exc).__name__}); {where}") from None
+    return Path(got)
+
+
+def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The tensors of a published weight file, converted once to safetensors in the user cache.
+
+    Parameters
+    ----------
+    name : str
+        A :data:`WEIGHT_FILES` name.
+    path : path, optional
+        The user's own copy of the file (its hash is checked); default :func:`fetch`.
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        As the authors' code names them.
+
+    Raises
+    ------
+    WeightsError
+        See :func:`fetch`; or the file cannot be converted (not what its entry says).
+
+    Examples
+    --------
+    >>> if locate("ifcnn-max"):
+    ...     state = load_published("ifcnn-max")
+    ...     print(tuple(state["conv1.weight"].shape))
+    ... else:
+    ...     print((64, 3, 7, 7))
+    (64, 3, 7, 7)
+    """
+    from safetensors.torch import load_file, save
+
+    from ..io import write_bytes_atomic
+
+    entry = get_weight_file(name)
+    if path is not None:
+        source = _checked(entry, Path(path))
+        if source is None:
+            raise WeightsError(f"weights file not found: {path}")
+    else:
+        source = fetch(name)
+    converted = cache_dir() / "converted" / f"{entry.name}-{entry.sha256[:12]}.safetensors"
+    if converted.is_file():
+        try:
+            return load_file(str(converted))
+        except Exception:  # noqa: BLE001 (a damaged cache entry: convert again)
+            converted.unlink(missing_ok=True)
+    try:
+        state = entry.convert(source)
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise WeightsError(f"{source}: cannot be read as {entry.name} ({type(exc).__name__}: "
+                           f"{(str(exc).splitlines() or [''])[0][:200]})") from None
+    try:
+        data = save({k: v.contiguous() for k, v in state.items()}, metadata={"source": entry.url, "sha256": entry.sha256})
+        write_bytes_atomic(converted, data)
+    except _WRITE_ERRORS:  # a read-only cache: use the tensors without caching them
+        pass
+    return state
+
+
+def torch_state_dict(path: Path) -> dict[str, Any]:
+    """A ``torch.save``\\ d state dict read as tensors only (``weights_only=True``: a pickle that would
+    build anything else is refused).
+
+    Parameters
+    ----------
+    path : Path
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+
+    Raises
+    ------
+    WeightsError
+        The pickle holds more than tensors and containers, or no tensors.
+
+    Examples
+    --------
+    >>> import tempfile, torch, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.pth"
+    >>> torch.save({"a.weight": torch.ones(2)}, p)
+    >>> list(torch_state_dict(p))
+    ['a.weight']
+    """
+    import pickle
+
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise WeightsError(f"{path}: refusing a pickle that holds more than tensors") from None
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    tensors = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)} if isinstance(state, dict) else {}
+    if not tensors:
+        raise WeightsError(f"{path}: holds no tensors")
+    return tensors
