@@ -83,11 +83,9 @@ def import_networks() -> None:
     import importlib
     import pkgutil
 
-    from .. import nn as package
-
-    for info in pkgutil.iter_modules(package.__path__):
+    for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
         if not info.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{info.name}")
+            importlib.import_module(f"{__package__}.{info.name}")
 
 
 def resolve_network(name: str) -> tuple[str, str | None]:
