@@ -271,15 +271,15 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     from ..nn.registry import shipped_weights_files
 
     spec = get_method(method)
-    if spec.published:  # the authors' files: their registered SHA-256 (checked whenever they are read)
+    params = params or {}
+    if spec.published and (not spec.networks or params.get("weights") == "authors"):
+        # the authors' files: their registered SHA-256 (checked whenever they are read)
         from ..nn.published import get_weight_file
 
-        params = params or {}
-        own = [_file_hash(Path(params["weights"]))] if params.get("weights") else []
+        own = [_file_hash(Path(params["weights"]))] if params.get("weights") not in (None, "", "authors") else []
         return "+".join(own + [get_weight_file(n).sha256 for n in spec.published])
     if not spec.networks:
         return ""
-    params = params or {}
     files = list(shipped_weights_files(spec.networks))
     if params.get("weights"):
         files[:1] = [Path(params["weights"])]

@@ -122,6 +122,7 @@ def weighted_sum(features: Sequence[Any], weights: Sequence[Any]) -> Any:
     family="deep",
     reference="Li & Wu, 'DenseFuse: a fusion approach to infrared and visible images', IEEE TIP 28(5), 2019",
     networks=("densefuse",),
+    published=("densefuse-gray",),
     ranges={"rule": DENSEFUSE_RULES, "radius": (0, 16), **DEEP_RANGES},
 )
 def densefuse(images: Sequence[np.ndarray], *, rule: str = "max", radius: int = 1, weights: str = "",
@@ -147,7 +148,11 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "max", radius: int = 
     radius : int, default 1
         Block-average radius r of the l1-norm rule.
     weights : str, default "" (the shipped weights)
-        A ``densefuse`` safetensors file from ``imagefusion train densefuse``.
+        A ``densefuse`` safetensors file from ``imagefusion train densefuse``; or ``"authors"``: the
+        authors' PyTorch weights (``densefuse_gray.model`` of ``hli1221/densefuse-pytorch``, fetched at
+        first use, :mod:`imagefusion.nn.densefuse_authors`) run as their code runs them (grey levels
+        0–255, 8-bit truncation; their own test path is ``rule=mean``, their TensorFlow release's
+        l1-norm rule is ``rule=l1 radius=0``).
     device : str or None
         None/"cpu" (default), "cuda", "auto".
     precision : {"auto", "float32", "bfloat16"}
@@ -188,19 +193,22 @@ def densefuse(images: Sequence[np.ndarray], *, rule: str = "max", radius: int = 
     from ..nn.inference import cpu_threads, tiled_apply
     from ..nn.weights import inference_network
 
+    def fuse_features(feats: list[Any]) -> Any:
+        if rule == "max":
+            return functools.reduce(torch.maximum, feats)
+        if rule in ("add", "mean"):
+            fused = functools.reduce(torch.add, feats)  # no 0 + φ_1 copy of a full feature map
+            return fused / len(feats) if rule == "mean" else fused
+        return weighted_sum(feats, l1_norm_weights(feats, radius, nonnegative=True))
+
+    if weights == "authors":  # their PyTorch release: reflection padding, grey levels 0–255, 8-bit truncation
+        from ..nn.densefuse_authors import densefuse_authors_fuse
+
+        return densefuse_authors_fuse(images, fuse_features)
     model = inference_network("densefuse", weights, device, precision)
 
     def run(parts: list[Any]) -> Any:
-        feats = list(model.encoder(torch.cat(parts)).split(1))  # all sources in one batch
-        if rule == "max":
-            fused = functools.reduce(torch.maximum, feats)
-        elif rule in ("add", "mean"):
-            fused = functools.reduce(torch.add, feats)  # no 0 + φ_1 copy of a full feature map
-            if rule == "mean":
-                fused = fused / len(feats)
-        else:
-            fused = weighted_sum(feats, l1_norm_weights(feats, radius, nonnegative=True))
-        return model.decoder(fused)
+        return model.decoder(fuse_features(list(model.encoder(torch.cat(parts)).split(1))))  # sources in one batch
 
     with cpu_threads():
         out = tiled_apply(run, [np.asarray(im, np.float32) for im in images], stride=1,
