@@ -26,6 +26,12 @@ PAIRS = {
     "mef": [("mef/mefb", "ICCV_11"), ("mef/mefb", "Candle")],
 }
 _SOURCES = {"ivif": ("ir", "vi"), "mff": ("a", "b"), "mef": ("under", "over")}
+#: A published network runs as its authors run it (its output equals theirs, tests/test_<name>.py); where
+#: that output fails the check, the failure is recorded here and in docs/published.md, and expected.
+AUTHORS_OUTPUT_FAILS = {
+    ("tardal", "ivif/tno", "01"): "TarDAL++ is dark: mean luminance 0.351, below 0.380",
+    ("tardal", "ivif/roadscene", "FLIR_00977"): "TarDAL++ clips 1.21 % of the pixels, the limit is 1.17 %",
+}
 
 
 def _sources(dataset: str, name: str) -> list[np.ndarray]:
@@ -52,6 +58,9 @@ def test_default_is_safe_on_real_pairs(method, task, dataset, name):
     params = {"task": task} if "task" in spec.params else {}  # a network with one weights file per task
     fused = imagefusion.fuse(sources, method, **params)
     report = safety_check(fused, sources)
+    if (method, dataset, name) in AUTHORS_OUTPUT_FAILS:
+        assert not report.ok, f"{method} on {dataset}/{name} now passes: update AUTHORS_OUTPUT_FAILS and the docs"
+        return
     assert report.ok, f"{method} on {dataset}/{name}: {'; '.join(report.problems())}"
 
 
