@@ -328,7 +328,7 @@ def _progress() -> Progress:
 def fuse(
     sources: Annotated[Optional[list[Path]], typer.Argument(help="Two or more registered source images.")] = None,
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output file (or folder with --pairs).")] = None,
-    method: Annotated[Optional[str], typer.Option("-m", "--method", help="Registry name; see `imagefusion methods`. Default: the best measured method for the task.")] = None,
+    method: Annotated[Optional[str], typer.Option("-m", "--method", help="Registry name; see `imagefusion methods`. Default: the task's default (the best-ranked that runs offline in 3 s; see `imagefusion methods --task`).")] = None,
     task: Annotated[Optional[str], typer.Option(help="ivif, mif, mff or mef: picks the default method. Default: from the source folder names (ir/vi, ct|pet|spect/mri, a/b, under/over).")] = None,
     param: Annotated[Optional[list[str]], typer.Option("-p", "--param", help="Method parameter key=value (repeatable).")] = None,
     pairs: Annotated[Optional[Path], typer.Option(help="Paired folder: one sub-folder per source, matching names.")] = None,
