@@ -1,5 +1,6 @@
 """TarDAL with its authors' TarDAL++ weights against the official code's outputs (``shared/peers/tardal``:
-the unmodified ``fuse.py --eval --color``), grey (TNO) and colour (RoadScene); tiles."""
+the unmodified ``fuse.py --eval --color``), grey (TNO) and colour (RoadScene), in float32; bfloat16 within
+40 dB of it; tiles."""
 
 from __future__ import annotations
 
@@ -14,17 +15,22 @@ CASES = [("ivif/tno", "07"), ("ivif/tno", "05"), ("ivif/roadscene", "FLIR_00977"
 
 @pytest.mark.parametrize("folder,name", CASES, ids=[c[1] for c in CASES])
 def test_tardal_equals_the_authors_code(data_dir, folder, name):
-    ours = np.round(imagefusion.fuse(find_pairs(data_dir / folder).pairs[name], "tardal") * 255).astype(np.uint8)
+    files = find_pairs(data_dir / folder).pairs[name]
+    ours = np.round(imagefusion.fuse(files, "tardal", precision="float32") * 255).astype(np.uint8)
     ref = imagefusion.io.read_image_raw(next((data_dir.parent / "peers" / "tardal" / folder).glob(f"{name}.*")))
     assert ours.shape == ref.shape  # grey for TNO (grey visible images), RGB for RoadScene
-    assert np.array_equal(ours, ref)  # measured: bit-identical on TNO 01/05/07, RoadScene 00977/01130/04269
+    d = np.abs(ours.astype(int) - ref.astype(int))  # folded batch norms round differently, here and there
+    assert d.max() <= 1 and np.mean(d > 0) < 1e-3  # measured 91.6-99.7 dB on TNO 01/05/07, RoadScene 00977/01130/04269
 
 
-def test_tiles_and_the_grey_option(data_dir):
+def test_tiles_bfloat16_and_the_grey_option(data_dir):
     files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
-    whole = imagefusion.fuse(files, "tardal")
-    assert np.abs(imagefusion.fuse(files, "tardal", tile=96) - whole).max() <= 1 / 255 + 1e-6
-    grey = imagefusion.fuse(files, "tardal", colour=False)
+    whole = imagefusion.fuse(files, "tardal", precision="float32")
+    assert np.abs(imagefusion.fuse(files, "tardal", tile=96, precision="float32") - whole).max() <= 1 / 255 + 1e-6
+    fast = imagefusion.fuse(files, "tardal", precision="bfloat16")  # the default where the CPU has bfloat16
+    mse = float(np.mean((fast - whole) ** 2))
+    assert 10 * np.log10(1 / max(mse, 1e-12)) >= 40.0
+    grey = imagefusion.fuse(files, "tardal", colour=False, precision="float32")
     assert grey.ndim == 2 and whole.ndim == 3
     y = (0.299 * whole[..., 0] + 0.587 * whole[..., 1] + 0.114 * whole[..., 2])
     assert np.abs(y - grey).mean() < 2 / 255  # the colour output carries the fused Y
