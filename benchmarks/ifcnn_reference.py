@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ import torch
 
 import imagefusion
 from imagefusion.pairs import find_pairs
+from side_by_side import side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = {"ivif": ("ivif/tno", "01"), "mif": ("medical/ct-mri", "11"), "mff": ("mff/lytro", "lytro_01"),
@@ -123,22 +123,9 @@ def main(argv: list[str] | None = None) -> None:
             paths.append(tmp / f"{task}-{i}.png")
             cv2.imwrite(str(paths[-1]), small if small.ndim == 2 else small[..., ::-1])
         sources = [imagefusion.read_image(p) for p in paths]
-        imagefusion.fuse(sources, "ifcnn", task=task)  # warm-up
-        ours_t, theirs_t = [], []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            ours = imagefusion.fuse(sources, "ifcnn", task=task)
-            ours_t.append(time.perf_counter() - t0)
-        _theirs(task, paths, nets, tools)  # warm-up
-        for _ in range(args.repeat):
-            ref, dt = _theirs(task, paths, nets, tools)
-            theirs_t.append(dt)
-        ours8 = np.round(ours * 255).astype(np.uint8)
-        d = np.abs(ours8.astype(int) - ref.astype(int))
-        mse = float(np.mean(d.astype(float) ** 2))
-        psnr = float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
-        a, b = statistics.median(ours_t), statistics.median(theirs_t)
-        print(f"| {task} | {folder} {name} | {a:.3f} | {b:.3f} | {b / a:.2f}× | {psnr:.1f} | {d.max()} |")
+        cells = side_by_side(lambda: imagefusion.fuse(sources, "ifcnn", task=task),
+                             lambda: _theirs(task, paths, nets, tools), args.repeat)
+        print(f"| {task} | {folder} {name} | {cells} |")
 
 
 if __name__ == "__main__":

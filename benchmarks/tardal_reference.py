@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import statistics
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import torch
 
 import imagefusion
 from imagefusion.pairs import find_pairs
+from side_by_side import side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = [("ivif/tno", "01"), ("ivif/roadscene", "FLIR_00977")]
@@ -64,23 +64,9 @@ def main(argv: list[str] | None = None) -> None:
         ir8 = raw[0] if raw[0].ndim == 2 else cv2.cvtColor(raw[0], cv2.COLOR_RGB2GRAY)
         vi_rgb = raw[1] if raw[1].ndim == 3 else np.repeat(raw[1][..., None], 3, axis=2)
         sources = [ir8.astype(np.float32) / 255.0, vi_rgb.astype(np.float32) / 255.0]
-        imagefusion.fuse(sources, "tardal")
-        ours_t = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            ours = imagefusion.fuse(sources, "tardal")
-            ours_t.append(time.perf_counter() - t0)
-        _theirs(net, ir8, vi_rgb[..., ::-1].copy())
-        theirs_t, ref = [], None
-        for _ in range(args.repeat):
-            ref, dt = _theirs(net, ir8, vi_rgb[..., ::-1].copy())
-            theirs_t.append(dt)
-        ours8 = np.round(ours * 255).astype(np.uint8)
-        d = np.abs(ours8.astype(int) - ref.astype(int))
-        mse = float(np.mean(d.astype(float) ** 2))
-        psnr = float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
-        a, b = statistics.median(ours_t), statistics.median(theirs_t)
-        print(f"| {folder} {name} | {a:.3f} | {b:.3f} | {b / a:.2f}× | {psnr:.1f} | {d.max()} |")
+        vi_bgr = vi_rgb[..., ::-1].copy()
+        cells = side_by_side(lambda: imagefusion.fuse(sources, "tardal"), lambda: _theirs(net, ir8, vi_bgr), args.repeat)
+        print(f"| {folder} {name} | {cells} |")
 
 
 if __name__ == "__main__":

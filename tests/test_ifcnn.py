@@ -132,7 +132,7 @@ def test_download_checks_the_hash_into_the_cache(tmp_path, monkeypatch, server):
     shutil.copy(source, root / "IFCNN-MEAN.pth")
     got = published.fetch("ifcnn-mean", url=f"{url}/IFCNN-MEAN.pth")
     assert got == tmp_path / "cache" / "weights" / "ifcnn" / "Code" / "snapshots" / "IFCNN-MEAN.pth"
-    assert published.sha256_of(got) == published.get_weight_file("ifcnn-mean").sha256
+    assert imagefusion.io.sha256_file(got) == published.get_weight_file("ifcnn-mean").sha256
     assert published.locate("ifcnn-mean") == got  # found in the cache next time, not downloaded again
     with pytest.raises(WeightsError, match="cannot download"):
         published.fetch("ifcnn-sum", url=f"{url}/nosuch.pth")

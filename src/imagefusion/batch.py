@@ -301,15 +301,16 @@ def _fuse_pairs(ps: Any, out_dir: Path, method: str, params: dict[str, Any], ove
     todo = []
     for name, files in ps.pairs.items():
         target = out_dir / f"{name}{ext}"
-        why = None if overwrite or not target.exists() else _is_complete(target, list(files))
-        if target.exists() and not overwrite and why is None:
+        kept = target.exists() and not overwrite
+        why = _is_complete(target, list(files)) if kept else None
+        if kept and why is None:
             result.skipped.append(target)
             if progress is not None:
                 progress(name)
-        else:
-            if why is not None:
-                logging.getLogger("imagefusion.batch").warning("%s: fused again (the existing file: %s)", target, why)
-            todo.append(_PairJob(name, list(files), target, method, dict(params), bit_depth))
+            continue
+        if why is not None:
+            logging.getLogger("imagefusion.batch").warning("%s: fused again (the existing file: %s)", target, why)
+        todo.append(_PairJob(name, list(files), target, method, dict(params), bit_depth))
     from .cluster import JobRunner
 
     with JobRunner(workers, scheduler) as runner:

@@ -251,99 +251,96 @@ def fuse(
     from .io import write_image
     from .pairs import find_pairs
 
-    try:
-        if bit_depth not in (8, 16):
-            from .errors import ParameterError
+    if bit_depth not in (8, 16):
+        from .errors import ParameterError
 
-            raise ParameterError(f"--bit-depth {bit_depth}: use 8 or 16")
-        if method is None:
-            method = _default_method(task, pairs, sources)
-        params = _params(method, param)
-        _apply_device(method, params, device)
-        from .registry import get_method as _get
+        raise ParameterError(f"--bit-depth {bit_depth}: use 8 or 16")
+    if method is None:
+        method = _default_method(task, pairs, sources)
+    params = _params(method, param)
+    _apply_device(method, params, device)
+    from .registry import get_method as _get
 
-        if "task" in _get(method).params and "task" not in params:  # one weights file per task (pmgi)
-            inferred = _infer_task(task, pairs, sources)
-            if inferred is not None:
-                params["task"] = inferred
-        if explain is not None:
-            from .errors import OutputError
-            from .registry import get_method
+    if "task" in _get(method).params and "task" not in params:  # one weights file per task (pmgi)
+        inferred = _infer_task(task, pairs, sources)
+        if inferred is not None:
+            params["task"] = inferred
+    if explain is not None:
+        from .errors import OutputError
+        from .registry import get_method
 
-            if explain.exists() and not explain.is_dir():
-                raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
+        if explain.exists() and not explain.is_dir():
+            raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
 
-            if get_method(method).name not in ("cam-fusion", "semantic-cam"):
-                raise ImageFusionError(f"--explain needs --method cam-fusion or semantic-cam (class activation maps), "
-                                       f"not {method!r}")
-            if pairs is not None:
-                raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
-            if params.get("variant") == "l1":
-                raise ImageFusionError("--explain needs a variant with class weights (peak, paper, no-ldf): variant l1 uses none")
-        if weights is not None:
-            from .registry import get_method
-
-            if "weights" not in get_method(method).params:
-                raise ImageFusionError(f"method {method!r} has no trained weights; --weights applies to deep methods")
-            if not weights.is_file():
-                raise ImageFusionError(f"weights file not found: {weights}")
-            params["weights"] = str(weights)
+        if get_method(method).name not in ("cam-fusion", "semantic-cam"):
+            raise ImageFusionError(f"--explain needs --method cam-fusion or semantic-cam (class activation maps), "
+                                   f"not {method!r}")
         if pairs is not None:
-            if sources:
-                raise ImageFusionError("give either source files or --pairs DIR, not both")
-            if out is None:
-                raise ImageFusionError("--pairs needs --out OUTDIR")
-            from .batch import check_batch_output
+            raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
+        if params.get("variant") == "l1":
+            raise ImageFusionError("--explain needs a variant with class weights (peak, paper, no-ldf): variant l1 uses none")
+    if weights is not None:
+        from .registry import get_method
 
-            check_batch_output(out, ext, method, params, overwrite)
-            ps = find_pairs(pairs)
-            for src, names in ps.unmatched.items():
-                log.warning(f"unmatched: {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
-                                  + (" ..." if len(names) > 10 else ""))
-            with _progress() as bar:
-                task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
-                result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext,
-                                     bit_depth=bit_depth, progress=lambda _n: bar.advance(task),
-                                     workers=workers, scheduler=scheduler)
-            for name, msg in result.failed.items():
-                err_console.print(f"[red]failed:[/] {name}: {msg}")
-            console.print(
-                f"{len(result.written)} fused, {len(result.skipped)} already there (kept), "
-                f"{len(result.failed)} failed -> {out}"
-            )
-            if result.failed:
-                raise typer.Exit(code=1)
-            return
-        if workers != 1 or scheduler is not None:
-            raise ImageFusionError("--workers and --scheduler apply to --pairs (a folder of pairs)")
-        if not sources or len(sources) < 2:
-            raise ImageFusionError("give two or more source images, or --pairs DIR")
+        if "weights" not in get_method(method).params:
+            raise ImageFusionError(f"method {method!r} has no trained weights; --weights applies to deep methods")
+        if not weights.is_file():
+            raise ImageFusionError(f"weights file not found: {weights}")
+        params["weights"] = str(weights)
+    if pairs is not None:
+        if sources:
+            raise ImageFusionError("give either source files or --pairs DIR, not both")
         if out is None:
-            raise ImageFusionError("give the output file with -o OUT")
-        from .io import check_output_name
+            raise ImageFusionError("--pairs needs --out OUTDIR")
+        from .batch import check_batch_output
 
-        check_output_name(out, bit_depth)
-        fused = fuse_images([str(s) for s in sources], method=method, **params)
-        write_image(out, fused, bit_depth=bit_depth, protect=sources)
-        console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
-        if explain is not None and get_method(method).name == "semantic-cam":
-            from .explain import write_semantic_cam_explanation
-            from .fusion import load_sources
+        check_batch_output(out, ext, method, params, overwrite)
+        ps = find_pairs(pairs)
+        for src, names in ps.unmatched.items():
+            log.warning(f"unmatched: {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
+                              + (" ..." if len(names) > 10 else ""))
+        with _progress() as bar:
+            task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
+            result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext,
+                                 bit_depth=bit_depth, progress=lambda _n: bar.advance(task),
+                                 workers=workers, scheduler=scheduler)
+        for name, msg in result.failed.items():
+            err_console.print(f"[red]failed:[/] {name}: {msg}")
+        console.print(
+            f"{len(result.written)} fused, {len(result.skipped)} already there (kept), "
+            f"{len(result.failed)} failed -> {out}"
+        )
+        if result.failed:
+            raise typer.Exit(code=1)
+        return
+    if workers != 1 or scheduler is not None:
+        raise ImageFusionError("--workers and --scheduler apply to --pairs (a folder of pairs)")
+    if not sources or len(sources) < 2:
+        raise ImageFusionError("give two or more source images, or --pairs DIR")
+    if out is None:
+        raise ImageFusionError("give the output file with -o OUT")
+    from .io import check_output_name
 
-            opts = {k: params[k] for k in ("backbone", "weights", "top_k") if k in params}
-            files = write_semantic_cam_explanation(explain, load_sources([str(s) for s in sources])[0], **opts)
-            console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
-        elif explain is not None:
-            from .color import split_luminance
-            from .fusion import load_sources
-            from .explain import write_cam_explanation
+    check_output_name(out, bit_depth)
+    fused = fuse_images([str(s) for s in sources], method=method, **params)
+    write_image(out, fused, bit_depth=bit_depth, protect=sources)
+    console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
+    if explain is not None and get_method(method).name == "semantic-cam":
+        from .explain import write_semantic_cam_explanation
+        from .fusion import load_sources
 
-            lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
-            opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
-            files = write_cam_explanation(explain, lums[0], lums[1], **opts)
-            console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
-    except ImageFusionError as exc:
-        _fail(exc)
+        opts = {k: params[k] for k in ("backbone", "weights", "top_k") if k in params}
+        files = write_semantic_cam_explanation(explain, load_sources([str(s) for s in sources])[0], **opts)
+        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
+    elif explain is not None:
+        from .color import split_luminance
+        from .fusion import load_sources
+        from .explain import write_cam_explanation
+
+        lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
+        opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
+        files = write_cam_explanation(explain, lums[0], lums[1], **opts)
+        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
 
 
 @_command()
@@ -476,24 +473,21 @@ def evaluate(
     """Evaluate a folder of fused images against their sources: per-image CSV, mean ± std summary."""
     from .evaluation import evaluate_folder, write_text_atomic
 
-    try:
-        if out is not None:
-            from .errors import OutputError, ParameterError
+    if out is not None:
+        from .errors import OutputError, ParameterError
 
-            if out.suffix.lower() != ".csv":
-                raise ParameterError(f"--out {out}: give a .csv file name (the summary goes beside it as .md and "
-                                     ".json); nothing else is overwritten")
-            if out.is_dir():
-                raise OutputError(f"--out {out}: is a folder; give a .csv file name")
-        names = _names("--metrics", metrics, "metric names")
-        from .pairs import find_pairs
+        if out.suffix.lower() != ".csv":
+            raise ParameterError(f"--out {out}: give a .csv file name (the summary goes beside it as .md and "
+                                 ".json); nothing else is overwritten")
+        if out.is_dir():
+            raise OutputError(f"--out {out}: is a folder; give a .csv file name")
+    names = _names("--metrics", metrics, "metric names")
+    from .pairs import find_pairs
 
-        total = len(find_pairs(sources).pairs)
-        with _progress() as bar:
-            task = bar.add_task(f"evaluate {fused.name}", total=total)
-            result = evaluate_folder(fused, sources, names, convention, progress=lambda _n: bar.advance(task))
-    except ImageFusionError as exc:
-        _fail(exc)
+    total = len(find_pairs(sources).pairs)
+    with _progress() as bar:
+        task = bar.add_task(f"evaluate {fused.name}", total=total)
+        result = evaluate_folder(fused, sources, names, convention, progress=lambda _n: bar.advance(task))
     if json_out:
         typer.echo(result.to_json())
     else:
@@ -537,44 +531,41 @@ def bench(
     reports with plots and image grids. Cached and resumable: a repeated run does no fusion work."""
     from .bench import run_bench
 
-    try:
-        if out.exists() and not out.is_dir():
-            from .errors import OutputError
+    if out.exists() and not out.is_dir():
+        from .errors import OutputError
 
-            raise OutputError(f"--out {out}: is a file; give a folder for the bench's results")
-        from .metrics import CONVENTIONS
+        raise OutputError(f"--out {out}: is a file; give a folder for the bench's results")
+    from .metrics import CONVENTIONS
 
-        if convention not in CONVENTIONS:
-            raise ImageFusionError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
-        ds = _names("--datasets", datasets, "paired folders")
-        if ds == "all":
-            raise ImageFusionError("--datasets all: give the paired folders, separated by commas")
-        names = _names("--methods", methods, "method names")
-        mnames = _names("--metrics", metrics, "metric names")
-        _check_bench_out(out, ds)
-        with _progress() as bar:
-            task_id = bar.add_task("bench (method x dataset jobs)", total=None)
+    if convention not in CONVENTIONS:
+        raise ImageFusionError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
+    ds = _names("--datasets", datasets, "paired folders")
+    if ds == "all":
+        raise ImageFusionError("--datasets all: give the paired folders, separated by commas")
+    names = _names("--methods", methods, "method names")
+    mnames = _names("--metrics", metrics, "metric names")
+    _check_bench_out(out, ds)
+    with _progress() as bar:
+        task_id = bar.add_task("bench (method x dataset jobs)", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task_id, completed=done, total=total)
+        def progress(done: int, total: int) -> None:
+            bar.update(task_id, completed=done, total=total)
 
-            from .bench.runner import is_results_label, parse_method_label, select_methods
+        from .bench.runner import is_results_label, parse_method_label, select_methods
 
-            labels = select_methods(names, task)
-            per_method: dict = {}
-            if device is not None:
-                for label in labels:
-                    if not is_results_label(label):
-                        base, given = parse_method_label(label)
-                        extra: dict = {}
-                        _apply_device(base, extra, device if "device" not in given else None)
-                        if extra:
-                            per_method[label] = extra
-            result = run_bench(labels, ds, out, metrics=mnames, convention=convention, task=task,
-                               workers=workers, scheduler=scheduler, progress=progress, params=per_method,
-                               refresh=[m.strip() for m in refresh.split(",") if m.strip()])
-    except ImageFusionError as exc:
-        _fail(exc)
+        labels = select_methods(names, task)
+        per_method: dict = {}
+        if device is not None:
+            for label in labels:
+                if not is_results_label(label):
+                    base, given = parse_method_label(label)
+                    extra: dict = {}
+                    _apply_device(base, extra, device if "device" not in given else None)
+                    if extra:
+                        per_method[label] = extra
+        result = run_bench(labels, ds, out, metrics=mnames, convention=convention, task=task,
+                           workers=workers, scheduler=scheduler, progress=progress, params=per_method,
+                           refresh=[m.strip() for m in refresh.split(",") if m.strip()])
     table = Table(title=f"bench: {result.machine}")
     for col in ("dataset", "method", "median ms", "peak MiB", "mean rank"):
         table.add_column(col, justify="left" if col in ("dataset", "method") else "right")
@@ -670,11 +661,8 @@ def train(
 
     from .fusion import require_deep
 
-    try:
-        _check_device(device)
-        require_deep("imagefusion train")
-    except ImageFusionError as exc:
-        _fail(exc)
+    _check_device(device)
+    require_deep("imagefusion train")
     from .train import list_trainers, load_config
     from .train import train as run_training
 

@@ -91,27 +91,16 @@ def _scheduler_address(scheduler: str) -> str:
 def _lost_errors() -> tuple[type[BaseException], ...]:
     """The exceptions a client raises when its scheduler goes away."""
     import asyncio
+    from concurrent.futures import CancelledError
 
-    errors: list[type[BaseException]] = [OSError, TimeoutError, asyncio.CancelledError]
+    from distributed.comm.core import CommClosedError  # map() runs on Dask only, so distributed is here
+
+    errors: list[type[BaseException]] = [OSError, TimeoutError, asyncio.CancelledError, CancelledError, CommClosedError]
     try:
-        from distributed.comm.core import CommClosedError
-
-        errors.append(CommClosedError)
+        from distributed.client import FutureCancelledError  # newer distributed releases only
     except ImportError:
-        pass
-    try:
-        from concurrent.futures import CancelledError
-
-        errors.append(CancelledError)
-    except ImportError:
-        pass
-    try:
-        from distributed.client import FutureCancelledError
-
-        errors.append(FutureCancelledError)
-    except ImportError:
-        pass
-    return tuple(errors)
+        return tuple(errors)
+    return (*errors, FutureCancelledError)
 
 
 class JobRunner:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
-from ..io import write_bytes_atomic, write_image
+from ..io import sha256_file, write_bytes_atomic, write_image
 from ..pairs import find_pairs
 from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
@@ -256,14 +256,6 @@ def select_methods(methods: str | Sequence[str], task: str | None = None) -> lis
     return names
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     """Hash of the method's weights: the file given as its ``weights`` parameter, else the shipped
     one of its first network, plus its other networks' shipped files (``MethodSpec.networks``) and a
@@ -276,7 +268,7 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
         # the authors' files: their registered SHA-256 (checked whenever they are read)
         from ..nn.published import get_weight_file
 
-        own = [_file_hash(Path(params["weights"]))] if params.get("weights") not in (None, "", "authors") else []
+        own = [sha256_file(Path(params["weights"]))] if params.get("weights") not in (None, "", "authors") else []
         return "+".join(own + [get_weight_file(n).sha256 for n in spec.published])
     if not spec.networks:
         return ""
@@ -284,7 +276,7 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     if params.get("weights"):
         files[:1] = [Path(params["weights"])]
     files += [Path(params[k]) for k in ("classifier",) if params.get(k)]
-    return "+".join(_file_hash(f) for f in files)
+    return "+".join(sha256_file(f) for f in files)
 
 
 def cache_key(method: str, weights_hash: str, params: dict[str, Any], source_hashes: Sequence[str]) -> str:
@@ -551,7 +543,7 @@ def run_bench(
             raise InvalidImageError(f"two datasets named {name!r}: {roots[name]} and {d}")
         pairs[name] = ps.pairs
         roots[name] = Path(d)
-    hashes = {ds: {n: [_file_hash(f) for f in files] for n, files in p.items()} for ds, p in pairs.items()}
+    hashes = {ds: {n: [sha256_file(f) for f in files] for n, files in p.items()} for ds, p in pairs.items()}
 
     jobs: list[_Job] = []
     fused_dirs: dict[tuple[str, str], Path] = {}
@@ -571,7 +563,7 @@ def run_bench(
                 task_name = roots[ds].resolve().parent.name
                 for name, f in found.items():
                     # keyed by the fused file's contents: a replaced image is scored again
-                    key = cache_key(RESULTS_PREFIX, _file_hash(f), {}, hashes[ds][name])
+                    key = cache_key(RESULTS_PREFIX, sha256_file(f), {}, hashes[ds][name])
                     keys[ds, method, name] = key
                     fused_files[ds, method, name] = f
                     if method in refresh:

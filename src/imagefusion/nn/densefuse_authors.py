@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .published import load_published, register_weight_file, torch_state_dict
+from .weights import load_state
 
 __all__ = ["DenseFuseAuthors", "densefuse_authors_network", "densefuse_authors_fuse"]
 
@@ -121,9 +122,8 @@ def densefuse_authors_network(channels: int = 1, weights: str | None = None) -> 
     >>> net.training
     False
     """
-    net = DenseFuseAuthors(channels)
-    net.load_state_dict(load_published("densefuse-gray" if channels == 1 else "densefuse-rgb", weights))
-    return net.eval()
+    name = "densefuse-gray" if channels == 1 else "densefuse-rgb"
+    return load_state(DenseFuseAuthors(channels), load_published(name, weights), name).eval()
 
 
 def densefuse_authors_fuse(images: Sequence[np.ndarray], fuse_features, *, weights: str | None = None) -> np.ndarray:

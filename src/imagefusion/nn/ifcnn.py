@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .published import load_published, register_weight_file, torch_state_dict
+from .weights import load_state
 
 __all__ = ["IFCNN", "FastIFCNN", "ifcnn_fuse", "ifcnn_network", "RULES", "IMAGENET_MEAN", "IMAGENET_STD"]
 
@@ -117,15 +118,7 @@ def ifcnn_network(rule: str = "max", weights: str | None = None) -> IFCNN:
     >>> net.training
     False
     """
-    net = IFCNN(rule)
-    state = load_published(f"ifcnn-{rule}", weights)
-    net.load_state_dict({k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}, strict=False)
-    missing = {k for k in net.state_dict() if not k.endswith("num_batches_tracked")} - set(state)
-    if missing:
-        from ..errors import WeightsError
-
-        raise WeightsError(f"ifcnn-{rule}: the file lacks {sorted(missing)[:3]}")
-    return net.eval()
+    return load_state(IFCNN(rule), load_published(f"ifcnn-{rule}", weights), f"ifcnn-{rule}").eval()
 
 
 class FastIFCNN(nn.Module):
@@ -165,14 +158,12 @@ class FastIFCNN(nn.Module):
                 probe[c, c, 8, 8] = 1.0
             response = F.conv2d(F.conv2d(probe, w1), w2)  # (3, 64, 9, 9): W[o, c] flipped
             composite = response.flip(-1, -2).permute(1, 0, 2, 3)
-            scale2, shift2 = _bn_affine(net.conv2.bn)
-            scale3, shift3 = _bn_affine(net.conv3.bn)
-        self.register_buffer("w12", (composite * scale2[:, None, None, None]).float().contiguous(
-            memory_format=torch.channels_last))
-        self.register_buffer("b12", shift2.float())
-        self.register_buffer("w3", (net.conv3.conv.weight.double() * scale3[:, None, None, None]).float().contiguous(
-            memory_format=torch.channels_last))
-        self.register_buffer("b3", shift3.float())
+            w12, b12 = _fold(composite, net.conv2.bn)
+            w3, b3 = _fold(net.conv3.conv.weight.double(), net.conv3.bn)
+        self.register_buffer("w12", w12.contiguous(memory_format=torch.channels_last))
+        self.register_buffer("b12", b12)
+        self.register_buffer("w3", w3.contiguous(memory_format=torch.channels_last))
+        self.register_buffer("b3", b3)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """ReLU(BN(conv2(pad(conv1(pad(x)))))) of one source, (N, 3, H, W); (N, 1, H, W) stands for a grey
@@ -206,10 +197,14 @@ def _nhwc(x: torch.Tensor) -> torch.Tensor:
     return x.contiguous(memory_format=torch.channels_last) if x.device.type == "cpu" else x
 
 
-def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
-    """Evaluation-mode batch norm as ``x · scale + shift`` (float64)."""
-    scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
-    return scale, bn.bias.double() - bn.running_mean.double() * scale
+def _fold(weight: torch.Tensor, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+    """A bias-free convolution's float64 kernel followed by an evaluation-mode batch norm, as one
+    convolution's float32 kernel and bias (torch's ``fuse_conv_bn_weights``, computed in float64)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_weights
+
+    w, b = fuse_conv_bn_weights(weight, None, bn.running_mean.double(), bn.running_var.double(), bn.eps,
+                                bn.weight.double(), bn.bias.double())
+    return w.detach().float(), b.detach().float()
 
 
 @lru_cache(maxsize=6)

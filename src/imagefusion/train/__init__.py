@@ -95,13 +95,13 @@ def _check_setting(key: str, value: Any, default: Any, where: str) -> None:
     import numbers
 
     text = f"setting {key}={value!r}{where}"
-    if isinstance(default, bool) or key in ("store_float16",):
+    if key == "threads" and value is None:  # TrainConfig's default: every core
+        return
+    if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ParameterError(f"{text}: expected true or false")
         return
-    if isinstance(default, int) or key in ("epochs", "steps_per_epoch", "batch_size", "seed", "val_size", "threads"):
-        if value is None and key == "threads":
-            return
+    if isinstance(default, int) or key == "threads":  # threads: an integer, though its default is None
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise ParameterError(f"{text}: expected an integer")
     elif isinstance(default, float):
