@@ -112,7 +112,6 @@ def api_modules() -> list[str]:
 def api_pages() -> dict[str, str]:
     """The API reference: ``docs/api.md`` (an index of the modules, one line each) and one page per
     module under ``docs/api/`` (its public names, from the docstrings)."""
-    import importlib
 
     pages = {}
     rows = ["# API reference", "",

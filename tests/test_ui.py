@@ -127,3 +127,18 @@ def test_the_page_never_opens_a_server_path_a_visitor_types(tmp_path):
     r = fuse_for_page([str(a), str(b)], "densefuse", "weights=mine.safetensors", out_dir=tmp_path / "o",
                       weights_dir=folder)
     assert r["error"] == "" and imagefusion.read_image(r["png"]).shape == (24, 24)
+    for text in ("encoder=/etc/passwd", "decoder=/etc/passwd"):  # every file-valued parameter, not only weights=
+        r = fuse_for_page([str(a), str(b)], "didfuse", text, out_dir=tmp_path / "o")
+        assert "names a file on the server" in r["error"] and r["png"] is None
+
+
+def test_every_file_valued_method_parameter_is_refused_by_the_page():
+    """A method parameter that takes a file (a string defaulting to "") is in PATH_PARAMS."""
+    import inspect
+
+    from imagefusion.registry import list_methods
+    from imagefusion.ui import PATH_PARAMS
+
+    files = {p.name for spec in list_methods() for p in inspect.signature(spec.func).parameters.values()
+             if p.default == ""}
+    assert files and files <= set(PATH_PARAMS)

@@ -106,7 +106,7 @@ def params_help(method: str) -> str:
 #: Parameters whose value names a file on the server: the page never opens what a visitor types there.
 #: ``weights=NAME`` is allowed only when the server names a folder of weights files
 #: (``imagefusion ui --weights-dir DIR``), and then only a plain file name inside that folder.
-PATH_PARAMS = ("weights", "classifier", "weight_map")
+PATH_PARAMS = ("weights", "classifier", "weight_map", "encoder", "decoder")
 
 
 def split_params(text: str) -> list[str]:

@@ -347,8 +347,9 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
 
 
 def torch_state_dict(path: Path) -> dict[str, Any]:
-    """A ``torch.save``\\ d state dict read as tensors only (``weights_only=True``: a pickle that would
-    build anything else is refused); batch norms' ``num_batches_tracked`` counters are left out.
+    """A ``torch.save``\\ d state dict (or one under a ``"state_dict"`` or ``"weight"`` key) read as tensors
+    only (``weights_only=True``: a pickle that would build anything else is refused); batch norms'
+    ``num_batches_tracked`` counters are left out.
 
     Parameters
     ----------
@@ -379,8 +380,9 @@ def torch_state_dict(path: Path) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise WeightsError(f"{path}: refusing a pickle that holds more than tensors") from None
-    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-        state = state["state_dict"]
+    for key in ("state_dict", "weight"):  # a checkpoint {"state_dict": ...}, DIDFuse's {"weight": ..., "epoch": n}
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
     tensors = ({k: v for k, v in state.items() if isinstance(v, torch.Tensor) and not k.endswith("num_batches_tracked")}
                if isinstance(state, dict) else {})  # batch norms' step counters are not weights (see save_weights)
     if not tensors:

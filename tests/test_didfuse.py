@@ -1,0 +1,41 @@
+"""DIDFuse with its authors' weights against the authors' code's outputs (``tests/reference/didfuse``:
+top-left 128×128 crops of their full-size outputs with their ``Sum`` and ``l1_norm`` rules, written by
+``benchmarks/didfuse_reference.py --crops``), in float32; bfloat16 within 40 dB of it; tiles; colour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import imagefusion
+from imagefusion.errors import ParameterError
+from imagefusion.pairs import find_pairs
+
+REFERENCE = Path(__file__).parent / "reference" / "didfuse"
+CASES = [("ivif/tno", "01"), ("ivif/tno", "07"), ("ivif/roadscene", "FLIR_00977"), ("ivif/roadscene", "FLIR_04269")]
+
+
+@pytest.mark.parametrize("rule", ["sum", "l1"])
+@pytest.mark.parametrize("folder,name", CASES, ids=[c[1] for c in CASES])
+def test_didfuse_equals_the_authors_code(data_dir, folder, name, rule):
+    files = find_pairs(data_dir / folder).pairs[name]
+    ours = imagefusion.fuse(files, "didfuse", rule=rule, colour=False, precision="float32")
+    ours = np.round(ours * 255).astype(np.uint8)[:128, :128]
+    ref = imagefusion.io.read_image_raw(REFERENCE / f"{folder.split('/')[1]}-{name}-{rule}.png")
+    d = np.abs(ours.astype(int) - ref.astype(int))
+    assert ours.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 2e-3  # measured 98-100 dB at 640x480
+
+
+def test_bfloat16_tiles_colour_and_a_bad_rule(data_dir):
+    files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
+    grey = imagefusion.fuse(files, "didfuse", colour=False, precision="float32")
+    assert np.abs(imagefusion.fuse(files, "didfuse", colour=False, tile=96, precision="float32") - grey).max() <= 1 / 255 + 1e-6
+    fast = imagefusion.fuse(files, "didfuse", colour=False, precision="bfloat16")
+    assert 10 * np.log10(1 / max(float(np.mean((fast - grey) ** 2)), 1e-12)) >= 40.0  # measured 50.7-54.7 dB
+    rgb = imagefusion.fuse(files, "didfuse", precision="float32")
+    y = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    assert rgb.shape == grey.shape + (3,) and np.abs(y - grey).mean() < 2 / 255  # the fused grey is its Y
+    with pytest.raises(ParameterError, match="rule"):
+        imagefusion.fuse(files, "didfuse", rule="max")
