@@ -346,10 +346,29 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
     return state
 
 
+def _dropped(*args: Any) -> None:
+    """Stands in for numpy's scalar constructor in a checkpoint: builds nothing."""
+    return None
+
+
+class _DroppedType:
+    """Stands in for ``numpy.dtype`` in a checkpoint: holds nothing."""
+
+    def __init__(self, *args: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
 def torch_state_dict(path: Path) -> dict[str, Any]:
     """A ``torch.save``\\ d state dict (or one under a ``"state_dict"`` or ``"weight"`` key) read as tensors
-    only (``weights_only=True``: a pickle that would build anything else is refused); batch norms'
-    ``num_batches_tracked`` counters are left out.
+    only; batch norms' ``num_batches_tracked`` counters are left out.
+
+    The file is read by torch's restricted unpickler (``weights_only=True``), which builds tensors and
+    plain containers and refuses any other global. A training checkpoint may also hold numpy scalars
+    (MEF-Net's loss history): the two globals they name, numpy's ``scalar`` and ``dtype``, are allowed
+    as stand-ins that build nothing (``None``), so the weights are read and the rest is dropped.
 
     Parameters
     ----------
@@ -376,8 +395,11 @@ def torch_state_dict(path: Path) -> dict[str, Any]:
 
     import torch
 
+    stand_ins = [(_dropped, "numpy.core.multiarray.scalar"), (_dropped, "numpy._core.multiarray.scalar"),
+                 (_DroppedType, "numpy.dtype")]
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with torch.serialization.safe_globals(stand_ins):
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
         raise WeightsError(f"{path}: refusing a pickle that holds more than tensors") from None
     for key in ("state_dict", "weight"):  # a checkpoint {"state_dict": ...}, DIDFuse's {"weight": ..., "epoch": n}
