@@ -64,6 +64,20 @@ def test_methods_lists_the_registry():
         assert name in res.output
 
 
+def test_methods_names_the_authors_weights_with_licence_and_citation():
+    import json
+
+    rows = {r["name"]: r for r in json.loads(runner.invoke(app, ["methods", "--json"]).output)}
+    sea = rows["seafusion"]["published"]
+    assert [f["name"] for f in sea] == ["seafusion"] and sea[0]["licence"] == "MIT License"
+    assert sea[0]["repo"] == "Linfeng-Tang/VIF-Benchmark" and "Information Fusion" in sea[0]["citation"]
+    assert sea[0]["present"] is True  # tests read ../shared/weights/official
+    assert [f["name"] for f in rows["didfuse"]["published"]] == ["didfuse-encoder", "didfuse-decoder"]
+    assert rows["lp"]["published"] == []
+    text = " ".join(runner.invoke(app, ["methods", "mef-net"]).output.split())  # wrapped at 80 columns
+    assert "makedede/MEFNet" in text and "(no licence file, 0.3 MB, here)" in text and "cite Ma, Duanmu" in text
+
+
 def test_bad_param_is_a_clear_error(tmp_path):
     res = runner.invoke(app, ["fuse", "a.png", "b.png", "-o", str(tmp_path / "x.png"), "-p", "levels=many", "-m", "lp"])
     assert res.exit_code == 2 and "levels='many'" in res.output

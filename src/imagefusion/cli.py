@@ -365,6 +365,10 @@ def methods(
         console.print(f"tasks: {' '.join(spec.tasks)}; family: {spec.family}; sources: {spec.min_sources} to "
                       f"{spec.max_sources or 'any number'}" + (f"; downloads: {spec.downloads}" if spec.downloads else ""),
                       highlight=False)
+        for f in _published_json(spec):
+            console.print(f"authors' weights {f['name']}: {f['url']} ({f['licence']}, {f['size'] / 1e6:.1f} MB, "
+                          f"{'here' if f['present'] else 'not here: imagefusion weights fetch ' + f['name']}); "
+                          f"cite {f['citation']}", highlight=False, markup=False)
         for key, value in spec.params.items():
             console.print(f"  {key}={value!r}  ({describe_range(spec.ranges.get(key))})", highlight=False, markup=False)
         return
@@ -414,7 +418,17 @@ def _method_json(sp) -> dict:
     return {"name": sp.name, "tasks": list(sp.tasks), "family": sp.family, "networks": list(sp.networks),
             "sources": [sp.min_sources, sp.max_sources], "reference": sp.reference,
             "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sp.params.items()},
-            "ranges": {k: list(v) for k, v in sp.ranges.items()}, "downloads": sp.downloads or None}
+            "ranges": {k: list(v) for k, v in sp.ranges.items()}, "downloads": sp.downloads or None,
+            "published": _published_json(sp)}
+
+
+def _published_json(sp) -> list[dict]:
+    """The authors' weight files a method reads: source, licence, citation, and whether each is here."""
+    from .nn.published import get_weight_file, locate
+
+    files = [get_weight_file(n) for n in sp.published]
+    return [{"name": f.name, "repo": f.repo, "commit": f.commit, "url": f.url, "sha256": f.sha256, "size": f.size,
+             "licence": f.licence, "citation": f.citation, "present": locate(f.name) is not None} for f in files]
 
 
 @_command()
