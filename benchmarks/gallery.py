@@ -3,15 +3,20 @@ official networks' outputs (``shared/peers``), each with a zoomed crop; written 
 
 Run:  python benchmarks/gallery.py [--shared ../shared] [--out docs/gallery] [--height 128]
 
-One PNG per pair (``<task>_<set>_<name>.png``): the first row the whole images scaled to ``--height``
-pixels, the second row a crop of the region given below at 2× (nearest neighbour), each panel labelled; saved with a 256-colour adaptive palette (no dithering) to stay small.
-Methods run with their defaults. Regenerate it after changing a method, and look at it: a white-out,
-a halo or a haze shows here before any table.
+One page per task (``docs/gallery/<task>.md``) and one full-colour JPEG (quality 95, no chroma
+subsampling) per pair (``<task>_<set>_<name>.jpg``): the first row of each panel the whole image scaled to
+``--height`` pixels, the second a crop of the region given below at 2× (nearest neighbour). Methods run
+with their defaults, in the order of the task's ranking (``src/imagefusion/data/method_ranking.json``;
+methods not ranked yet last), the task's default marked. The published networks read their authors'
+weights from ``$IMAGEFUSION_WEIGHTS_DIR`` (default ``<shared>/weights/official``) and the VGG16 methods
+``<shared>/weights/vgg16_features_imagenet_fp16.safetensors``. Regenerate it after changing a method, and
+look at it: a white-out, a halo or a haze shows here before any table.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import cv2
@@ -20,6 +25,7 @@ from PIL import Image
 
 import imagefusion
 from imagefusion.fusion import load_sources
+from imagefusion.registry import default_method, method_ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 #: task → (dataset, pair name, source folders, crop (y, x, h, w) as fractions of the image)
@@ -60,14 +66,23 @@ WHY_NOT = [("gff_not_mef", "mef", ("mef/mefb", "ICCV_11", ("under", "over"), (0.
             ["gff", "lp", "mertens"])]
 
 
+def task_methods(task: str) -> list[str]:
+    """Every method listed for ``task``: ranked ones best first, then the others by name."""
+    ranked = [m for m, _ in method_ranking(task)]
+    listed = {spec.name for spec in imagefusion.list_methods(task)}
+    return [m for m in ranked if m in listed] + sorted(listed - set(ranked))
+
+
 def gallery_image(shared: Path, task: str, dataset: str, name: str, folders: tuple[str, ...],
                   crop: tuple[float, float, float, float], height: int, methods: list[str] | None = None) -> np.ndarray:
     root = shared / "data" / dataset
     files = [next((root / f).glob(f"{name}.*")) for f in folders]
     sources, _ = load_sources(files)
     panels = [_panel(s, f, height, crop) for s, f in zip(sources, folders)]
-    for method in methods or [spec.name for spec in imagefusion.list_methods(task)]:
-        panels.append(_panel(imagefusion.fuse(sources, method), method, height, crop))
+    default = default_method(task)
+    for method in methods or task_methods(task):
+        label = f"{method} (default)" if method == default and not methods else method
+        panels.append(_panel(imagefusion.fuse(sources, method, task=task), label, height, crop))
     for peer in sorted((shared / "peers").iterdir()) if (shared / "peers").is_dir() else []:
         f = peer / dataset.replace("medical/", "medical/") / f"{name}.png"
         if f.is_file():
@@ -84,35 +99,51 @@ def gallery_image(shared: Path, task: str, dataset: str, name: str, folders: tup
     return np.concatenate(rows, axis=0)
 
 
+TASK_NAMES = {"ivif": "infrared–visible", "mif": "medical", "mff": "multi-focus", "mef": "multi-exposure"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
     ap.add_argument("--height", type=int, default=128)
     args = ap.parse_args()
+    os.environ.setdefault("IMAGEFUSION_WEIGHTS_DIR", str(args.shared / "weights" / "official"))
+    vgg16 = args.shared / "weights" / "vgg16_features_imagenet_fp16.safetensors"
+    if vgg16.is_file():
+        os.environ.setdefault("IMAGEFUSION_VGG16", str(vgg16))
     args.out.mkdir(parents=True, exist_ok=True)
-    lines = ["# Gallery", "", "Every method with its defaults on one real pair per task it lists, beside the sources "
-             "and the official networks' outputs (`official …`, from `shared/peers`). Second row: the framed "
-             "region at 2×. Made by `python benchmarks/gallery.py`.", ""]
+    for old in args.out.glob("*.png"):  # figures of an earlier layout
+        old.unlink()
+    index = ["# Gallery", "", "Every method listed for a task, with its defaults, on real pairs of that task, beside "
+             "the sources and the official networks' outputs (`official …`, their code with their weights, from "
+             "`shared/peers`). Methods are in the order of the task's ranking ([benchmarks](../benchmarks.md)); "
+             "the task's default is marked. Under each image, the framed region at 2×. Made by "
+             "`python benchmarks/gallery.py`.", ""]
     for task, pairs in PAIRS.items():
+        page = [f"# Gallery: {TASK_NAMES[task]} ({task})", "",
+                f"All {len(task_methods(task))} methods listed for `{task}`, best-ranked first, the default "
+                f"(`{default_method(task)}`) marked, beside the sources and the official networks' outputs. "
+                "Under each image, the framed region at 2×. Made by `python benchmarks/gallery.py`.", ""]
         for dataset, name, folders, crop in pairs:
             img = gallery_image(args.shared, task, dataset, name, folders, crop, args.height)
-            fname = f"{task}_{dataset.split('/')[1]}_{name}.png"
+            fname = f"{task}_{dataset.split('/')[1]}_{name}.jpg"
             _save(img, args.out / fname)
-            lines += [f"## {task}: {dataset} `{name}`", "", f"![{task} {name}]({fname})", ""]
-    lines += ["## Why a method is not listed for a task", ""]
+            page += [f"## {dataset} `{name}`", "", f"![{task}: every method on {dataset} {name}]({fname})", ""]
+        (args.out / f"{task}.md").write_text("\n".join(page), encoding="utf-8")
+        index.append(f"- [{TASK_NAMES[task]}]({task}.md): {', '.join(f'{d} `{n}`' for d, n, _, _ in pairs)}")
+    index += ["", "## Why a method is not listed for a task", ""]
     for stem, task, (dataset, name, folders, crop), methods in WHY_NOT:
         img = gallery_image(args.shared, task, dataset, name, folders, crop, args.height, methods)
-        _save(img, args.out / f"{stem}.png")
-        lines += [f"`{methods[0]}` on {dataset} `{name}` beside {', '.join(methods[1:])}:", "",
-                  f"![{stem}]({stem}.png)", ""]
-    (args.out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+        _save(img, args.out / f"{stem}.jpg")
+        index += [f"`{methods[0]}` on {dataset} `{name}` beside {', '.join(methods[1:])}:", "",
+                  f"![{stem}]({stem}.jpg)", ""]
+    (args.out / "README.md").write_text("\n".join(index), encoding="utf-8")
 
 
 def _save(img: np.ndarray, path: Path) -> None:
-    """PNG with an adaptive 256-colour palette, no dithering: a third of the size, grey levels exact."""
-    Image.fromarray(img).convert("P", palette=Image.Palette.ADAPTIVE, colors=256, dither=Image.Dither.NONE).save(
-        path, optimize=True)
+    """Full-colour JPEG, quality 95, no chroma subsampling (labels and fine detail stay sharp)."""
+    Image.fromarray(img).save(path, quality=95, subsampling=0, optimize=True)
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB)")
 
 

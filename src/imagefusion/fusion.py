@@ -10,7 +10,7 @@ import numpy as np
 
 from .color import fuse_chroma, merge_luminance, split_colour
 from .errors import InvalidImageError, UnknownNameError
-from .io import check_same_size, read_image, to_float
+from .io import check_same_size, is_grey_rgb, read_image, to_float
 from .registry import get_method
 
 __all__ = ["fuse", "load_sources", "require_deep"]
@@ -47,8 +47,10 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
     Parameters
     ----------
     sources : sequence of path or ndarray
-        Paths are read with :func:`imagefusion.io.read_image` (an RGB file with equal channels
-        becomes grey). Arrays: uint8, uint16 or float in [0, 1]; shape (H, W) or (H, W, 3).
+        Paths are read with :func:`imagefusion.io.read_image`. Arrays: uint8, uint16 or float in
+        [0, 1]; shape (H, W) or (H, W, 3). A file or array whose three channels are equal at every pixel
+        (grey stored as RGB, as TNO and many medical slices are) becomes one grey channel, so that it is
+        fused once, not three times.
 
     Returns
     -------
@@ -69,6 +71,9 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
     >>> images, names = load_sources([np.zeros((4, 4), np.uint8), np.full((4, 4), 65535, np.uint16)])
     >>> names, float(images[1].max())
     (['source 1', 'source 2'], 1.0)
+    >>> grey_as_rgb = np.repeat(np.eye(4, dtype=np.uint8)[..., None] * 200, 3, axis=2)
+    >>> load_sources([grey_as_rgb, grey_as_rgb])[0][0].shape  # one channel
+    (4, 4)
     """
     if isinstance(sources, (str, os.PathLike, np.ndarray)):
         raise InvalidImageError("sources must be a list of two or more images or paths")
@@ -79,7 +84,8 @@ def load_sources(sources: Sequence[Any]) -> tuple[list[np.ndarray], list[str]]:
             names.append(str(src))
         else:
             name = f"source {i}"
-            images.append(to_float(src, name))
+            im = to_float(src, name)
+            images.append(im[..., 0].copy() if im.ndim == 3 and is_grey_rgb(im) else im)
             names.append(name)
     if len(images) < 2:
         raise InvalidImageError(f"fusion needs at least two sources, got {len(images)}")
@@ -115,7 +121,9 @@ def fuse(sources: Sequence[Any], method: str | None = None, *, task: str | None 
     Returns
     -------
     ndarray, float32, values in [0, 1]
-        Shape (H, W) when every source is grey, else (H, W, 3) RGB.
+        Shape (H, W) when every source is grey — a source stored as RGB with three equal channels
+        counts as grey (:func:`load_sources`), and ``imagefusion fuse`` writes such a result as a
+        one-channel grey file — else (H, W, 3) RGB.
 
     Raises
     ------

@@ -29,7 +29,8 @@ from ..errors import WeightsError
 from ..io import sha256_file
 
 __all__ = ["WeightFile", "WEIGHT_FILES", "register_weight_file", "get_weight_file", "cache_dir", "locate",
-           "fetch", "load_published", "torch_state_dict", "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
+           "fetch", "load_published", "torch_state_dict", "tf_checkpoint", "register_tf_checkpoint",
+           "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
 
 #: A folder laid out like the authors' repositories (``<network>/<path in the repository>``).
 WEIGHTS_DIR_ENV = "IMAGEFUSION_WEIGHTS_DIR"
@@ -410,3 +411,117 @@ def torch_state_dict(path: Path) -> dict[str, Any]:
     if not tensors:
         raise WeightsError(f"{path}: holds no tensors")
     return tensors
+
+
+#: Name parts of a TensorFlow checkpoint's optimiser slots and counters, left out when converting.
+_TF_NOT_WEIGHTS = ("/Adam", "/RMSProp", "/Momentum", "beta1_power", "beta2_power", "global_step")
+
+
+def tf_checkpoint(index_name: str) -> Callable[[Path], dict[str, Any]]:
+    """A converter for a TensorFlow 1 checkpoint: registered on its ``.data-00000-of-00001`` file, it
+    fetches the ``.index`` file registered as ``index_name`` and reads both with TensorFlow's own reader
+    (``tf.train.load_checkpoint``; the optional extra ``imagefusion[convert]``), once.
+
+    Variables keep their TensorFlow names; 4-D kernels go from H×W×I×O to PyTorch's O×I×H×W;
+    optimiser slots (``…/Adam``, ``beta1_power``…), integer counters and strings are left out.
+
+    Parameters
+    ----------
+    index_name : str
+        The :data:`WEIGHT_FILES` name of the checkpoint's ``.index`` file.
+
+    Returns
+    -------
+    callable (path of the data file) -> dict of str to torch.Tensor
+
+    Raises
+    ------
+    WeightsError
+        (when called) TensorFlow is not installed (the message says how to install it), or the files
+        are not a checkpoint.
+
+    Examples
+    --------
+    >>> convert = tf_checkpoint("u2fusion-index")
+    >>> callable(convert)
+    True
+    """
+
+    def convert(data: Path) -> dict[str, Any]:
+        import shutil
+        import tempfile
+
+        import numpy as np
+        import torch
+
+        index = fetch(index_name)
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        try:
+            import tensorflow as tf
+        except ImportError:
+            raise WeightsError(f"{data.name} is a TensorFlow checkpoint: converting it once needs TensorFlow "
+                               "(pip install 'imagefusion[convert]'); the result is cached") from None
+        out: dict[str, Any] = {}
+        with tempfile.TemporaryDirectory() as tmp:  # the reader wants <prefix>.index beside <prefix>.data-*
+            prefix = Path(tmp) / "model.ckpt"
+            shutil.copyfile(index, f"{prefix}.index")
+            shutil.copyfile(data, f"{prefix}.data-00000-of-00001")
+            reader = tf.train.load_checkpoint(str(prefix))
+            for name in sorted(reader.get_variable_to_shape_map()):
+                if any(part in name for part in _TF_NOT_WEIGHTS):
+                    continue
+                value = np.asarray(reader.get_tensor(name))
+                if value.dtype.kind != "f":
+                    continue
+                if value.ndim == 4:
+                    value = value.transpose(3, 2, 0, 1)
+                out[name] = torch.from_numpy(np.ascontiguousarray(value, np.float32))
+        if not out:
+            raise WeightsError(f"{data}: holds no floating-point variables")
+        return out
+
+    return convert
+
+
+def register_tf_checkpoint(name: str, *, network: str, prefix: str, index: tuple[str, int], data: tuple[str, int],
+                           **info: Any) -> WeightFile:
+    """Register a TensorFlow 1 checkpoint as two files: ``<name>`` (its ``.data-00000-of-00001``, read
+    through :func:`tf_checkpoint`) and ``<name>-index`` (its ``.index``).
+
+    Parameters
+    ----------
+    name : str
+        Registry name of the data file (what a network loads).
+    network : str
+    prefix : str
+        ``<network>/<path in the repository>`` without the suffixes (``u2fusion/model/model.ckpt``).
+    index, data : (sha256, size)
+        Each file's SHA-256 and size in bytes.
+    **info
+        ``repo``, ``commit``, ``licence``, ``citation`` (see :class:`WeightFile`).
+
+    Returns
+    -------
+    WeightFile
+        The data file's entry.
+
+    Examples
+    --------
+    >>> e = register_tf_checkpoint("example-tf", network="example", prefix="example/m.ckpt", index=("0" * 64, 1),
+    ...                            data=("1" * 64, 2), repo="o/r", commit="c" * 40, licence="MIT License",
+    ...                            citation="-")
+    >>> e.path, WEIGHT_FILES["example-tf-index"].path
+    ('example/m.ckpt.data-00000-of-00001', 'example/m.ckpt.index')
+    >>> _ = WEIGHT_FILES.pop("example-tf"), WEIGHT_FILES.pop("example-tf-index")
+    """
+    register_weight_file(f"{name}-index", network=network, path=f"{prefix}.index", sha256=index[0], size=index[1],
+                         convert=_index_only(name), **info)
+    return register_weight_file(name, network=network, path=f"{prefix}.data-00000-of-00001", sha256=data[0],
+                                size=data[1], convert=tf_checkpoint(f"{name}-index"), **info)
+
+
+def _index_only(data_name: str) -> Callable[[Path], dict[str, Any]]:
+    def convert(path: Path) -> dict[str, Any]:
+        raise WeightsError(f"{path} is a checkpoint's index; load {data_name!r}, which reads it")
+
+    return convert
