@@ -249,6 +249,9 @@ CASES = [
     Case("weights-wrong-shapes", _with(_wrong_shape_weights, lambda r: _fuse("-m", "densefuse", "--weights",
                                                                              str(r / "shape.safetensors"))(r)),
          1, ("shape.safetensors",), "out/x.png"),
+    Case("published-file-missing", _fuse("-m", "didfuse", "-p", "encoder=nosuch.pkl"), 1, ("nosuch.pkl",), "out/x.png"),
+    Case("published-file-not-the-authors", lambda r: _fuse("-m", "didfuse", "-p", f"encoder={r / 'src/weights.txt'}")(r),
+         1, ("weights.txt", "SHA-256", "didfuse-encoder"), "out/x.png"),
     Case("weights-on-classical", _fuse("-m", "gff", "--weights", "x.safetensors"), 2, ("gff",), "out/x.png"),
     Case("explain-not-cam", _fuse("-m", "gff", "--explain", "ex"), 2, ("cam-fusion",), "out/x.png"),
     Case("explain-at-a-file", _with(_file_at("exfile"), lambda r: _fuse("-m", "cam-fusion", "--explain",
@@ -416,13 +419,14 @@ def _param_cases() -> list[Case]:
     import numbers
 
     from imagefusion.registry import list_methods
+    from imagefusion.ui import PATH_PARAMS
 
     cases = []
     for spec in list_methods(None):
         for key, default in spec.params.items():
             allowed = spec.ranges.get(key)
-            if key in ("weights", "classifier", "weight_map", "device"):
-                continue  # paths and devices: their own cases above
+            if key in PATH_PARAMS or key == "device":
+                continue  # files and devices: their own cases
             if isinstance(default, bool):
                 bad = "maybe"
             elif isinstance(allowed, tuple) and len(allowed) == 2 and all(

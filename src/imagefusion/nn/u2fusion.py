@@ -117,9 +117,14 @@ def u2fusion_network(weights: str | None = None) -> U2FusionNet:
 
 
 def _y_cbcr(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """The authors' ``rgb2ycbcr`` on [0, 1] values (Cb, Cr offset by 128/255); grey passes through."""
+    """The authors' ``rgb2ycbcr`` on [0, 1] values (Cb, Cr offset by 128/255); grey passes through, and so
+    does an RGB image with three equal channels (a grey source :func:`imagefusion.fuse` repeated)."""
+    from ..io import is_grey_rgb
+
     if image.ndim == 2:
         return image, None, None
+    if is_grey_rgb(image):
+        return image[..., 0], None, None
     r, g, b = (image[..., k].astype(np.float64) for k in range(3))
     y = 0.299 * r + 0.587 * g + 0.114 * b
     return y, -0.1687 * r - 0.3313 * g + 0.5 * b + 128 / 255.0, 0.5 * r - 0.4187 * g - 0.0813 * b + 128 / 255.0
@@ -136,13 +141,14 @@ def u2fusion_fuse(images: Sequence[np.ndarray], *, task: str | None = None, colo
                   weights: str | None = None, tile: int = 1024, precision: str = "auto") -> np.ndarray:
     """Fuse two images as the authors' ``test_main.py`` does.
 
-    Each source's Y (the authors' ``rgb2ycbcr``; a grey source as it is) goes in, in the authors' order
-    for the task (:data:`FIRST_SOURCE`). With exactly one colour source, the fused Y takes its Cb and Cr
+    Each source's Y (the authors' ``rgb2ycbcr``; a grey source, or RGB with three equal channels, as it
+    is) goes in, in the authors' order for the task (:data:`FIRST_SOURCE`). With exactly one colour source, the fused Y takes its Cb and Cr
     back to RGB (the authors' ``ycbcr2rgb``); with two, the authors save the fused Y alone
-    (``colour=False``), and by default here Cb and Cr are each the average of the sources' weighted by
-    ``|C − 128/255|`` (the rule MEF-Net's and IFCNN's colour paths use). The authors save with
-    ``scipy.misc.toimage(output, cmin=0, cmax=max(output))``: values scaled so that the maximum (over all
-    channels) becomes 255, negatives clipped, rounded — ``stretch=True``, the default.
+    (``colour=False``), and by default here that saved Y takes Cb and Cr, each the average of the
+    sources' weighted by ``|C − 128/255|`` (the rule MEF-Net's and IFCNN's colour paths use). The authors
+    save with ``scipy.misc.toimage(output, cmin=0, cmax=max(output))``: values scaled so that the maximum
+    (over all channels of what they save) becomes 255, negatives clipped, rounded — ``stretch=True``, the
+    default.
 
     Parameters
     ----------
@@ -211,19 +217,23 @@ def u2fusion_fuse(images: Sequence[np.ndarray], *, task: str | None = None, colo
     with cpu_threads(None):
         y = tiled_apply(run, [p[0].astype(np.float32) for p in planes], halo=16, tile=tile, precision=precision)
     y = y.astype(np.float64)
+
+    def save(x: np.ndarray) -> np.ndarray:  # scipy.misc.toimage(x, cmin=0, cmax=max(x)): bytescale, +0.5, truncate
+        if not stretch:
+            return x
+        top = float(x.max())
+        return np.floor(np.clip(x * (255.0 / (top if top > 0 else 1.0)), 0.0, 255.0) + 0.5) / 255.0
+
     chroma = [(cb, cr) for _, cb, cr in planes if cb is not None]
-    if colour and len(chroma) == 1:
-        out = _to_rgb(y, *chroma[0])
-    elif colour and len(chroma) == 2:
+    if colour and len(chroma) == 1:  # the authors' colour path: the RGB image saved
+        out = save(_to_rgb(y, *chroma[0]))
+    elif colour and len(chroma) == 2:  # theirs saves the Y; the chroma, weighted by distance from grey, added
         fused = []
         for k in range(2):
             c = np.stack([ch[k] for ch in chroma])
             w = np.abs(c - 128 / 255.0) + 1e-8
             fused.append((w * c).sum(0) / w.sum(0))
-        out = _to_rgb(y, *fused)
+        out = _to_rgb(save(y), *fused)
     else:
-        out = y
-    if stretch:  # scipy.misc.toimage(output, cmin=0, cmax=max(output)): bytescale, then +0.5 and truncate
-        top = float(out.max())
-        out = np.floor(np.clip(out * (255.0 / (top if top > 0 else 1.0)), 0.0, 255.0) + 0.5) / 255.0
+        out = save(y)
     return np.clip(out, 0.0, 1.0).astype(np.float32)
