@@ -127,6 +127,8 @@ def test_the_page_never_opens_a_server_path_a_visitor_types(tmp_path):
     r = fuse_for_page([str(a), str(b)], "densefuse", "weights=mine.safetensors", out_dir=tmp_path / "o",
                       weights_dir=folder)
     assert r["error"] == "" and imagefusion.read_image(r["png"]).shape == (24, 24)
+    r = fuse_for_page([str(a), str(b)], "densefuse", "weights=authors", out_dir=tmp_path / "o")
+    assert r["error"] == "" and r["png"]  # the authors' weights are a variant's name, not a server path
     for text in ("encoder=/etc/passwd", "decoder=/etc/passwd"):  # every file-valued parameter, not only weights=
         r = fuse_for_page([str(a), str(b)], "didfuse", text, out_dir=tmp_path / "o")
         assert "names a file on the server" in r["error"] and r["png"] is None

@@ -26,6 +26,7 @@ _TASKS = ("ivif", "mif", "mff", "mef")
     reference="Zhang, Xu, Xiao, Guo & Ma, 'Rethinking the image fusion: a fast unified image fusion network based "
               "on proportional maintenance of gradient and intensity', AAAI 2020",
     networks=("pmgi", "pmgi.mif", "pmgi.mff", "pmgi.mef"),
+    published=tuple(n for t in _TASKS for n in (f"pmgi-{t}", f"pmgi-{t}-index")),
     max_sources=2,
     ranges={"task": _TASKS, **DEEP_RANGES},
 )
@@ -40,7 +41,11 @@ def pmgi(images: Sequence[np.ndarray], *, task: str = "ivif", weights: str = "",
     task : {"ivif", "mif", "mff", "mef"}, default "ivif"
         Which trained weights (``pmgi``, ``pmgi.mif``, ``pmgi.mff``, ``pmgi.mef``).
     weights : str, default "" (the shipped weights of ``task``)
-        A ``pmgi`` safetensors file from ``imagefusion train pmgi[.TASK]``.
+        A ``pmgi`` safetensors file from ``imagefusion train pmgi[.TASK]``; or ``"authors"``: the authors'
+        TensorFlow checkpoint of ``task`` (MIT License; fetched at first use, converted once with
+        ``imagefusion[convert]``) run as their ``test_one_image.py`` runs it
+        (:mod:`imagefusion.nn.pmgi_authors`: batch norms on the image's own statistics, the whole image
+        at once, the output stretched to the full range).
     device, precision, tile
         See :func:`imagefusion.nn.gan.run_generator`.
 
@@ -74,4 +79,8 @@ def pmgi(images: Sequence[np.ndarray], *, task: str = "ivif", weights: str = "",
 
     if task not in PMGI_TASKS:
         raise ParameterError(f"task must be one of {', '.join(PMGI_TASKS)}, got {task!r}")
+    if weights == "authors":
+        from ..nn.pmgi_authors import pmgi_authors_fuse
+
+        return pmgi_authors_fuse(images, task=task)
     return run_generator(PMGI_TASKS[task], images, weights=weights, device=device, precision=precision, tile=tile)
