@@ -215,8 +215,8 @@ def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dty
     """``model`` in eval mode on ``device`` in ``dtype`` (channels-last on the CPU), its batch norms
     folded into the convolutions before them (:func:`fold_batch_norm`).
 
-    The model is returned as it is when it already has that device and type and nothing to fold;
-    otherwise a converted copy is returned, so the caller's model (and a cached one) never loses
+    The model is returned as it is when it already has that device, type and (on the CPU) channels-last
+    layout and nothing to fold; otherwise a converted copy is returned, so the caller's model (and a cached one) never loses
     precision to a bfloat16 round trip (the folding is done in float32, before the conversion).
 
     Parameters
@@ -239,7 +239,9 @@ def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dty
     (False, torch.float32)
     """
     p = next(model.parameters())
-    if p.device != device or p.dtype != dtype or _foldable_pairs(model):
+    nchw = device.type == "cpu" and any(q.dim() == 4 and not q.is_contiguous(memory_format=torch.channels_last)
+                                        for q in model.parameters())
+    if p.device != device or p.dtype != dtype or _foldable_pairs(model) or nchw:
         import copy
 
         model = copy.deepcopy(model).eval()
