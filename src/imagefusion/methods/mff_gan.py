@@ -22,6 +22,7 @@ __all__ = ["mff_gan"]
     reference="Zhang, Le, Shao, Xu & Ma, 'MFF-GAN: an unsupervised generative adversarial network with adaptive and "
               "gradient joint constraints for multi-focus image fusion', Information Fusion 66, 2021",
     networks=("mff-gan",),
+    published=("mff-gan-lytro", "mff-gan-lytro-index"),
     max_sources=2,
     ranges=dict(DEEP_RANGES),
 )
@@ -34,7 +35,10 @@ def mff_gan(images: Sequence[np.ndarray], *, weights: str = "", device: str | No
     images : sequence of two ndarray, float32, shape (H, W), values in [0, 1]
         The two focus settings; any size.
     weights : str, default "" (the shipped weights)
-        An ``mff-gan`` safetensors file from ``imagefusion train mff-gan``.
+        An ``mff-gan`` safetensors file from ``imagefusion train mff-gan``; or ``"authors"``: the authors'
+        Lytro checkpoint (MIT License; fetched at first use, converted once with ``imagefusion[convert]``)
+        run as their ``test.py`` runs it (:func:`imagefusion.nn.mffgan.mffgan_authors_fuse`: the first
+        source in their ``near`` slot, the output stretched to the full range).
     device, precision, tile
         See :func:`imagefusion.nn.gan.run_generator`.
 
@@ -65,6 +69,10 @@ def mff_gan(images: Sequence[np.ndarray], *, weights: str = "", device: str | No
     >>> out.shape, detail(out) > detail(soft)
     ((64, 64), True)
     """
+    if weights == "authors":
+        from ..nn.mffgan import mffgan_authors_fuse
+
+        return mffgan_authors_fuse(images, tile=tile, precision=precision)
     from ..nn.gan import run_generator
 
     return run_generator("mff-gan", images, weights=weights, device=device, precision=precision, tile=tile)

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["laplacian", "blur_residual", "focus_decision", "PatchDiscriminator", "PathwiseTransferGenerator",
+__all__ = ["laplacian", "blur_residual", "focus_decision", "PatchDiscriminator", "PathwiseTransferGenerator", "pathwise_from_authors",
            "lsgan_d_loss", "lsgan_g_loss", "wgan_d_loss", "wgan_g_loss", "gradient_penalty", "run_generator",
            "MFFGAN_BLUR"]
 
@@ -220,6 +220,73 @@ class PathwiseTransferGenerator(nn.Module):
         t3 = [p1["transfer3"](mid), p2["transfer3"](mid)]
         c4 = [p["conv4"](torch.cat([c1[i], c2[i], c3[i], t3[i]], 1)) for i, p in enumerate((p1, p2))]
         return torch.tanh(self.out(torch.cat([c1[0], c1[1], c2[0], c2[1], c3[0], c3[1], c4[0], c4[1]], 1)))
+
+
+
+#: The authors' TensorFlow scopes of each layer of a path (PMGI's and MFF-GAN's code name them alike): our
+#: name → (their scope, their variable suffix); the second path adds ``_vi`` (PMGI) or ``_far`` (MFF-GAN).
+_AUTHORS_SCOPES = {"conv1": ("layer1", "1"), "conv2": ("layer2", "2"), "transfer2": ("layer2_3", "2_3"),
+                   "conv3": ("layer3", "3"), "transfer3": ("layer3_4", "3_4"), "conv4": ("layer4", "4")}
+
+
+def pathwise_from_authors(tf: dict[str, torch.Tensor], in_channels: int, second: str, *,
+                          per_image_norm: bool, source: str) -> PathwiseTransferGenerator:
+    """A :class:`PathwiseTransferGenerator` with the authors' TensorFlow variables (PMGI, MFF-GAN), in eval mode.
+
+    Parameters
+    ----------
+    tf : dict of str to torch.Tensor
+        The checkpoint's variables as :func:`imagefusion.nn.published.tf_checkpoint` gives them.
+    in_channels : int
+        3 for PMGI (``[A, A, B]``), 1 for MFF-GAN.
+    second : str
+        The suffix of the second path's scopes: ``"_vi"`` (PMGI) or ``"_far"`` (MFF-GAN).
+    per_image_norm : bool
+        Normalise after every convolution by the statistics of the image being fused, with scale 1 and
+        offset 0 (``nn.InstanceNorm2d`` without affine parameters) — what PMGI's test code does with
+        ``tf.contrib.layers.batch_norm`` in training mode and its variables never restored.
+    source : str
+        The checkpoint's name, for error messages.
+
+    Returns
+    -------
+    PathwiseTransferGenerator
+
+    Raises
+    ------
+    WeightsError
+        A variable is missing or has the wrong shape.
+
+    Examples
+    --------
+    >>> g = PathwiseTransferGenerator(1, batch_norm=False)
+    >>> tf = {f"fusion_model/{s}{x}/{v}{k}{x}": t for x, p in (("", 0), ("_far", 1))
+    ...       for name, (s, k) in _AUTHORS_SCOPES.items()
+    ...       for v, t in (("w", g.paths[p][name][0].weight), ("b", g.paths[p][name][0].bias))}
+    >>> tf.update({"fusion_model/layer5/w5": g.out.weight, "fusion_model/layer5/b5": g.out.bias})
+    >>> pathwise_from_authors(tf, 1, "_far", per_image_norm=False, source="example").training
+    False
+    """
+    from .weights import load_state
+
+    net = PathwiseTransferGenerator(in_channels, batch_norm=per_image_norm)
+    if per_image_norm:
+        for seq in net.modules():
+            if isinstance(seq, nn.Sequential):
+                for i, m in enumerate(seq):
+                    if isinstance(m, nn.BatchNorm2d):
+                        seq[i] = nn.InstanceNorm2d(m.num_features, eps=m.eps)
+    names = {"out.weight": "fusion_model/layer5/w5", "out.bias": "fusion_model/layer5/b5"}
+    for p, suffix in ((0, ""), (1, second)):
+        for layer, (scope, k) in _AUTHORS_SCOPES.items():
+            names[f"paths.{p}.{layer}.0.weight"] = f"fusion_model/{scope}{suffix}/w{k}{suffix}"
+            names[f"paths.{p}.{layer}.0.bias"] = f"fusion_model/{scope}{suffix}/b{k}{suffix}"
+    missing = [theirs for theirs in names.values() if theirs not in tf]
+    if missing:
+        from ..errors import WeightsError
+
+        raise WeightsError(f"{source}: no variable {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+    return load_state(net, {ours: tf[theirs] for ours, theirs in names.items()}, source).eval()
 
 
 def _soft(n: int, low: float, high: float, like: torch.Tensor) -> torch.Tensor:

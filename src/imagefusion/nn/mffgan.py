@@ -17,10 +17,23 @@ from __future__ import annotations
 
 import torch
 
-from .gan import PathwiseTransferGenerator
+from collections.abc import Sequence
+
+import numpy as np
+
+from .gan import PathwiseTransferGenerator, pathwise_from_authors
+from .published import load_published, register_tf_checkpoint
 from .registry import register_network
 
-__all__ = ["MFFGAN"]
+__all__ = ["MFFGAN", "mffgan_authors_network", "mffgan_authors_fuse"]
+
+register_tf_checkpoint(
+    "mff-gan-lytro", network="mff-gan", prefix="mff-gan/checkpoint/Lytro_model/CGAN.model-19",
+    index=("a4cffb7cc29f8235c493026d13141dbecf796be782a4231f92cd5f546c917b7a", 1858),
+    data=("d81df30a245e3a9b8c79ab0b5ba696b938582998a381fa2ed707aecd9675e211", 1722760),
+    repo="HaoZhang1018/MFF-GAN", commit="2f674c8aa00613e4637b8b12c772323b872fa9b4", licence="MIT License",
+    citation="Zhang, Le, Shao, Xu & Ma, 'MFF-GAN: An unsupervised generative adversarial network with adaptive and "
+             "gradient joint constraints for multi-focus image fusion', Information Fusion 66, 40-53, 2021")
 
 
 @register_network("mff-gan")
@@ -44,3 +57,94 @@ class MFFGAN(PathwiseTransferGenerator):
         """Fused image in [0, 1] from ``[I₁, I₂]`` in [0, 1]."""
         a, b = sources
         return (self.forward(2 * a - 1, 2 * b - 1) + 1) / 2
+
+
+def mffgan_authors_network(weights: str | None = None) -> PathwiseTransferGenerator:
+    """MFF-GAN's generator with the authors' Lytro checkpoint (``checkpoint/Lytro_model/CGAN.model-19`` of
+    ``HaoZhang1018/MFF-GAN``, MIT License; converted once with TensorFlow's reader), in eval mode.
+
+    Parameters
+    ----------
+    weights : path, optional
+        The user's own copy of the checkpoint's ``.data-00000-of-00001`` file (SHA-256 checked).
+
+    Returns
+    -------
+    PathwiseTransferGenerator
+        One grey channel per path; ``forward(near, far)`` in [−1, 1].
+
+    Raises
+    ------
+    WeightsError
+        A file is not here and cannot be downloaded, is not the authors', or needs TensorFlow to convert.
+
+    Examples
+    --------
+    >>> from imagefusion.nn.published import locate
+    >>> net = mffgan_authors_network() if locate("mff-gan-lytro") else MFFGAN().eval()
+    >>> net.training
+    False
+    """
+    return pathwise_from_authors(load_published("mff-gan-lytro", weights), 1, "_far", per_image_norm=False,
+                                 source="mff-gan-lytro")
+
+
+def mffgan_authors_fuse(images: Sequence[np.ndarray], *, weights: str | None = None, tile: int = 1024,
+                        precision: str = "auto") -> np.ndarray:
+    """Fuse two grey images as the authors' ``test.py`` does with their Lytro model.
+
+    The first source takes their ``near`` slot, the second their ``far`` one; grey levels are mapped to
+    [−1, 1]; the output is mapped back and, as their ``scipy.misc.imsave`` does, stretched to the full 0–255
+    range and rounded.
+
+    Parameters
+    ----------
+    images : sequence of two ndarray, float32 (H, W), values in [0, 1]
+    weights : path, optional
+        A local copy of the checkpoint's data file.
+    tile : int, default 1024
+        Largest tile side (16-pixel halos cover the network's 5-pixel reach).
+    precision : {"auto", "float32", "bfloat16"}, default "auto"
+        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/mffgan_reference.py``
+        measures its distance from float32).
+
+    Returns
+    -------
+    ndarray, float32 (H, W), values in [0, 1]
+
+    Raises
+    ------
+    WeightsError
+        See :func:`mffgan_authors_network`.
+
+    References
+    ----------
+    Zhang et al., Information Fusion 66, 2021; the authors' ``test.py``.
+
+    Examples
+    --------
+    >>> from imagefusion.nn.published import locate
+    >>> a = np.zeros((24, 24), np.float32); a[:, :12] = np.tile([0.2, 0.8], (24, 6))  # sharp on the left
+    >>> b = np.zeros((24, 24), np.float32); b[:, 12:] = np.tile([0.2, 0.8], (24, 6))  # sharp on the right
+    >>> out = mffgan_authors_fuse([a, b]) if locate("mff-gan-lytro") else np.maximum(a, b)
+    >>> out.shape
+    (24, 24)
+    """
+    from .inference import cpu_threads, prepare_model, tiled_apply
+
+    net = mffgan_authors_network(weights)
+    prepared: dict[tuple[torch.device, torch.dtype], torch.nn.Module] = {}
+
+    def run(t: list[torch.Tensor]) -> torch.Tensor:
+        key = (t[0].device, t[0].dtype)
+        if key not in prepared:
+            prepared[key] = prepare_model(net, *key)
+        cl = torch.channels_last
+        return prepared[key]((t[0] * 2 - 1).contiguous(memory_format=cl), (t[1] * 2 - 1).contiguous(memory_format=cl))
+
+    planes = [np.asarray(im, np.float32) for im in images]
+    with cpu_threads(None):
+        y = tiled_apply(run, planes, halo=16, tile=tile, precision=precision).astype(np.float64) * 127.5 + 127.5
+    lo, hi = float(y.min()), float(y.max())  # scipy.misc.imsave: bytescale over the full range, +0.5, truncate
+    y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5)
+    return np.clip(y / 255.0, 0.0, 1.0).astype(np.float32)

@@ -1,11 +1,10 @@
 """PMGI as its authors' test code runs it (``HaoZhang1018/PMGI_AAAI2020``, ``Code_PMGI/<task>/test_one_image.py``),
 for their four TensorFlow 1 checkpoints: ``pmgi -p weights=authors``.
 
-The network: a path for each source, fed ``[A, A, B]`` and ``[B, B, A]`` (grey levels mapped to [−1, 1]);
-per path a 5×5 convolution to 16 channels, a 3×3 one, a 1×1 "pathwise transfer" convolution of both paths'
-second maps, a 3×3 convolution of the path's maps so far, a second transfer, a fourth 3×3 convolution; each
-followed by batch normalisation and leaky ReLU (``max(x, 0.2 x)``); the eight 16-channel maps interleaved and
-reduced by a 1×1 convolution and ``tanh``. Zero ("SAME") padding.
+The network is the project's :class:`~imagefusion.nn.gan.PathwiseTransferGenerator` (the authors' layers, in
+the same order): a path for each source, fed ``[A, A, B]`` and ``[B, B, A]`` (grey levels mapped to [−1, 1]),
+its convolutions followed by batch normalisation and leaky ReLU, the eight maps reduced by a 1×1 convolution
+and ``tanh``; :func:`~imagefusion.nn.gan.pathwise_from_authors` reads their variables.
 
 Their test code calls ``tf.contrib.layers.batch_norm`` in its default training mode and never restores the
 batch norms' variables: every batch norm normalises each channel by the statistics of the image being fused
@@ -24,13 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
+from .gan import PathwiseTransferGenerator, pathwise_from_authors
 from .published import load_published, register_tf_checkpoint
-from .weights import load_state
 
-__all__ = ["PMGIAuthors", "pmgi_authors_network", "pmgi_authors_fuse", "CHECKPOINTS"]
+__all__ = ["pmgi_authors_network", "pmgi_authors_fuse", "CHECKPOINTS"]
 
 _CITATION = ("Zhang, Xu, Xiao, Guo & Ma, 'Rethinking the image fusion: a fast unified image fusion network based on "
              "proportional maintenance of gradient and intensity', AAAI 2020, 12797-12804")
@@ -54,60 +51,12 @@ for _name, _prefix, _index, _data in CHECKPOINTS.values():
                            repo="HaoZhang1018/PMGI_AAAI2020", commit="61a85e49a306f5e9cdb05479696ad7c66253f83d",
                            licence="MIT License", citation=_CITATION)
 
-#: Our layer names → the authors' (their A path; the B path adds ``_vi``).
-_LAYERS = {"conv1": ("layer1", 1), "conv2": ("layer2", 2), "transfer2": ("layer2_3", "2_3"), "conv3": ("layer3", 3),
-           "transfer3": ("layer3_4", "3_4"), "conv4": ("layer4", 4)}
+def pmgi_authors_network(task: str = "ivif", weights: str | None = None) -> PathwiseTransferGenerator:
+    """PMGI's generator (:class:`~imagefusion.nn.gan.PathwiseTransferGenerator`, three channels per path) with
+    the authors' checkpoint for ``task``, its batch norms normalising by the image's own statistics with
+    scale 1 and offset 0, as their test code runs them.
 
-
-class _Path(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 5, padding=2)
-        self.conv2 = nn.Conv2d(16, 16, 3, padding=1)
-        self.transfer2 = nn.Conv2d(32, 16, 1)
-        self.conv3 = nn.Conv2d(48, 16, 3, padding=1)
-        self.transfer3 = nn.Conv2d(32, 16, 1)
-        self.conv4 = nn.Conv2d(64, 16, 3, padding=1)
-
-
-def _block(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
-    """Convolution, batch norm with the image's own statistics (scale 1, offset 0), leaky ReLU 0.2."""
-    return F.leaky_relu(F.instance_norm(conv(x), eps=1e-5), 0.2)
-
-
-class PMGIAuthors(nn.Module):
-    """The authors' PMGI test network; ``forward(a, b)`` maps sources (1, 1, H, W) in [−1, 1] to the fused
-    image (1, 1, H, W) in (−1, 1). One image at a time: its batch norms use the image's statistics.
-
-    Examples
-    --------
-    >>> net = PMGIAuthors().eval()
-    >>> a, b = torch.rand(2, 1, 1, 10, 12) * 2 - 1
-    >>> net(a, b).shape
-    torch.Size([1, 1, 10, 12])
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.a, self.b = _Path(), _Path()
-        self.out = nn.Conv2d(128, 1, 1)
-
-    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        pa, pb = self.a, self.b
-        a1, b1 = _block(pa.conv1, torch.cat([a, a, b], 1)), _block(pb.conv1, torch.cat([b, b, a], 1))
-        a2, b2 = _block(pa.conv2, a1), _block(pb.conv2, b1)
-        mid = torch.cat([a2, b2], 1)
-        a23, b23 = _block(pa.transfer2, mid), _block(pb.transfer2, mid)
-        a3, b3 = _block(pa.conv3, torch.cat([a1, a2, a23], 1)), _block(pb.conv3, torch.cat([b1, b2, b23], 1))
-        mid = torch.cat([a3, b3], 1)
-        a34, b34 = _block(pa.transfer3, mid), _block(pb.transfer3, mid)
-        a4, b4 = _block(pa.conv4, torch.cat([a1, a2, a3, a34], 1)), _block(pb.conv4, torch.cat([b1, b2, b3, b34], 1))
-        return torch.tanh(self.out(torch.cat([a1, b1, a2, b2, a3, b3, a4, b4], 1)))
-
-
-def pmgi_authors_network(task: str = "ivif", weights: str | None = None) -> PMGIAuthors:
-    """The network with the authors' checkpoint for ``task`` (their batch norms' variables left out, as
-    their test code leaves them).
+    ``forward([A, A, B], [B, B, A])`` in [−1, 1], one image at a time.
 
     Parameters
     ----------
@@ -117,7 +66,7 @@ def pmgi_authors_network(task: str = "ivif", weights: str | None = None) -> PMGI
 
     Returns
     -------
-    PMGIAuthors
+    PathwiseTransferGenerator
 
     Raises
     ------
@@ -127,17 +76,12 @@ def pmgi_authors_network(task: str = "ivif", weights: str | None = None) -> PMGI
     Examples
     --------
     >>> from imagefusion.nn.published import locate
-    >>> net = pmgi_authors_network() if locate("pmgi-ivif") else PMGIAuthors().eval()
+    >>> net = pmgi_authors_network() if locate("pmgi-ivif") else PathwiseTransferGenerator(3, batch_norm=True).eval()
     >>> net.training
     False
     """
-    tf = load_published(CHECKPOINTS[task][0], weights)
-    state = {"out.weight": tf["fusion_model/layer5/w5"], "out.bias": tf["fusion_model/layer5/b5"]}
-    for ours, suffix in (("a", ""), ("b", "_vi")):
-        for layer, (scope, k) in _LAYERS.items():
-            state[f"{ours}.{layer}.weight"] = tf[f"fusion_model/{scope}{suffix}/w{k}{suffix}"]
-            state[f"{ours}.{layer}.bias"] = tf[f"fusion_model/{scope}{suffix}/b{k}{suffix}"]
-    return load_state(PMGIAuthors(), state, CHECKPOINTS[task][0]).eval()
+    name = CHECKPOINTS[task][0]
+    return pathwise_from_authors(load_published(name, weights), 3, "_vi", per_image_norm=True, source=name)
 
 
 def pmgi_authors_fuse(images: Sequence[np.ndarray], *, task: str = "ivif", stretch: bool = True,
@@ -189,7 +133,7 @@ def pmgi_authors_fuse(images: Sequence[np.ndarray], *, task: str = "ivif", stret
     net = pmgi_authors_network(task, weights)
     a, b = (torch.from_numpy(np.ascontiguousarray(im, np.float32))[None, None] * 2 - 1 for im in images)
     with torch.inference_mode(), cpu_threads(None):
-        y = net(a, b)[0, 0].double().numpy() * 127.5 + 127.5
+        y = net(torch.cat([a, a, b], 1), torch.cat([b, b, a], 1))[0, 0].double().numpy() * 127.5 + 127.5
     if stretch:  # scipy.misc.imsave -> bytescale(cmin=min, cmax=max), then +0.5 and truncate
         lo, hi = float(y.min()), float(y.max())
         y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5)
