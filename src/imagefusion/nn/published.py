@@ -29,7 +29,7 @@ from ..errors import WeightsError
 from ..io import sha256_file
 
 __all__ = ["WeightFile", "WEIGHT_FILES", "register_weight_file", "get_weight_file", "cache_dir", "locate",
-           "fetch", "load_published", "torch_state_dict", "tf_checkpoint", "register_tf_checkpoint",
+           "fetch", "load_published", "torch_state_dict", "tf_checkpoint", "tf_checkpoint_in_zip", "register_tf_checkpoint",
            "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
 
 #: A folder laid out like the authors' repositories (``<network>/<path in the repository>``).
@@ -451,36 +451,85 @@ def tf_checkpoint(index_name: str) -> Callable[[Path], dict[str, Any]]:
         import shutil
         import tempfile
 
-        import numpy as np
-        import torch
-
         index = fetch(index_name)
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        try:
-            import tensorflow as tf
-        except ImportError:
-            raise WeightsError(f"{data.name} is a TensorFlow checkpoint: converting it once needs TensorFlow "
-                               "(pip install 'imagefusion[convert]'); the result is cached") from None
-        out: dict[str, Any] = {}
         with tempfile.TemporaryDirectory() as tmp:  # the reader wants <prefix>.index beside <prefix>.data-*
             prefix = Path(tmp) / "model.ckpt"
             shutil.copyfile(index, f"{prefix}.index")
             shutil.copyfile(data, f"{prefix}.data-00000-of-00001")
-            reader = tf.train.load_checkpoint(str(prefix))
-            for name in sorted(reader.get_variable_to_shape_map()):
-                if any(part in name for part in _TF_NOT_WEIGHTS):
-                    continue
-                value = np.asarray(reader.get_tensor(name))
-                if value.dtype.kind != "f":
-                    continue
-                if value.ndim == 4:
-                    value = value.transpose(3, 2, 0, 1)
-                out[name] = torch.from_numpy(np.ascontiguousarray(value, np.float32))
-        if not out:
-            raise WeightsError(f"{data}: holds no floating-point variables")
-        return out
+            return _read_tf_checkpoint(prefix, data.name)
 
     return convert
+
+
+def tf_checkpoint_in_zip(prefix: str) -> Callable[[Path], dict[str, Any]]:
+    """A converter for a TensorFlow 1 checkpoint inside a zip archive (EMFusion's release): its
+    ``<prefix>.index`` and ``<prefix>.data-00000-of-00001`` members are extracted to a temporary folder (and
+    nothing else) and read as :func:`tf_checkpoint` reads a checkpoint.
+
+    Parameters
+    ----------
+    prefix : str
+        The checkpoint's path inside the archive, without the suffixes (``models/3200/3200.ckpt``).
+
+    Returns
+    -------
+    callable (path of the zip) -> dict of str to torch.Tensor
+
+    Raises
+    ------
+    WeightsError
+        (when called) The archive lacks the members, or TensorFlow is not installed.
+
+    Examples
+    --------
+    >>> callable(tf_checkpoint_in_zip("models/3200/3200.ckpt"))
+    True
+    """
+
+    def convert(archive: Path) -> dict[str, Any]:
+        import tempfile
+        import zipfile
+
+        members = [f"{prefix}.index", f"{prefix}.data-00000-of-00001"]
+        with zipfile.ZipFile(archive) as z, tempfile.TemporaryDirectory() as tmp:
+            missing = [m for m in members if m not in z.namelist()]
+            if missing:
+                raise WeightsError(f"{archive}: no {missing[0]} in the archive")
+            target = Path(tmp) / "model.ckpt"
+            for member, suffix in zip(members, (".index", ".data-00000-of-00001")):
+                with z.open(member) as src, open(f"{target}{suffix}", "wb") as dst:
+                    dst.write(src.read())
+            return _read_tf_checkpoint(target, archive.name)
+
+    return convert
+
+
+def _read_tf_checkpoint(prefix: Path, what: str) -> dict[str, Any]:
+    """Every floating-point variable of a TensorFlow 1 checkpoint, 4-D kernels as O×I×H×W, optimiser slots
+    left out (TensorFlow's reader)."""
+    import numpy as np
+    import torch
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise WeightsError(f"{what} is a TensorFlow checkpoint: converting it once needs TensorFlow "
+                           "(pip install 'imagefusion[convert]'); the result is cached") from None
+    reader = tf.train.load_checkpoint(str(prefix))
+    out: dict[str, Any] = {}
+    for name in sorted(reader.get_variable_to_shape_map()):
+        if any(part in name for part in _TF_NOT_WEIGHTS):
+            continue
+        value = np.asarray(reader.get_tensor(name))
+        if value.dtype.kind != "f":
+            continue
+        if value.ndim == 4:
+            value = value.transpose(3, 2, 0, 1)
+        out[name] = torch.from_numpy(np.ascontiguousarray(value, np.float32))
+    if not out:
+        raise WeightsError(f"{what}: holds no floating-point variables")
+    return out
 
 
 def register_tf_checkpoint(name: str, *, network: str, prefix: str, index: tuple[str, int], data: tuple[str, int],
