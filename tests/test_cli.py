@@ -78,6 +78,12 @@ def test_methods_names_the_authors_weights_with_licence_and_citation():
     assert "makedede/MEFNet" in text and "(no licence file, 0.3 MB, here)" in text and "cite Ma, Duanmu" in text
 
 
+def test_weights_fetch_gets_both_files_of_a_tensorflow_checkpoint():
+    text = " ".join(runner.invoke(app, ["weights", "fetch", "u2fusion"]).output.split())
+    assert "u2fusion: " in text and "model.ckpt.data-00000-of-00001" in text
+    assert "u2fusion-index: " in text and text.rstrip().endswith("model.ckpt.index")
+
+
 def test_bad_param_is_a_clear_error(tmp_path):
     res = runner.invoke(app, ["fuse", "a.png", "b.png", "-o", str(tmp_path / "x.png"), "-p", "levels=many", "-m", "lp"])
     assert res.exit_code == 2 and "levels='many'" in res.output

@@ -629,8 +629,9 @@ def weights(
             given = " ".join(x for x in (action, name) if x)
             raise ParameterError(f"imagefusion weights {given}: use `imagefusion weights` or "
                                  "`imagefusion weights fetch NAME`")
-        path = fetch(name if name in WEIGHT_FILES else name.lower())
-        console.print(f"{name}: {path}", highlight=False)
+        key = name if name in WEIGHT_FILES else name.lower()
+        for part in [key] + ([f"{key}-index"] if f"{key}-index" in WEIGHT_FILES else []):  # a TF checkpoint's pair
+            console.print(f"{part}: {fetch(part)}", highlight=False)
         return
     rows = [{"name": e.name, "network": e.network, "licence": e.licence, "bytes": e.size, "sha256": e.sha256,
              "url": e.url, "citation": e.citation, "local": str(locate(e.name) or "") or None}
