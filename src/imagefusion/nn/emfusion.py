@@ -148,24 +148,11 @@ def emfusion_fuse(images: Sequence[np.ndarray], *, stretch: bool = True, weights
     ((32, 32), True)
     """
     from ..errors import ParameterError
-    from .inference import cpu_threads, prepare_model, tiled_apply
+    from .inference import bytescale, tiled_network
 
     if len(images) != 2:
         raise ParameterError(f"emfusion fuses two sources, got {len(images)}")
-    net = emfusion_network(weights)
-    prepared: dict[tuple[torch.device, torch.dtype], nn.Module] = {}
-
-    def run(t: list[torch.Tensor]) -> torch.Tensor:
-        key = (t[0].device, t[0].dtype)
-        if key not in prepared:
-            prepared[key] = prepare_model(net, *key)
-        cl = torch.channels_last
-        return prepared[key](t[0].contiguous(memory_format=cl), t[1].contiguous(memory_format=cl))
-
-    with cpu_threads(None):
-        y = tiled_apply(run, [np.asarray(im, np.float32) for im in images], halo=16, tile=tile,
-                        precision=precision).astype(np.float64)
-    if stretch:  # scipy.misc.imsave -> bytescale(cmin=min, cmax=max), then +0.5 and truncate
-        lo, hi = float(y.min()), float(y.max())
-        y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5) / 255.0
+    y = tiled_network(emfusion_network(weights), images, halo=16, tile=tile, precision=precision).astype(np.float64)
+    if stretch:  # the authors' scipy.misc.imsave
+        y = bytescale(y) / 255.0
     return np.clip(y, 0.0, 1.0).astype(np.float32)

@@ -32,6 +32,8 @@ __all__ = [
     "dense_score_map",
     "patch_average",
     "tiled_apply",
+    "tiled_network",
+    "bytescale",
 ]
 
 
@@ -485,3 +487,79 @@ def tiled_apply(
                 if several:
                     release_free_memory()
     return out[0, :H, :W] if out.shape[0] == 1 else out[:, :H, :W]
+
+
+def tiled_network(net: torch.nn.Module, planes: Sequence[np.ndarray], *, scale: tuple[float, float] = (1.0, 0.0),
+                  halo: int = 16, tile: int = 1024, precision: str = "auto") -> np.ndarray:
+    """Run a network of two or more single-channel inputs over whole images in tiles (:func:`tiled_apply`),
+    the model prepared once per device and type (:func:`prepare_model`), on the CPU's threads.
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        ``net(x1, x2, …)`` maps (1, 1, h, w) tensors to (1, 1, h, w).
+    planes : sequence of ndarray, float32, (H, W)
+    scale : (a, b), default (1, 0)
+        Each input becomes ``a · x + b`` before the network (``(2, −1)`` maps [0, 1] to [−1, 1]).
+    halo, tile, precision
+        See :func:`tiled_apply`; the halo must cover the network's reach.
+
+    Returns
+    -------
+    ndarray, float32, (H, W)
+        The network's output, as it comes.
+
+    Examples
+    --------
+    >>> net = torch.nn.Conv2d(2, 1, 3, padding=1)
+    >>> class Pair(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.net = net
+    ...     def forward(self, a, b):
+    ...         return self.net(torch.cat([a, b], 1))
+    >>> planes = [np.random.rand(40, 50).astype(np.float32) for _ in range(2)]
+    >>> whole = tiled_network(Pair(), planes, precision="float32")
+    >>> tiled = tiled_network(Pair(), planes, tile=24, halo=4, precision="float32")
+    >>> whole.shape, bool(np.abs(whole - tiled).max() < 1e-5)
+    ((40, 50), True)
+    """
+    prepared: dict[tuple[torch.device, torch.dtype], torch.nn.Module] = {}
+    a, b = scale
+
+    def run(t: list[torch.Tensor]) -> torch.Tensor:
+        key = (t[0].device, t[0].dtype)
+        if key not in prepared:
+            prepared[key] = prepare_model(net, *key)
+        return prepared[key](*(x if (a, b) == (1.0, 0.0) else x * a + b for x in t))
+
+    with cpu_threads(None):
+        return tiled_apply(run, [np.asarray(p, np.float32) for p in planes], halo=halo, tile=tile, precision=precision)
+
+
+def bytescale(values: np.ndarray, cmin: float | None = None, cmax: float | None = None) -> np.ndarray:
+    """``scipy.misc.bytescale`` (what ``scipy.misc.imsave`` and ``toimage`` did to float images before saving them,
+    and what many published networks' test code relies on): ``cmin`` to 0, ``cmax`` to 255, clipped, rounded half
+    up — as grey levels.
+
+    Parameters
+    ----------
+    values : ndarray, any float shape
+    cmin, cmax : float, optional
+        Default: the array's minimum and maximum.
+
+    Returns
+    -------
+    ndarray, float64, same shape: integers 0–255
+
+    Examples
+    --------
+    >>> bytescale(np.array([-1.0, 0.0, 1.0])).tolist()
+    [0.0, 128.0, 255.0]
+    >>> bytescale(np.array([0.2, 0.4]), cmin=0.0).tolist()  # the maximum to 255, zero stays 0
+    [128.0, 255.0]
+    """
+    v = np.asarray(values, np.float64)
+    lo = float(v.min()) if cmin is None else cmin
+    hi = float(v.max()) if cmax is None else cmax
+    return np.floor(np.clip((v - lo) * (255.0 / (hi - lo if hi > lo else 1.0)), 0.0, 255.0) + 0.5)

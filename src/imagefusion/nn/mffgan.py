@@ -130,21 +130,9 @@ def mffgan_authors_fuse(images: Sequence[np.ndarray], *, weights: str | None = N
     >>> out.shape
     (24, 24)
     """
-    from .inference import cpu_threads, prepare_model, tiled_apply
+    from .inference import bytescale, tiled_network
 
-    net = mffgan_authors_network(weights)
-    prepared: dict[tuple[torch.device, torch.dtype], torch.nn.Module] = {}
-
-    def run(t: list[torch.Tensor]) -> torch.Tensor:
-        key = (t[0].device, t[0].dtype)
-        if key not in prepared:
-            prepared[key] = prepare_model(net, *key)
-        cl = torch.channels_last
-        return prepared[key]((t[0] * 2 - 1).contiguous(memory_format=cl), (t[1] * 2 - 1).contiguous(memory_format=cl))
-
-    planes = [np.asarray(im, np.float32) for im in images]
-    with cpu_threads(None):
-        y = tiled_apply(run, planes, halo=16, tile=tile, precision=precision).astype(np.float64) * 127.5 + 127.5
-    lo, hi = float(y.min()), float(y.max())  # scipy.misc.imsave: bytescale over the full range, +0.5, truncate
-    y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5)
+    out = tiled_network(mffgan_authors_network(weights), images, scale=(2.0, -1.0), halo=16, tile=tile,
+                        precision=precision)
+    y = bytescale(out.astype(np.float64) * 127.5 + 127.5)  # the authors' scipy.misc.imsave
     return np.clip(y / 255.0, 0.0, 1.0).astype(np.float32)

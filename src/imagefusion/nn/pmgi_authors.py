@@ -126,7 +126,7 @@ def pmgi_authors_fuse(images: Sequence[np.ndarray], *, task: str = "ivif", stret
     ((24, 24), True)
     """
     from ..errors import ParameterError
-    from .inference import cpu_threads
+    from .inference import bytescale, cpu_threads
 
     if task not in CHECKPOINTS:
         raise ParameterError(f"task must be one of {', '.join(CHECKPOINTS)}, got {task!r}")
@@ -134,7 +134,6 @@ def pmgi_authors_fuse(images: Sequence[np.ndarray], *, task: str = "ivif", stret
     a, b = (torch.from_numpy(np.ascontiguousarray(im, np.float32))[None, None] * 2 - 1 for im in images)
     with torch.inference_mode(), cpu_threads(None):
         y = net(torch.cat([a, a, b], 1), torch.cat([b, b, a], 1))[0, 0].double().numpy() * 127.5 + 127.5
-    if stretch:  # scipy.misc.imsave -> bytescale(cmin=min, cmax=max), then +0.5 and truncate
-        lo, hi = float(y.min()), float(y.max())
-        y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5)
+    if stretch:  # the authors' scipy.misc.imsave
+        y = bytescale(y)
     return np.clip(y / 255.0, 0.0, 1.0).astype(np.float32)

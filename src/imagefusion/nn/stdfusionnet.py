@@ -166,24 +166,13 @@ def stdfusionnet_fuse(images: Sequence[np.ndarray], *, stretch: bool = True, wei
     ((24, 24), True)
     """
     from ..errors import ParameterError
-    from .inference import cpu_threads, prepare_model, tiled_apply
+    from .inference import bytescale, tiled_network
 
     if len(images) != 2:
         raise ParameterError(f"stdfusionnet fuses two sources, got {len(images)}")
-    net = stdfusionnet_network(weights)
-    prepared: dict[tuple[torch.device, torch.dtype], nn.Module] = {}
-
-    def run(t: list[torch.Tensor]) -> torch.Tensor:
-        key = (t[0].device, t[0].dtype)
-        if key not in prepared:
-            prepared[key] = prepare_model(net, *key)
-        cl = torch.channels_last
-        return prepared[key]((t[0] * 2 - 1).contiguous(memory_format=cl), (t[1] * 2 - 1).contiguous(memory_format=cl))
-
-    planes = [np.asarray(im, np.float32) for im in images]
-    with cpu_threads(None):
-        y = (tiled_apply(run, planes, halo=16, tile=tile, precision=precision).astype(np.float64) + 1.0) * 127.5
-    if stretch:  # scipy.misc.imsave -> bytescale(cmin=min, cmax=max), then +0.5 and truncate
-        lo, hi = float(y.min()), float(y.max())
-        y = np.floor((y - lo) * (255.0 / (hi - lo if hi > lo else 1.0)) + 0.5)
+    out = tiled_network(stdfusionnet_network(weights), images, scale=(2.0, -1.0), halo=16, tile=tile,
+                        precision=precision)
+    y = (out.astype(np.float64) + 1.0) * 127.5
+    if stretch:  # the authors' scipy.misc.imsave
+        y = bytescale(y)
     return np.clip(y / 255.0, 0.0, 1.0).astype(np.float32)

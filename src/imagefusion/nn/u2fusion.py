@@ -195,7 +195,7 @@ def u2fusion_fuse(images: Sequence[np.ndarray], *, task: str | None = None, colo
     ((24, 24), True)
     """
     from ..errors import ParameterError
-    from .inference import cpu_threads, prepare_model, tiled_apply
+    from .inference import bytescale, tiled_network
 
     if len(images) != 2:
         raise ParameterError(f"u2fusion fuses two sources, got {len(images)}")
@@ -203,26 +203,12 @@ def u2fusion_fuse(images: Sequence[np.ndarray], *, task: str | None = None, colo
         raise ParameterError(f"task must be one of {', '.join(FIRST_SOURCE)}, got {task!r}")
     first = FIRST_SOURCE.get(task, 0) if task else 0
     ordered = [images[first], images[1 - first]]
-    net = u2fusion_network(weights)
     planes = [_y_cbcr(im) for im in ordered]
-    prepared: dict[tuple[torch.device, torch.dtype], nn.Module] = {}
-
-    def run(t: list[torch.Tensor]) -> torch.Tensor:
-        key = (t[0].device, t[0].dtype)
-        if key not in prepared:
-            prepared[key] = prepare_model(net, *key)
-        cl = torch.channels_last
-        return prepared[key](t[0].contiguous(memory_format=cl), t[1].contiguous(memory_format=cl))
-
-    with cpu_threads(None):
-        y = tiled_apply(run, [p[0].astype(np.float32) for p in planes], halo=16, tile=tile, precision=precision)
+    y = tiled_network(u2fusion_network(weights), [p[0] for p in planes], halo=16, tile=tile, precision=precision)
     y = y.astype(np.float64)
 
-    def save(x: np.ndarray) -> np.ndarray:  # scipy.misc.toimage(x, cmin=0, cmax=max(x)): bytescale, +0.5, truncate
-        if not stretch:
-            return x
-        top = float(x.max())
-        return np.floor(np.clip(x * (255.0 / (top if top > 0 else 1.0)), 0.0, 255.0) + 0.5) / 255.0
+    def save(x: np.ndarray) -> np.ndarray:  # the authors' scipy.misc.toimage(x, cmin=0, cmax=max(x))
+        return bytescale(x, cmin=0.0) / 255.0 if stretch else x
 
     chroma = [(cb, cr) for _, cb, cr in planes if cb is not None]
     if colour and len(chroma) == 1:  # the authors' colour path: the RGB image saved
