@@ -18,7 +18,6 @@ full size, cropped to their top-left 128×128 (``tests/reference/mff-gan/``).
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from PIL import Image
 
 import imagefusion
 from imagefusion.pairs import find_pairs
-from side_by_side import side_by_side
+from side_by_side import authors_functions, grey_sources, imsave_u8, side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = [("mff/lytro", "lytro_01"), ("mff/mffw", "mffw_01")]
@@ -41,13 +40,10 @@ class Authors:
 
         tf1 = real_tf.compat.v1
         tf1.disable_v2_behavior()
-        source = (folder / "test.py").read_bytes().decode("utf-8", errors="replace")
-        keep = [ast.get_source_segment(source, node) for node in ast.parse(source).body
-                if isinstance(node, ast.FunctionDef) and node.name in ("lrelu", "fusion_model")]
         self.graph = tf1.Graph()
         with self.graph.as_default():
-            namespace = {"tf": tf1, "reader": tf1.train.NewCheckpointReader(str(checkpoint))}
-            exec("\n\n".join(keep), namespace)  # noqa: S102 (the authors' two functions, verbatim)
+            reader = tf1.train.NewCheckpointReader(str(checkpoint))
+            namespace = authors_functions(folder / "test.py", ("lrelu", "fusion_model"), {"tf": tf1, "reader": reader})
             self.near = tf1.placeholder(tf1.float32, [1, None, None, None], name="images_near")
             self.far = tf1.placeholder(tf1.float32, [1, None, None, None], name="images_far")
             self.out = namespace["fusion_model"](self.near, self.far)
@@ -59,14 +55,7 @@ class Authors:
         a = ((near.astype(np.float64) - 127.5) / 127.5)[None, :, :, None]
         b = ((far.astype(np.float64) - 127.5) / 127.5)[None, :, :, None]
         result = (self.sess.run(self.out, feed_dict={self.near: a, self.far: b}) * 127.5 + 127.5).squeeze()
-        lo, hi = result.min(), result.max()  # scipy.misc.imsave: bytescale over the full range
-        out = (np.clip((result - lo) * (255.0 / (hi - lo)), 0, 255) + 0.5).astype(np.uint8)
-        return out, time.perf_counter() - t0
-
-
-def _grey(files, size=None) -> list[np.ndarray]:
-    ims = [Image.open(f).convert("L") for f in files]
-    return [np.asarray(im.resize(size, Image.BICUBIC) if size else im) for im in ims]
+        return imsave_u8(result), time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,14 +71,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.crops:
         args.crops.mkdir(parents=True, exist_ok=True)
         for folder, name in CROP_PAIRS:
-            out, _ = theirs(*_grey(find_pairs(args.shared / "data" / folder).pairs[name]))
+            out, _ = theirs(*grey_sources(find_pairs(args.shared / "data" / folder).pairs[name]))
             target = args.crops / f"{folder.split('/')[1]}-{name}.png"
             Image.fromarray(out[:128, :128]).save(target)
             print(f"wrote {target} (full output {out.shape[1]}×{out.shape[0]})")
     print("| pair (640×480) | precision | ours s | authors' s | speed-up | PSNR dB | max diff |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for folder, name in PAIRS:
-        grey = _grey(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
+        grey = grey_sources(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
         sources = [g.astype(np.float32) / 255.0 for g in grey]
         for precision in ("auto", "float32"):
             cells = side_by_side(lambda: imagefusion.fuse(sources, "mff-gan", weights="authors", precision=precision),

@@ -22,7 +22,6 @@ their top-left 128×128 (``tests/reference/pmgi/`` holds them).
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import time
 import types
@@ -33,7 +32,7 @@ from PIL import Image
 
 import imagefusion
 from imagefusion.pairs import find_pairs
-from side_by_side import side_by_side
+from side_by_side import authors_functions, grey_sources, imsave_u8, side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = {"ivif": ("IR_VI", "CGAN_120/CGAN.model-1"), "mif": ("Medical", "CGAN_120/CGAN.model-29"),
@@ -67,15 +66,11 @@ class Authors:
         tf1 = real_tf.compat.v1
         tf1.disable_v2_behavior()
         sub, model = FOLDERS[task]
-        source = (folder / sub / "test_one_image.py").read_bytes().decode("utf-8", errors="replace")
-        tree = ast.parse(source)
-        keep = [ast.get_source_segment(source, node) for node in tree.body
-                if isinstance(node, ast.FunctionDef) and node.name in ("lrelu", "fusion_model")]
         self.graph = tf1.Graph()
         with self.graph.as_default():
             reader = tf1.train.NewCheckpointReader(str(weights / "pmgi" / "Code_PMGI" / sub / "checkpoint" / model))
-            namespace = {"tf": _tf_with_contrib(tf1), "reader": reader}
-            exec("\n\n".join(keep), namespace)  # noqa: S102 (the authors' two functions, verbatim)
+            namespace = authors_functions(folder / sub / "test_one_image.py", ("lrelu", "fusion_model"),
+                                          {"tf": _tf_with_contrib(tf1), "reader": reader})
             self.ir = tf1.placeholder(tf1.float32, [1, None, None, None], name="images_ir")
             self.vi = tf1.placeholder(tf1.float32, [1, None, None, None], name="images_vi")
             self.out = namespace["fusion_model"](tf1.concat([self.ir, self.ir, self.vi], axis=-1),
@@ -88,14 +83,7 @@ class Authors:
         a = ((ir.astype(np.float64) - 127.5) / 127.5)[None, :, :, None]
         b = ((vi.astype(np.float64) - 127.5) / 127.5)[None, :, :, None]
         result = (self.sess.run(self.out, feed_dict={self.ir: a, self.vi: b}) * 127.5 + 127.5).squeeze()
-        lo, hi = result.min(), result.max()  # scipy.misc.imsave: bytescale over the full range
-        out = (np.clip((result - lo) * (255.0 / (hi - lo)), 0, 255) + 0.5).astype(np.uint8)
-        return out, time.perf_counter() - t0
-
-
-def _grey(files, size=None) -> list[np.ndarray]:
-    ims = [Image.open(f).convert("L") for f in files]
-    return [np.asarray(im.resize(size, Image.BICUBIC) if size else im) for im in ims]
+        return imsave_u8(result), time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -112,14 +100,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.crops:
         args.crops.mkdir(parents=True, exist_ok=True)
         for task, folder, name in CROP_PAIRS:
-            out, _ = theirs[task](*_grey(find_pairs(args.shared / "data" / folder).pairs[name]))
+            out, _ = theirs[task](*grey_sources(find_pairs(args.shared / "data" / folder).pairs[name]))
             target = args.crops / f"{folder.split('/')[1]}-{name}.png"
             Image.fromarray(out[:128, :128]).save(target)
             print(f"wrote {target} (full output {out.shape[1]}×{out.shape[0]})")
     print("| task | pair (640×480) | ours s | authors' s | speed-up | PSNR dB | max diff |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for task, folder, name in PAIRS:
-        grey = _grey(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
+        grey = grey_sources(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
         sources = [g.astype(np.float32) / 255.0 for g in grey]
         cells = side_by_side(lambda: imagefusion.fuse(sources, "pmgi", task=task, weights="authors"),
                              lambda: theirs[task](*grey), args.repeat)

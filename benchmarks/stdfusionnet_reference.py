@@ -30,7 +30,7 @@ from PIL import Image
 
 import imagefusion
 from imagefusion.pairs import find_pairs
-from side_by_side import side_by_side
+from side_by_side import grey_sources, imsave_u8, side_by_side
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = [("ivif/tno", "01"), ("ivif/roadscene", "FLIR_00977")]
@@ -63,14 +63,7 @@ class Authors:
         a = (ir.astype(np.float64) / 127.5 - 1.0)[None, :, :, None]
         b = (vi.astype(np.float64) / 127.5 - 1.0)[None, :, :, None]
         result = (self.sess.run(self.out, feed_dict={self.ir: a, self.vi: b}).squeeze() + 1) * 127.5
-        lo, hi = result.min(), result.max()  # scipy.misc.imsave: bytescale over the full range
-        out = (np.clip((result - lo) * (255.0 / (hi - lo)), 0, 255) + 0.5).astype(np.uint8)
-        return out, time.perf_counter() - t0
-
-
-def _grey(files, size=None) -> list[np.ndarray]:
-    ims = [Image.open(f).convert("L") for f in files]
-    return [np.asarray(im.resize(size, Image.BICUBIC) if size else im) for im in ims]
+        return imsave_u8(result), time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,14 +79,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.crops:
         args.crops.mkdir(parents=True, exist_ok=True)
         for folder, name in CROP_PAIRS:
-            out, _ = theirs(*_grey(find_pairs(args.shared / "data" / folder).pairs[name]))
+            out, _ = theirs(*grey_sources(find_pairs(args.shared / "data" / folder).pairs[name]))
             target = args.crops / f"{folder.split('/')[1]}-{name}.png"
             Image.fromarray(out[:128, :128]).save(target)
             print(f"wrote {target} (full output {out.shape[1]}×{out.shape[0]})")
     print("| pair (640×480) | precision | ours s | authors' s | speed-up | PSNR dB | max diff |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for folder, name in PAIRS:
-        grey = _grey(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
+        grey = grey_sources(find_pairs(args.shared / "data" / folder).pairs[name], (640, 480))
         sources = [g.astype(np.float32) / 255.0 for g in grey]
         for precision in ("auto", "float32"):
             cells = side_by_side(lambda: imagefusion.fuse(sources, "stdfusionnet", precision=precision),
