@@ -167,13 +167,6 @@ def _fuse_features(fa: Sequence[torch.Tensor], fb: Sequence[torch.Tensor], rule:
     return [_l1_weighted(x, y) for x, y in zip(fa, fb)]
 
 
-def _grey_u8(image: np.ndarray) -> np.ndarray:
-    from PIL import Image
-
-    u8 = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    return u8 if u8.ndim == 2 else np.asarray(Image.fromarray(u8).convert("L"))
-
-
 def didfuse_fuse(images: Sequence[np.ndarray], *, rule: str = "sum", colour: bool = True,
                  encoder: str | None = None, decoder: str | None = None, tile: int = 1024,
                  precision: str = "auto") -> np.ndarray:
@@ -231,12 +224,12 @@ def didfuse_fuse(images: Sequence[np.ndarray], *, rule: str = "sum", colour: boo
     ((24, 24), True)
     """
     from ..errors import ParameterError
-    from .inference import cpu_threads, prepare_model, tiled_apply
+    from .inference import _pillow_grey_u8, cpu_threads, prepare_model, tiled_apply
 
     if rule not in RULES:
         raise ParameterError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
     enc, dec = didfuse_networks(encoder, decoder)
-    planes = [_grey_u8(im).astype(np.float32) / 255.0 for im in images]
+    planes = [_pillow_grey_u8(im).astype(np.float32) / 255.0 for im in images]
     prepared: dict[tuple[torch.device, torch.dtype], tuple[nn.Module, nn.Module]] = {}
 
     def run(t: list[torch.Tensor]) -> torch.Tensor:

@@ -563,3 +563,12 @@ def bytescale(values: np.ndarray, cmin: float | None = None, cmax: float | None 
     lo = float(v.min()) if cmin is None else cmin
     hi = float(v.max()) if cmax is None else cmax
     return np.floor(np.clip((v - lo) * (255.0 / (hi - lo if hi > lo else 1.0)), 0.0, 255.0) + 0.5)
+
+
+def _pillow_grey_u8(image: np.ndarray) -> np.ndarray:
+    """An image in [0, 1] as 8-bit grey the way the authors' test code reads a file with Pillow's
+    ``convert("L")`` (a grey image as it is)."""
+    from PIL import Image
+
+    u8 = np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return u8 if u8.ndim == 2 else np.asarray(Image.fromarray(u8).convert("L"))
