@@ -79,9 +79,9 @@ def test_methods_names_the_authors_weights_with_licence_and_citation():
 
 
 def test_weights_fetch_gets_both_files_of_a_tensorflow_checkpoint():
-    text = " ".join(runner.invoke(app, ["weights", "fetch", "u2fusion"]).output.split())
-    assert "u2fusion: " in text and "model.ckpt.data-00000-of-00001" in text
-    assert "u2fusion-index: " in text and text.rstrip().endswith("model.ckpt.index")
+    lines = runner.invoke(app, ["weights", "fetch", "u2fusion"]).output.splitlines()  # paths never wrapped
+    assert len(lines) == 2 and lines[0].startswith("u2fusion: ") and lines[0].endswith("model.ckpt.data-00000-of-00001")
+    assert lines[1].startswith("u2fusion-index: ") and lines[1].endswith("model.ckpt.index")
 
 
 def test_bad_param_is_a_clear_error(tmp_path):

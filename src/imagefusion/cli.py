@@ -324,14 +324,14 @@ def fuse(
     check_output_name(out, bit_depth)
     fused = fuse_images([str(s) for s in sources], method=method, **params)
     write_image(out, fused, bit_depth=bit_depth, protect=sources)
-    console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})")
+    console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})", soft_wrap=True)
     if explain is not None and get_method(method).name == "semantic-cam":
         from .explain import write_semantic_cam_explanation
         from .fusion import load_sources
 
         opts = {k: params[k] for k in ("backbone", "weights", "top_k") if k in params}
         files = write_semantic_cam_explanation(explain, load_sources([str(s) for s in sources])[0], **opts)
-        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
+        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
     elif explain is not None:
         from .color import split_luminance
         from .fusion import load_sources
@@ -340,7 +340,7 @@ def fuse(
         lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
         opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
         files = write_cam_explanation(explain, lums[0], lums[1], **opts)
-        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}")
+        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
 
 
 @_command()
@@ -470,9 +470,9 @@ def demo(
     from .demo import run_demo
 
     files = run_demo(out)
-    console.print(f"demo written to [bold]{out.resolve()}[/]:")
+    console.print(f"demo written to [bold]{out.resolve()}[/]:", soft_wrap=True)
     for path in files.values():
-        console.print(f"  {path}")
+        console.print(f"  {path}", soft_wrap=True)
 
 
 @_command()
@@ -587,7 +587,7 @@ def bench(
         table.add_row(s.dataset, s.method, f"{s.median_ms:.1f}", f"{s.peak_rss_mib:.0f}", f"{s.mean_rank:.2f}")
     console.print(table)
     console.print(f"{result.fusions_run} fusions run, {result.seconds:.1f} s; reports in {out}/report.md, "
-                  f"{out}/report.html, {out}/results.csv")
+                  f"{out}/report.html, {out}/results.csv", soft_wrap=True)
     if (out / "failures.txt").exists():
         log.warning("some pairs failed; see %s", out / "failures.txt")
 
@@ -631,7 +631,7 @@ def weights(
                                  "`imagefusion weights fetch NAME`")
         key = name if name in WEIGHT_FILES else name.lower()
         for part in [key] + ([f"{key}-index"] if f"{key}-index" in WEIGHT_FILES else []):  # a TF checkpoint's pair
-            console.print(f"{part}: {fetch(part)}", highlight=False)
+            typer.echo(f"{part}: {fetch(part)}")  # one line whatever the width: a path to copy
         return
     rows = [{"name": e.name, "network": e.network, "licence": e.licence, "bytes": e.size, "sha256": e.sha256,
              "url": e.url, "citation": e.citation, "local": str(locate(e.name) or "") or None}
@@ -718,7 +718,7 @@ def train(
     console.print(f"{method}: {card['epochs']} epochs, {card['steps']} steps, {card['training_seconds']} s; "
                   f"final training loss {final['train_loss']:.4f}, validation loss {final['val_loss']:.4f}"
                   + (f", validation accuracy {final['val_acc']:.4f}" if final.get("val_acc") is not None else ""))
-    console.print(f"wrote {out / (method + '.safetensors')} and its model card; log {out / 'log.csv'}, curve {out / 'loss.png'}")
+    console.print(f"wrote {out / (method + '.safetensors')} and its model card; log {out / 'log.csv'}, curve {out / 'loss.png'}", soft_wrap=True)
 
 
 def main() -> None:
