@@ -17,7 +17,8 @@ from pathlib import Path
 
 import imagefusion
 from imagefusion.metrics import list_metrics
-from imagefusion.registry import TASKS, _ranking_file, default_method, describe_range, get_method, method_ranking
+from imagefusion.ranking import _ranking_file, default_method, method_ranking
+from imagefusion.registry import TASKS, describe_range, get_method
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -32,8 +33,8 @@ def _first_paragraph(obj: object) -> str:
 def methods_page() -> str:
     ranks = {t: dict(method_ranking(t)) for t in TASKS}
     gallery = sorted(p.name for p in (DOCS / "gallery").glob("*.png"))
-    out = ["# Methods", "", "Every registered method, as `imagefusion methods` lists it. *Mean rank*: over VIFB's 13 "
-           "metrics among our methods on the task's benchmark sets ([benchmarks](benchmarks.md)); 1 = best. "
+    out = ["# Methods", "", "Every registered method, as `imagefusion methods` lists it. *Mean rank*: over the task's "
+           "benchmark metrics among our methods on the task's sets ([benchmarks](benchmarks.md)); 1 = best. "
            "Made by `python benchmarks/docs_pages.py`.", ""]
     for t in TASKS:
         out += [f"- {TASK_NAMES[t]} (`{t}`): " + ", ".join(f"[`{m}`](#{m})" for m, _ in method_ranking(t))]
@@ -141,12 +142,12 @@ def which_method_table() -> str:
     the default (what ``imagefusion fuse`` and ``imagefusion.fuse`` use), the best measured method
     where it differs, the runners-up, the sets and metrics."""
     data = _ranking_file()
-    rows = ["| task | default (`imagefusion fuse`) | best measured | next best | measured on |", "|---|---|---|---|---|"]
-    metrics = set()
+    rows = ["| task | default (`imagefusion fuse`) | best measured | next best | ranked on (metrics, convention) |",
+            "|---|---|---|---|---|"]
     for task in TASKS:
         ranking = method_ranking(task)
         entry = data.get(task, {})
-        metrics.add((entry.get("convention", ""), tuple(entry.get("metrics", []))))
+        metric_set = entry.get("metric_set") or f"{len(entry.get('metrics', []))} metrics"
         default = default_method(task)
         score = dict(ranking)
         seconds = (entry.get("default") or {}).get("seconds_640x480")
@@ -158,13 +159,12 @@ def which_method_table() -> str:
             f"`{best}` ({best_score:.2f}; " + ("needs a download" if spec.downloads else "slower") + ")")
         nxt = [f"`{m}` ({v:.2f})" for m, v in ranking if m not in (default, best)][:2]
         rows.append(f"| {TASK_NAMES[task]} (`{task}`) | {cell} | {best_cell} | {', '.join(nxt)} | "
-                    f"{', '.join(entry.get('sets', []))} |")
-    (convention, names), *_ = sorted(metrics)
+                    f"{', '.join(entry.get('sets', []))} ({metric_set}, `{entry.get('convention', '')}`) |")
     rule = next(iter(data.values()), {}).get("default_rule", "")
     text = "\n".join(rows) + "\n\n" + (
-        f"In brackets: the mean rank among our methods over {len(names)} metrics ({', '.join(names)}; "
-        f"convention `{convention}`; 1 = best on every metric), by `python benchmarks/peer_tables.py`, and "
-        f"the default's time per 640×480 pair. The default is {rule}: `python benchmarks/default_speed.py`. "
+        "In brackets: the mean rank among our methods over the task's benchmark metrics, averaged over its sets "
+        "(1 = best on every metric; the metrics: [benchmarks](benchmarks.md#how-the-tables-are-made)), by "
+        f"`python benchmarks/peer_tables.py`, and the default's time per 640×480 pair. The default is {rule}: `python benchmarks/default_speed.py`. "
         "`imagefusion methods --task TASK` lists the whole ranking; `imagefusion fuse` and `imagefusion.fuse` "
         "without a method use the default of the task given or of the source folders' names.")
     return f"{START}\n{text}\n{END}"

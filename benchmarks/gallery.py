@@ -25,7 +25,7 @@ from PIL import Image
 
 import imagefusion
 from imagefusion.fusion import load_sources
-from imagefusion.registry import default_method, method_ranking
+from imagefusion.ranking import default_method, method_ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 #: task → (dataset, pair name, source folders, crop (y, x, h, w) as fractions of the image)

@@ -255,7 +255,7 @@ def test_json_output_of_methods_and_evaluate(pairs, tmp_path):
 
     res = runner.invoke(app, ["methods", "--task", "mef", "--json"])
     rows = json.loads(res.output)
-    assert [r["name"] for r in rows][:1] == [imagefusion.registry.best_method("mef")]
+    assert [r["name"] for r in rows][:1] == [imagefusion.ranking.best_method("mef")]
     gff = json.loads(runner.invoke(app, ["methods", "--json"]).output)
     gff = next(r for r in gff if r["name"] == "gff")
     assert gff["params"]["r1"] == 45 and gff["ranges"]["r1"] == [1, 1024] and "mef" not in gff["tasks"]

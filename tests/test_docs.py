@@ -55,7 +55,8 @@ def test_one_answer_to_which_method_everywhere(tmp_path):
     import imagefusion
     from imagefusion.cli import app
     from imagefusion.demo import DEMO_TASKS
-    from imagefusion.registry import TASKS, _ranking_file, default_method, get_method, method_ranking
+    from imagefusion.ranking import _ranking_file, default_method, method_ranking
+    from imagefusion.registry import TASKS, get_method
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import docs_pages

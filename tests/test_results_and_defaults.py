@@ -17,7 +17,8 @@ from imagefusion.bench.runner import results_folder, results_timing
 from imagefusion.cli import app
 from imagefusion.errors import InvalidImageError
 from imagefusion.metrics import evaluate
-from imagefusion.registry import TASKS, best_method, method_ranking, task_from_folders
+from imagefusion.ranking import best_method, method_ranking, task_from_folders
+from imagefusion.registry import TASKS
 
 runner = CliRunner()
 
@@ -107,7 +108,7 @@ def test_task_from_folders_and_ranking():
 
 
 def test_fuse_without_method_uses_the_tasks_default(tmp_path, ivif_set):
-    from imagefusion.registry import default_method
+    from imagefusion.ranking import default_method
 
     out = tmp_path / "f.png"
     res = runner.invoke(app, ["fuse", str(ivif_set / "ir" / "01.png"), str(ivif_set / "vi" / "01.png"), "-o", str(out)])

@@ -172,7 +172,8 @@ def _params(method: str, items: list[str] | None) -> dict:
 def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str | None:
     """``task`` checked, or the task the source folders' names imply (None when they imply none)."""
     from .pairs import find_pairs
-    from .registry import TASKS, infer_task, task_from_folders
+    from .ranking import infer_task, task_from_folders
+    from .registry import TASKS
 
     if task is not None and task not in TASKS:
         raise ImageFusionError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
@@ -187,7 +188,7 @@ def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None
 def _default_method(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str:
     """The task's default method (the one :func:`imagefusion.fuse` uses), for ``task`` or the task
     the source folders' names imply; a note names it and the best measured one when they differ."""
-    from .registry import best_method, default_method
+    from .ranking import best_method, default_method
 
     task = _infer_task(task, pairs, sources)
     method = default_method(task)
@@ -353,7 +354,8 @@ def methods(
     the task's default marked; with NAME, one method's parameters."""
     import json
 
-    from .registry import _ranking_file, default_method, describe_range, get_method, list_methods, method_ranking
+    from .ranking import default_method, method_ranking, ranking_entry
+    from .registry import describe_range, get_method, list_methods
 
     if name is not None:
         spec = get_method(name)
@@ -406,7 +408,7 @@ def methods(
         table.add_row(*row)
     console.print(table)
     if task is not None:
-        entry = _ranking_file().get(task, {})
+        entry = ranking_entry(task)
         console.print(f"rank: mean rank over {len(entry.get('metrics', []))} metrics on "
                       f"{', '.join(entry.get('sets', [])) or 'no set'} (1 = best; docs/benchmarks.md). "
                       f"default: what fuse uses for {task}.", highlight=False)

@@ -16,7 +16,7 @@ from .io import write_bytes_atomic, write_image
 __all__ = ["make_multifocus_pair", "make_multiexposure_pair", "run_demo", "DEMO_TASKS"]
 
 #: The task of each demo pair: each is fused with its task's default method
-#: (:func:`imagefusion.registry.default_method`), as ``imagefusion fuse`` would.
+#: (:func:`imagefusion.ranking.default_method`), as ``imagefusion fuse`` would.
 DEMO_TASKS = {"multi-focus": "mff", "multi-exposure": "mef"}
 
 
@@ -115,7 +115,7 @@ def run_demo(out_dir: str | os.PathLike = "imagefusion-demo") -> dict[str, Path]
     coffee = data.coffee().astype(np.float32) / 255.0
     near, far, _ = make_multifocus_pair(astronaut)
     under, over = make_multiexposure_pair(coffee)
-    from .registry import default_method
+    from .ranking import default_method
 
     methods = {pair: default_method(task) for pair, task in DEMO_TASKS.items()}
     mff = fuse([near, far], method=methods["multi-focus"])

@@ -108,12 +108,12 @@ def fuse(sources: Sequence[Any], method: str | None = None, *, task: str | None 
         ``[ct, mri]``, ``[a, b]``, ``[under, over]``); see :func:`load_sources`.
     method : str, optional
         A registry name; see :func:`imagefusion.list_methods`. Default: the task's default method
-        (:func:`imagefusion.registry.default_method`: the best-ranked one that runs offline in at
+        (:func:`imagefusion.ranking.default_method`: the best-ranked one that runs offline in at
         most 3 s per 640×480 pair), the same one ``imagefusion fuse`` uses.
     task : {"ivif", "mif", "mff", "mef"}, optional
         Picks the default method. Default: the task the source files' folder names imply
         (``ir``/``vi``, ``ct|pet|spect``/``mri``, ``a``/``b``, ``under``/``over``), else
-        :data:`imagefusion.registry.FALLBACK_METHOD`. A method with a ``task`` parameter (one weights
+        :data:`imagefusion.ranking.FALLBACK_METHOD`. A method with a ``task`` parameter (one weights
         file per task, ``pmgi``) receives it.
     **params
         The method's parameters (defaults are the paper's).
@@ -145,7 +145,8 @@ def fuse(sources: Sequence[Any], method: str | None = None, *, task: str | None 
     >>> out.shape, out.dtype, bool(out[30, 30] > vi[30, 30])  # the target shows in the fused image
     ((64, 64), dtype('float32'), True)
     """
-    from .registry import TASKS, default_method, infer_task
+    from .ranking import default_method, infer_task
+    from .registry import TASKS
 
     if task is not None and task not in TASKS:
         raise UnknownNameError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")

@@ -271,7 +271,8 @@ def build_app(device: str | None = None, weights_dir: str | os.PathLike | None =
 
     from .errors import ImageFusionError
     from .metrics import list_metrics
-    from .registry import TASKS, default_method, method_ranking
+    from .ranking import default_method, method_ranking
+    from .registry import TASKS
 
     def methods_for(task: str) -> list[str]:
         return [m for m, _ in method_ranking(task)]
