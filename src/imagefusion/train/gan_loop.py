@@ -1,4 +1,5 @@
-"""The GAN training loop: every network of a GAN stepped by one ``step`` function, resumable.
+"""GAN training on the one training loop (:func:`imagefusion.train.loop.run_loop`): every network of a
+GAN stepped by one ``step`` function, resumable.
 
 :func:`fit_gan` writes ``checkpoint.pt`` (all networks, optimisers, random states) after every epoch, so
 an interrupted run resumes, logs every loss per epoch in ``log.csv`` and draws the generator's and the
@@ -12,8 +13,6 @@ from __future__ import annotations
 import copy
 import io
 import os
-import platform
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -25,9 +24,9 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from ..io import write_bytes_atomic
-from ..nn.inference import cpu_threads, select_device, select_dtype
+from ..nn.inference import select_device, select_dtype
 from ..nn.weights import save_weights
-from .loop import TrainConfig, _write_log, load_checkpoint
+from .loop import LoopHooks, TrainConfig, machine_card, run_loop
 
 __all__ = ["fit_gan", "ema_update"]
 
@@ -162,84 +161,45 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
     >>> card["steps"], card["final"]["val_loss"] < 1e-3
     (100, True)
     """
-    from tqdm import tqdm
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     device = select_device(config.device)
     amp = select_dtype(device, config.precision)
     modules = {"generator": generator, **critics}
     for m in modules.values():
         m.to(device)
-    base_lr = {k: [g["lr"] for g in o.param_groups] for k, o in optimizers.items()}
-    ckpt = out / "checkpoint.pt"
-    rows: list[dict[str, Any]] = []
-    start, elapsed = 0, 0.0
     if not 0.0 <= ema < 1.0:
         raise ValueError(f"ema must be in [0, 1), got {ema!r}")
-    saved_average = None
-    if resume and ckpt.is_file():
-        ck = load_checkpoint(ckpt, ("modules", "optimizers", "rows", "epoch", "seconds", "torch_rng"), device)
-        for k, m in modules.items():
-            m.load_state_dict(ck["modules"][k])
-        for k, o in optimizers.items():
-            o.load_state_dict(ck["optimizers"][k])
-        rows, start, elapsed = ck["rows"], ck["epoch"], ck["seconds"]
-        torch.set_rng_state(ck["torch_rng"])
-        saved_average = ck.get("average")
     average = copy.deepcopy(generator).requires_grad_(False) if ema > 0 else None
-    if average is not None and saved_average is not None:
-        average.load_state_dict(saved_average)
     vb = torch.from_numpy(val_batch).to(device)
 
-    def validate() -> float:
+    def validate() -> dict[str, float]:
         net = average if average is not None else generator
         net.eval()
         with torch.no_grad(), torch.autocast(device.type, dtype=amp, enabled=amp != torch.float32):
             v = float(val_loss(net, vb))
         net.train()
-        return v
+        return {"val_loss": v}
 
-    with cpu_threads(config.threads):
-        for m in modules.values():
-            m.train()
-        for epoch in range(start, config.epochs):
-            t0 = time.perf_counter()
-            rng = np.random.default_rng([config.seed, epoch])
-            sums: dict[str, float] = {}
-            bar = tqdm(range(config.steps_per_epoch), desc=f"{name} epoch {epoch + 1}/{config.epochs}",
-                       disable=None if progress else True, leave=False)
-            for i in bar:
-                gstep = epoch * config.steps_per_epoch + i
-                mult = lr_at(gstep) if lr_at else 1.0
-                for k, o in optimizers.items():
-                    for grp, lr in zip(o.param_groups, base_lr[k]):
-                        grp["lr"] = lr * mult
-                batch = torch.from_numpy(sample(rng, config.batch_size, patch)).to(device)
-                with torch.autocast(device.type, dtype=amp, enabled=amp != torch.float32):
-                    losses = step(batch, gstep)
-                if average is not None:
-                    ema_update(average, generator, ema)
-                for k, v in losses.items():
-                    sums[k] = sums.get(k, 0.0) + float(v)
-                bar.set_postfix(g=f"{sums.get('g_total', 0.0) / (i + 1):.4f}")
-            elapsed += time.perf_counter() - t0
-            n = config.steps_per_epoch
-            row: dict[str, Any] = {"epoch": epoch + 1, "steps": (epoch + 1) * n,
-                                   "lr_scale": lr_at((epoch + 1) * n) if lr_at else 1.0}
-            row.update({k: v / n for k, v in sums.items()})
-            row["train_loss"] = row.get("g_total")
-            row["val_loss"] = validate()
-            row["seconds"] = round(elapsed, 1)
-            rows.append(row)
-            buf = io.BytesIO()
-            torch.save({"modules": {k: m.state_dict() for k, m in modules.items()},
-                        "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "epoch": epoch + 1,
-                        "rows": rows, "seconds": elapsed, "config": asdict(config), "torch_rng": torch.get_rng_state(),
-                        "average": average.state_dict() if average is not None else None}, buf)
-            write_bytes_atomic(ckpt, buf.getvalue())
-            _write_log(rows, out / "log.csv")
-            _plot(rows, out / "loss.png", loss_name or name)
+    def _restore_average(saved: dict[str, Any] | None) -> None:  # without one: from the resumed generator
+        average.load_state_dict(saved if saved is not None else generator.state_dict())
+
+    def train_step(batch: torch.Tensor, gstep: int) -> dict[str, float]:
+        with torch.autocast(device.type, dtype=amp, enabled=amp != torch.float32):
+            return step(batch, gstep)
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        head = {"epoch": r["epoch"], "steps": r["steps"], "lr_scale": lr_at(r["steps"]) if lr_at else 1.0}
+        losses = {k: v for k, v in r.items() if k not in ("epoch", "steps", "val_loss")}
+        return {**head, **losses, "train_loss": losses.get("g_total"), "val_loss": r["val_loss"]}
+
+    hooks = LoopHooks(
+        sample=lambda rng: torch.from_numpy(sample(rng, config.batch_size, patch)).to(device),
+        train_step=train_step, validate=validate, lr_scale=lr_at or (lambda s: 1.0),
+        after_step=(lambda: ema_update(average, generator, ema)) if average is not None else None,
+        state={"average": (lambda: average.state_dict(), _restore_average)} if average is not None else {},
+        row=row, plot=lambda rows, path: _plot(rows, path, loss_name or name), postfix="g_total")
+    rows, elapsed = run_loop(name, modules, optimizers, hooks, config, out, device=device, resume=resume,
+                             progress=progress)
+    out = Path(out)
     shipped = _fold_spectral_norm(average if average is not None else generator).cpu().eval()
     last = rows[-1] if rows else {}
     full_card = {
@@ -255,9 +215,7 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
                   **{k: v for k, v in last.items() if k.startswith(("g_", "d_"))}},
         "training_seconds": round(elapsed, 1),
         "command": command,
-        "torch": torch.__version__,
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "device": str(device),
+        **machine_card(device),
         "threads": torch.get_num_threads(),
         **({"weight_average": f"exponential moving average of the generator, {ema:g} per step (shipped)"} if ema > 0 else {}),
         **(card or {}),

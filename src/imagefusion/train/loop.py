@@ -1,5 +1,10 @@
-"""The training loop shared by every network: seeded, device-agnostic, resumable.
+"""The one training loop of every network: seeded, device-agnostic, resumable.
 
+:func:`run_loop` runs ``epochs × steps_per_epoch`` training steps of any set of networks and
+optimisers; what differs between trainers comes in as hooks (:class:`LoopHooks`): the step itself
+(one optimiser update for a supervised network, :func:`fit`; a generator's and its critics' updates
+for a GAN, :func:`imagefusion.train.gan_loop.fit_gan`), the validation, the learning-rate schedule,
+a call before each epoch and after each step, state to checkpoint beside the networks, the log row.
 :func:`fit` runs ``epochs × steps_per_epoch`` optimiser steps. Each epoch draws its batches from a
 random generator seeded by ``(seed, epoch)``, so a run that is interrupted and resumed from its
 checkpoint makes the same batches, and on one machine and thread count ends with the same weights,
@@ -34,7 +39,7 @@ from ..io import write_bytes_atomic
 from ..nn.inference import cpu_threads, select_device, select_dtype
 from ..nn.weights import save_weights
 
-__all__ = ["TrainConfig", "StepOutput", "fit", "load_checkpoint", "plot_losses"]
+__all__ = ["TrainConfig", "StepOutput", "LoopHooks", "run_loop", "fit", "load_checkpoint", "plot_losses"]
 
 
 def load_checkpoint(path: str | Path, keys: tuple[str, ...], device: str | torch.device = "cpu") -> dict[str, Any]:
@@ -251,6 +256,200 @@ def _write_log(rows: list[dict[str, Any]], path: Path) -> None:
     write_bytes_atomic(path, buf.getvalue().encode())
 
 
+@dataclass
+class LoopHooks:
+    """What one trainer adds to :func:`run_loop`.
+
+    Attributes
+    ----------
+    sample : callable (rng) -> batch
+        Draws one training batch with the epoch's generator (``numpy.random.Generator``).
+    train_step : callable (batch, global step) -> dict of str to float
+        One training iteration: runs its updates and returns its losses as numbers; the log row
+        holds each one's mean over the epoch.
+    validate : callable () -> dict of str to float or None
+        Scores the validation data after each epoch (``val_loss``, ``val_acc``, ...).
+    lr_scale : callable (global step) -> float, optional
+        Multiplier of every optimiser's initial learning rates (default constant 1).
+    on_epoch : callable (epoch) -> None, optional
+        Called before each epoch (0-based), also on resume, so schedules survive an interruption.
+    after_step : callable () -> None, optional
+        Called after each training step (a weight average's update).
+    state : dict of str to (getter, setter), optional
+        More entries checkpointed beside the networks: ``getter()`` returns data (tensors, numbers,
+        containers), ``setter(value)`` restores it on resume (``None`` when the checkpoint lacks it;
+        the networks are restored by then).
+    row : callable (row) -> dict, optional
+        Finishes an epoch's log row (``epoch``, ``steps``, the mean losses, the validation) before
+        ``seconds`` is added.
+    plot : callable (rows, path) -> None, optional
+        Draws ``loss.png`` (default :func:`plot_losses`).
+    postfix : str, default "train_loss"
+        The loss the progress bar shows.
+
+    Examples
+    --------
+    >>> hooks = LoopHooks(sample=lambda rng: None, train_step=lambda b, i: {"train_loss": 0.0}, validate=dict)
+    >>> hooks.lr_scale(10)
+    1.0
+    """
+
+    sample: Callable[[np.random.Generator], Any]
+    train_step: Callable[[Any, int], dict[str, float]]
+    validate: Callable[[], dict[str, Any]]
+    lr_scale: Callable[[int], float] = lambda step: 1.0
+    on_epoch: Callable[[int], None] | None = None
+    after_step: Callable[[], None] | None = None
+    state: dict[str, tuple[Callable[[], Any], Callable[[Any], None]]] = field(default_factory=dict)
+    row: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    plot: Callable[[list[dict[str, Any]], Path], None] | None = None
+    postfix: str = "train_loss"
+
+
+def _read_loop_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
+    """The checkpoint of :func:`run_loop`, or one of :func:`fit` before the loops were one (a single
+    network under ``model``/``optimizer``), as data."""
+    ck = load_checkpoint(path, ("rows", "epoch"), device)
+    if "modules" not in ck and "model" in ck and "optimizer" in ck:
+        ck["modules"], ck["optimizers"] = {"model": ck["model"]}, {"model": ck["optimizer"]}
+    if "modules" not in ck or "optimizers" not in ck:
+        from ..errors import WeightsError
+
+        raise WeightsError(f"{path}: not an imagefusion checkpoint of this trainer (no networks or optimisers); "
+                           "move it away, or start afresh with --no-resume or another --out")
+    return ck
+
+
+def run_loop(
+    name: str,
+    modules: dict[str, torch.nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    hooks: LoopHooks,
+    config: TrainConfig,
+    out: str | Path,
+    *,
+    device: torch.device,
+    resume: bool = True,
+    progress: bool = True,
+) -> tuple[list[dict[str, Any]], float]:
+    """Train ``modules`` for ``config.epochs`` epochs, checkpointing after each one.
+
+    Each epoch draws its batches from ``numpy.random.default_rng((config.seed, epoch))``; the torch
+    random state is checkpointed too, so a resumed run repeats what an uninterrupted one does. After
+    each epoch ``out`` gets ``checkpoint.pt`` (every network, optimiser and ``hooks.state`` entry;
+    read back as data only, :func:`load_checkpoint`), ``log.csv`` and ``loss.png``, each written
+    atomically.
+
+    Parameters
+    ----------
+    name : str
+        For the progress bar.
+    modules : dict of str to torch.nn.Module
+        Every network the run trains (already on ``device``); checkpointed by key.
+    optimizers : dict of str to torch.optim.Optimizer
+        Checkpointed by key; their learning rates are ``initial × hooks.lr_scale(step)``.
+    hooks : LoopHooks
+    config : TrainConfig
+    out : path
+        Output folder (created).
+    device : torch.device
+    resume : bool, default True
+        Continue from ``out/checkpoint.pt`` when it exists.
+    progress : bool, default True
+        A progress bar (tqdm; hidden when stderr is not a terminal).
+
+    Returns
+    -------
+    rows : list of dict
+        The log, one row per epoch.
+    seconds : float
+        Training time, resumed runs included.
+
+    Raises
+    ------
+    imagefusion.errors.WeightsError
+        ``checkpoint.pt`` is not a checkpoint of this run's networks, or holds more than data.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, torch
+    >>> net = torch.nn.Linear(1, 1)
+    >>> opt = {"net": torch.optim.SGD(net.parameters(), lr=0.1)}
+    >>> def step(x, i):  # learn y = 2x
+    ...     loss = ((net(x) - 2 * x) ** 2).mean(); opt["net"].zero_grad(); loss.backward(); opt["net"].step()
+    ...     return {"train_loss": float(loss)}
+    >>> hooks = LoopHooks(sample=lambda rng: torch.from_numpy(rng.random((8, 1), dtype=np.float32)),
+    ...                   train_step=step, validate=dict)
+    >>> rows, _ = run_loop("demo", {"net": net}, opt, hooks, TrainConfig(epochs=2, steps_per_epoch=200),
+    ...                    tempfile.mkdtemp(), device=torch.device("cpu"), progress=False)
+    >>> len(rows), rows[-1]["train_loss"] < 1e-3
+    (2, True)
+    """
+    from tqdm import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint.pt"
+    base_lr = {k: [g["lr"] for g in o.param_groups] for k, o in optimizers.items()}
+    rows: list[dict[str, Any]] = []
+    start, elapsed = 0, 0.0
+    if resume and ckpt.is_file():
+        ck = _read_loop_checkpoint(ckpt, device)
+        for k, m in modules.items():
+            m.load_state_dict(ck["modules"][k])
+        for k, o in optimizers.items():
+            o.load_state_dict(ck["optimizers"][k])
+        rows, start, elapsed = ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
+        if "torch_rng" in ck:
+            torch.set_rng_state(ck["torch_rng"])
+        for k, (_, restore) in hooks.state.items():
+            restore(ck.get(k))
+    plot = hooks.plot or (lambda r, p: plot_losses(r, p, name))
+    n = config.steps_per_epoch
+    with cpu_threads(config.threads):
+        for m in modules.values():
+            m.train()
+        for epoch in range(start, config.epochs):
+            t0 = time.perf_counter()
+            if hooks.on_epoch is not None:
+                hooks.on_epoch(epoch)
+            rng = np.random.default_rng([config.seed, epoch])
+            sums: dict[str, float] = {}
+            bar = tqdm(range(n), desc=f"{name} epoch {epoch + 1}/{config.epochs}",
+                       disable=None if progress else True, leave=False)
+            for i in bar:
+                gstep = epoch * n + i
+                scale = hooks.lr_scale(gstep)
+                for k, o in optimizers.items():
+                    for grp, lr in zip(o.param_groups, base_lr[k]):
+                        grp["lr"] = lr * scale
+                losses = hooks.train_step(hooks.sample(rng), gstep)
+                if hooks.after_step is not None:
+                    hooks.after_step()
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0.0) + float(v)
+                bar.set_postfix(loss=f"{sums.get(hooks.postfix, 0.0) / (i + 1):.4f}")
+            row: dict[str, Any] = {"epoch": epoch + 1, "steps": (epoch + 1) * n, **{k: v / n for k, v in sums.items()},
+                                   **hooks.validate()}
+            elapsed += time.perf_counter() - t0
+            rows.append({**(hooks.row(row) if hooks.row else row), "seconds": round(elapsed, 1)})
+            buf = io.BytesIO()
+            torch.save({"modules": {k: m.state_dict() for k, m in modules.items()},
+                        "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "epoch": epoch + 1,
+                        "rows": rows, "seconds": elapsed, "config": asdict(config), "torch_rng": torch.get_rng_state(),
+                        **{k: get() for k, (get, _) in hooks.state.items()}}, buf)
+            write_bytes_atomic(ckpt, buf.getvalue())
+            _write_log(rows, out / "log.csv")
+            plot(rows, out / "loss.png")
+    return rows, elapsed
+
+
+def machine_card(device: torch.device) -> dict[str, Any]:
+    """The model-card fields that say where a network was trained."""
+    return {"torch": torch.__version__, "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+            "device": str(device)}
+
+
 def fit(
     name: str,
     model: torch.nn.Module,
@@ -329,81 +528,52 @@ def fit(
     >>> card["steps"], card["final"]["val_loss"] < 0.01
     (200, True)
     """
-    from tqdm import tqdm
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     device = select_device(config.device)
-    ckpt_path = out / "checkpoint.pt"
     model.to(device)
     if device.type == "cpu":
         model.to(memory_format=torch.channels_last)
     amp_dtype = select_dtype(device, config.precision)
+    autocast = lambda: torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32)  # noqa: E731
     params = list(model.parameters()) if trainable is None else list(trainable)
     opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    rows: list[dict[str, Any]] = []
-    start_epoch = 0
-    elapsed = 0.0
-    if resume and ckpt_path.is_file():
-        ck = load_checkpoint(ckpt_path, ("model", "optimizer", "rows", "epoch"), device)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        rows, start_epoch, elapsed = ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
 
     def validate(net: torch.nn.Module) -> tuple[float | None, float | None]:
         if val_batch is None:
             return None, None
         mode = net.training
         net.eval()
-        with torch.no_grad(), torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32):
+        with torch.no_grad(), autocast():
             res = step(net, val_batch, device)
         net.train(mode)
-        acc = None if res.correct is None else res.correct / res.count
-        return float(res.loss), acc
+        return float(res.loss), None if res.correct is None else res.correct / res.count
 
-    with cpu_threads(config.threads):
-        model.train()
-        for epoch in range(start_epoch, config.epochs):
-            t0 = time.perf_counter()
-            if on_epoch is not None:
-                on_epoch(epoch)
-            rng = np.random.default_rng([config.seed, epoch])
-            tot_loss, tot_correct, tot_count, has_acc = 0.0, 0, 0, False
-            bar = tqdm(range(config.steps_per_epoch), desc=f"{name} epoch {epoch + 1}/{config.epochs}",
-                       disable=None if progress else True, leave=False)
-            for i in bar:
-                for g in opt.param_groups:
-                    g["lr"] = _lr_at(config, epoch * config.steps_per_epoch + i)
-                batch = sample(rng, config.batch_size)
-                with torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32):
-                    res = step(model, batch, device)
-                opt.zero_grad(set_to_none=True)
-                res.loss.backward()
-                opt.step()
-                tot_loss += float(res.loss.detach())
-                if res.correct is not None:
-                    has_acc = True
-                    tot_correct += res.correct
-                    tot_count += res.count
-                bar.set_postfix(loss=f"{tot_loss / (i + 1):.4f}")
-            val_loss, val_acc = validate(model)
-            elapsed += time.perf_counter() - t0
-            rows.append({
-                "epoch": epoch + 1,
-                "steps": (epoch + 1) * config.steps_per_epoch,
-                "lr": _lr_at(config, (epoch + 1) * config.steps_per_epoch),
-                "train_loss": tot_loss / config.steps_per_epoch,
-                "train_acc": tot_correct / tot_count if has_acc and tot_count else None,
-                "val_loss": val_loss,
-                "val_acc": val_acc,
-                "seconds": round(elapsed, 1),
-            })
-            buf = io.BytesIO()
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,
-                        "rows": rows, "seconds": elapsed, "config": asdict(config)}, buf)
-            write_bytes_atomic(ckpt_path, buf.getvalue())
-            _write_log(rows, out / "log.csv")
-            plot_losses(rows, out / "loss.png", loss_name or (f"{name}: cross-entropy" if has_acc else name))
+    def train_step(batch: Any, gstep: int) -> dict[str, float]:
+        with autocast():
+            res = step(model, batch, device)
+        opt.zero_grad(set_to_none=True)
+        res.loss.backward()
+        opt.step()
+        losses = {"train_loss": float(res.loss.detach())}
+        if res.correct is not None:
+            losses.update(correct=float(res.correct), count=float(res.count))
+        return losses
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        correct, count = r.pop("correct", None), r.pop("count", None)
+        return {"epoch": r["epoch"], "steps": r["steps"], "lr": _lr_at(config, r["steps"]), "train_loss": r["train_loss"],
+                "train_acc": correct / count if count else None, "val_loss": r["val_loss"], "val_acc": r["val_acc"]}
+
+    def curve(rows: list[dict[str, Any]], path: Path) -> None:
+        has_acc = rows[-1].get("train_acc") is not None
+        plot_losses(rows, path, loss_name or (f"{name}: cross-entropy" if has_acc else name))
+
+    hooks = LoopHooks(sample=lambda rng: sample(rng, config.batch_size), train_step=train_step,
+                      validate=lambda: dict(zip(("val_loss", "val_acc"), validate(model))),
+                      lr_scale=lambda s: _lr_at(config, s) / config.lr,
+                      on_epoch=on_epoch, row=row, plot=curve)
+    rows, elapsed = run_loop(name, {"model": model}, {"model": opt}, hooks, config, out, device=device, resume=resume,
+                             progress=progress)
+    out = Path(out)
     model.eval()
     exported: dict[str, Any] = {}
     if export is not None:
@@ -421,9 +591,7 @@ def fit(
         "final": {k: last.get(k) for k in ("train_loss", "train_acc", "val_loss", "val_acc")},
         "training_seconds": round(elapsed, 1),
         "command": command,
-        "torch": torch.__version__,
-        "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "device": str(device),
+        **machine_card(device),
         **(card or {}),
         **exported,
     }
