@@ -77,6 +77,13 @@ def _ae_step(name: str, ssim_weight: float):
     return step
 
 
+_AE = {"lr": 1e-3, "lr_min": 1e-5, "batch_size": 16, "val_size": 64}
+_AE_EXTRAS = {"patch": 128, "ssim_weight": 100.0, "init": "", "freeze": "", "store_float16": False}
+_GREY = "grey natural images (BSDS500) and RoadScene training pairs"
+
+
+@register_trainer("cam-ae", defaults={"epochs": 28, "steps_per_epoch": 200, **_AE}, extras=_AE_EXTRAS, summary=_GREY)
+@register_trainer("densefuse", defaults={"epochs": 6, "steps_per_epoch": 150, **_AE}, extras=_AE_EXTRAS, summary=_GREY)
 def train_autoencoder(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                       max_images: int | None = None, resume: bool = True, command: str = "",
                       progress: bool = True) -> dict[str, Any]:
@@ -237,6 +244,13 @@ def fwa_loss(model: torch.nn.Module, x: torch.Tensor, label: torch.Tensor, alpha
     return loss, logits
 
 
+@register_trainer("cam-fwa", defaults={"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_min": 1e-5,
+                                       "val_size": 128},
+                  extras={"patch": 256, "window_stride": 128, "ldf_start": 20, "ldf_weight": 3.0, "autoencoder": "",
+                          "store_float16": False},
+                  summary="infrared/visible windows of the RoadScene training pairs",
+                  variants={".no-ldf": {"ldf_weight": 0.0, "summary": "infrared/visible windows of the RoadScene "
+                                        "training pairs, without L_df"}})
 def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
               max_images: int | None = None, resume: bool = True, command: str = "",
               progress: bool = True) -> dict[str, Any]:
@@ -322,19 +336,3 @@ def train_fwa(name: str, config: TrainConfig, out: str | os.PathLike, *, data_ro
                out=Path(out), val_batch=(vx, vy), resume=resume, command=command, card=card, progress=progress,
                on_epoch=on_epoch, trainable=[p for p in model.parameters() if p.requires_grad],
                loss_name=f"{name}: BCE + alpha L_df")
-
-
-_AE = {"lr": 1e-3, "lr_min": 1e-5, "batch_size": 16, "val_size": 64}
-_AE_EXTRAS = {"patch": 128, "ssim_weight": 100.0, "init": "", "freeze": "", "store_float16": False}
-_FWA = {"epochs": 30, "steps_per_epoch": 10, "batch_size": 16, "lr": 1e-3, "lr_min": 1e-5, "val_size": 128}
-_FWA_EXTRAS = {"patch": 256, "window_stride": 128, "ldf_start": 20, "ldf_weight": 3.0, "autoencoder": "",
-               "store_float16": False}
-_GREY = "grey natural images (BSDS500) and RoadScene training pairs"
-register_trainer("densefuse", train_autoencoder, defaults={"epochs": 6, "steps_per_epoch": 150, **_AE},
-                 extras=_AE_EXTRAS, summary=_GREY)
-register_trainer("cam-ae", train_autoencoder, defaults={"epochs": 28, "steps_per_epoch": 200, **_AE},
-                 extras=_AE_EXTRAS, summary=_GREY)
-register_trainer("cam-fwa", train_fwa, defaults=_FWA, extras=_FWA_EXTRAS,
-                 summary="infrared/visible windows of the RoadScene training pairs")
-register_trainer("cam-fwa.no-ldf", train_fwa, defaults=_FWA, extras={**_FWA_EXTRAS, "ldf_weight": 0.0},
-                 summary="infrared/visible windows of the RoadScene training pairs, without L_df")

@@ -9,6 +9,7 @@ as the authors' code sets them, and one training ``step``, and runs them with :f
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -143,6 +144,15 @@ def _start(name: str, config: TrainConfig, data_root: Any, task: str, max_images
     return train, val_batch, info
 
 
+_IVIF = "RoadScene training pairs (ivif/roadscene-full minus the test names)"
+
+
+@register_trainer("pmgi", defaults={"epochs": 10, "steps_per_epoch": 100, "batch_size": 32, "lr": 1e-4, "lr_min": 1e-4,
+                                    "val_size": 64},
+                  extras={"patch": 120}, summary=_IVIF,
+                  variants={".mif": {"summary": "PET/SPECT-MRI training pairs"},
+                            ".mff": {"patch": 60, "summary": "multi-focus pairs synthesised from BSDS500"},
+                            ".mef": {"summary": "exposure pairs synthesised from BSDS500"}})
 def train_pmgi(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
     """Train PMGI for one task (``pmgi``: ivif, ``pmgi.mif``, ``pmgi.mff``, ``pmgi.mef``) with the authors'
@@ -199,6 +209,10 @@ def train_pmgi(name: str, config: TrainConfig, out: str | os.PathLike, *, data_r
                    loss_name=f"{name} ({task})")
 
 
+@register_trainer("fusiongan", defaults={"epochs": 10, "steps_per_epoch": 50, "batch_size": 16, "lr": 1e-4,
+                                         "lr_min": 1e-4, "val_size": 32},
+                  extras={"objective": "lsgan", "d_steps": 2, "gp_weight": 10.0, "content_weight": 100.0, "xi": 5.0},
+                  summary=_IVIF, variants={".wgan-gp": {"objective": "wgan-gp", "d_steps": 5}})
 def train_fusiongan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                     max_images: int | None = None, resume: bool = True, command: str = "",
                     progress: bool = True) -> dict[str, Any]:
@@ -271,6 +285,9 @@ def train_fusiongan(name: str, config: TrainConfig, out: str | os.PathLike, *, d
                    loss_name=f"{name} ({objective})")
 
 
+@register_trainer("mff-gan", defaults={"epochs": 10, "steps_per_epoch": 100, "batch_size": 32, "lr": 1e-4,
+                                       "lr_min": 1e-4, "val_size": 64},
+                  extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
 def train_mffgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                  max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
     """Train MFF-GAN on synthetic multi-focus pairs (see :mod:`imagefusion.nn.mffgan` for the losses).
@@ -332,6 +349,60 @@ def train_mffgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
                    loss_name=name)
 
 
+def _ddcgan_iteration(ir: torch.Tensor, vi: torch.Tensor, i: int, d_losses: Callable, g_losses: Callable,
+                      update: Callable[[str, torch.Tensor], None], repeats: int) -> dict[str, float]:
+    """One iteration of DDcGAN's ``train.py`` schedule: even iterations update both discriminators
+    once, then each again while its loss exceeds 1.7; odd ones update the generator on its full loss,
+    then on the adversarial part while a discriminator's loss is under 1.4, then on the full loss
+    while it exceeds 200 — at most ``repeats`` updates per loop. Returns the losses and update counts."""
+    n_d = n_g = 0
+    if i % 2 == 0:
+        l_vi, l_ir = d_losses(ir, vi)
+        update("d_vi", l_vi)
+        update("d_ir", l_ir)
+        n_d += 1
+        l_vi, l_ir = d_losses(ir, vi)
+        it = 1
+        while l_vi.item() > 1.7 and it < repeats:
+            update("d_vi", l_vi)
+            l_vi, _ = d_losses(ir, vi)
+            it += 1
+            n_d += 1
+        it = 1
+        while l_ir.item() > 1.7 and it < repeats:
+            update("d_ir", l_ir)
+            _, l_ir = d_losses(ir, vi)
+            it += 1
+            n_d += 1
+        with torch.no_grad():
+            total, adv, content = g_losses(ir, vi)
+    else:
+        total, adv, content = g_losses(ir, vi)
+        update("g", total)
+        n_g += 1
+        it = 1
+        l_vi, l_ir = d_losses(ir, vi)
+        while (l_vi.item() < 1.4 or l_ir.item() < 1.4) and it < repeats:
+            _, adv, _ = g_losses(ir, vi)
+            update("g_adv", adv)
+            l_vi, l_ir = d_losses(ir, vi)
+            it += 1
+            n_g += 1
+        total, adv, content = g_losses(ir, vi)
+        while total.item() > 200 and it < repeats:
+            update("g", total)
+            total, adv, content = g_losses(ir, vi)
+            it += 1
+            n_g += 1
+    return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "d_vi": l_vi.item(),
+            "d_ir": l_ir.item(), "d_updates": float(n_d), "g_updates": float(n_g)}
+
+
+@register_trainer("ddcgan", defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 24, "lr": 2e-4, "lr_min": 2e-4,
+                                      "val_size": 24},
+                  extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "decay_updates": 400, "clip": 8.0,
+                          "gain_min": 1.0, "ema": 0.0},
+                  summary=_IVIF)
 def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                  max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
     """Train DDcGAN with the authors' losses and adaptive update schedule (see :mod:`imagefusion.nn.ddcgan`).
@@ -409,59 +480,20 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     def lr_scale() -> float:
         return decay ** (opts["g"].param_groups[0]["updates"] / decay_updates)
 
-    def update(name_: str, loss: torch.Tensor, module: nn.Module) -> None:
+    trained = {"g": g, "g_adv": g, "d_vi": d_vi, "d_ir": d_ir}
+
+    def update(name_: str, loss: torch.Tensor) -> None:
         for grp in opts[name_].param_groups:
             grp["lr"] = config.lr * lr_scale()
         _update(opts[name_], loss)
-        clamp(module)
+        clamp(trained[name_])
         opts["g"].param_groups[0]["updates"] += 1
 
     def val(net: nn.Module, b: torch.Tensor) -> torch.Tensor:
         return ddcgan_content_loss(net(b[:, 1:], b[:, :1]), b[:, :1], b[:, 1:])
 
     def step(b: torch.Tensor, i: int) -> dict[str, float]:
-        ir, vi = b[:, :1], b[:, 1:]
-        n_d = n_g = 0
-        if i % 2 == 0:
-            l_vi, l_ir = d_losses(ir, vi)
-            update("d_vi", l_vi, d_vi)
-            update("d_ir", l_ir, d_ir)
-            n_d += 1
-            l_vi, l_ir = d_losses(ir, vi)
-            it = 1
-            while l_vi.item() > 1.7 and it < repeats:
-                update("d_vi", l_vi, d_vi)
-                l_vi, _ = d_losses(ir, vi)
-                it += 1
-                n_d += 1
-            it = 1
-            while l_ir.item() > 1.7 and it < repeats:
-                update("d_ir", l_ir, d_ir)
-                _, l_ir = d_losses(ir, vi)
-                it += 1
-                n_d += 1
-            with torch.no_grad():
-                total, adv, content = g_losses(ir, vi)
-        else:
-            total, adv, content = g_losses(ir, vi)
-            update("g", total, g)
-            n_g += 1
-            it = 1
-            l_vi, l_ir = d_losses(ir, vi)
-            while (l_vi.item() < 1.4 or l_ir.item() < 1.4) and it < repeats:
-                _, adv, _ = g_losses(ir, vi)
-                update("g_adv", adv, g)
-                l_vi, l_ir = d_losses(ir, vi)
-                it += 1
-                n_g += 1
-            total, adv, content = g_losses(ir, vi)
-            while total.item() > 200 and it < repeats:
-                update("g", total, g)
-                total, adv, content = g_losses(ir, vi)
-                it += 1
-                n_g += 1
-        return {"g_total": total.item(), "g_adv": adv.item(), "g_content": content.item(), "d_vi": l_vi.item(),
-                "d_ir": l_ir.item(), "d_updates": float(n_d), "g_updates": float(n_g), "lr_scale": lr_scale()}
+        return _ddcgan_iteration(b[:, :1], b[:, 1:], i, d_losses, g_losses, update, repeats) | {"lr_scale": lr_scale()}
 
     card = {"task": "ivif", "loss": "-log D_v(F) - log D_i(F) + 0.6*(||F-IR||_F^2/16 + 1.2*||grad F - grad VI||_1)",
             "schedule": f"train.py's adaptive schedule, at most {repeats} repeats; TF1 RMSProp (G: one for the adversarial "
@@ -472,6 +504,13 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
                    progress=progress, loss_name=name, ema=float(ex.get("ema", 0.0)))
 
 
+@register_trainer("unet-gan", defaults={"epochs": 10, "steps_per_epoch": 50, "batch_size": 8, "lr": 1e-4,
+                                        "lr_min": 1e-4, "val_size": 16},
+                  extras={"objective": "lsgan", "transfer": True, "vgg_weights": "", "patch": 128, "d_steps": 1,
+                          "gp_weight": 10.0, "style_weight": 1e4, "tv_weight": 10.0},
+                  summary=_IVIF,
+                  variants={".no-st": {"transfer": False}, ".wgan-gp": {"objective": "wgan-gp", "d_steps": 5},
+                            ".wgan-gp-no-st": {"objective": "wgan-gp", "transfer": False, "d_steps": 5}})
 def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                   max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
     """Train the U-Net GAN (see :mod:`imagefusion.nn.unetgan`): FusionGAN's adversarial and content terms,
@@ -553,31 +592,3 @@ def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, dat
     return fit_gan(name, g, critics={"d": d}, optimizers=opts, step=step, sample=sample, patch=patch, val_batch=val_batch,
                    val_loss=val, config=config, out=out, resume=resume, command=command, card=card, progress=progress,
                    loss_name=f"{name}")
-
-
-_IVIF = "RoadScene training pairs (ivif/roadscene-full minus the test names)"
-for _task, _summary in (("", _IVIF), (".mif", "PET/SPECT-MRI training pairs"), (".mff", "multi-focus pairs synthesised from BSDS500"),
-                        (".mef", "exposure pairs synthesised from BSDS500")):
-    register_trainer(f"pmgi{_task}", train_pmgi,
-                     defaults={"epochs": 10, "steps_per_epoch": 100, "batch_size": 32, "lr": 1e-4, "lr_min": 1e-4, "val_size": 64},
-                     extras={"patch": 60 if _task == ".mff" else 120}, summary=_summary)
-for _tag, _obj in (("", "lsgan"), (".wgan-gp", "wgan-gp")):
-    register_trainer(f"fusiongan{_tag}", train_fusiongan,
-                     defaults={"epochs": 10, "steps_per_epoch": 50, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4, "val_size": 32},
-                     extras={"objective": _obj, "d_steps": 5 if _obj == "wgan-gp" else 2, "gp_weight": 10.0,
-                             "content_weight": 100.0, "xi": 5.0}, summary=_IVIF)
-register_trainer("mff-gan", train_mffgan,
-                 defaults={"epochs": 10, "steps_per_epoch": 100, "batch_size": 32, "lr": 1e-4, "lr_min": 1e-4, "val_size": 64},
-                 extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
-register_trainer("ddcgan", train_ddcgan,
-                 defaults={"epochs": 10, "steps_per_epoch": 40, "batch_size": 24, "lr": 2e-4, "lr_min": 2e-4, "val_size": 24},
-                 extras={"patch": 84, "max_repeats": 20, "decay": 0.9, "decay_updates": 400, "clip": 8.0, "gain_min": 1.0,
-                         "ema": 0.0},
-                 summary=_IVIF)
-for _tag, _obj, _st in (("", "lsgan", True), (".no-st", "lsgan", False), (".wgan-gp", "wgan-gp", True),
-                        (".wgan-gp-no-st", "wgan-gp", False)):
-    register_trainer(f"unet-gan{_tag}", train_unetgan,
-                     defaults={"epochs": 10, "steps_per_epoch": 50, "batch_size": 8, "lr": 1e-4, "lr_min": 1e-4, "val_size": 16},
-                     extras={"objective": _obj, "transfer": _st, "vgg_weights": "", "patch": 128,
-                             "d_steps": 5 if _obj == "wgan-gp" else 1, "gp_weight": 10.0, "style_weight": 1e4, "tv_weight": 10.0},
-                     summary=_IVIF)

@@ -52,6 +52,10 @@ def _augmented_patches(images: list[np.ndarray], n: int, size: int, rng: np.rand
     return np.stack([np.rot90(p[:, ::-1] if f else p, k) for p, k, f in zip(batch, turns, flips)]).copy()
 
 
+@register_trainer("mfenet", defaults={"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4,
+                                      "val_size": 56},
+                  extras={"patch": 128, "gradient_weight": 6.0, "store_float16": False},
+                  summary="medical training pairs (PET/SPECT-MRI)")
 def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                  max_images: int | None = None, resume: bool = True, command: str = "",
                  progress: bool = True) -> dict[str, Any]:
@@ -114,10 +118,3 @@ def train_mfenet(name: str, config: TrainConfig, out: str | os.PathLike, *, data
     return fit(name, model, sample=lambda rng, n: _augmented_patches(train, n, size, rng), step=step,
                config=config, out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card,
                progress=progress, loss_name=f"{name}: MSE + {alpha:g} gradient")
-
-
-register_trainer("mfenet", train_mfenet,
-                 defaults={"epochs": 60, "steps_per_epoch": 20, "batch_size": 16, "lr": 1e-4, "lr_min": 1e-4,
-                           "val_size": 56},
-                 extras={"patch": 128, "gradient_weight": 6.0, "store_float16": False},
-                 summary="medical training pairs (PET/SPECT-MRI)")

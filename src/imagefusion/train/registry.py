@@ -1,6 +1,6 @@
-"""The trainer registry: one network name → its training function and its settings, declared beside
-the trainer (``register_trainer`` in :mod:`imagefusion.train.siamese`, :mod:`imagefusion.train.autoencoder`,
-:mod:`imagefusion.train.mfenet`, :mod:`imagefusion.train.gan`).
+"""The trainer registry: one network name → its training function and its settings, declared on the
+trainer itself with the :func:`register_trainer` decorator (in :mod:`imagefusion.train.siamese`,
+:mod:`imagefusion.train.autoencoder`, :mod:`imagefusion.train.mfenet`, :mod:`imagefusion.train.gan`).
 
 A trainer's settings are the :class:`~imagefusion.train.loop.TrainConfig` fields it changes from their
 defaults plus its own extra settings, each with its default in one place; a configuration naming a
@@ -58,48 +58,68 @@ class TrainerSpec:
         return {**self.defaults, **self.extras}
 
 
-def register_trainer(name: str, func: Callable[..., dict[str, Any]], *, defaults: dict[str, Any],
-                     extras: dict[str, Any], summary: str = "") -> TrainerSpec:
-    """Register ``func`` as the trainer of network ``name``.
+def register_trainer(name: str, *, defaults: dict[str, Any], extras: dict[str, Any], summary: str = "",
+                     variants: dict[str, dict[str, Any]] | None = None) -> Callable[[Callable[..., dict[str, Any]]],
+                                                                             Callable[..., dict[str, Any]]]:
+    """Decorator: register the decorated function as the trainer of network ``name`` (and of its
+    weight variants ``name + tag``).
 
     Parameters
     ----------
     name : str
-    func : callable
     defaults : dict
         ``TrainConfig`` fields (:data:`CONFIG_FIELDS`) and their values for this network.
     extras : dict
         The trainer's own settings and their defaults.
     summary : str, optional
+        One line: what it trains on.
+    variants : dict of tag to dict, optional
+        More networks trained by the same function (``{".no-st": {"transfer": False}}`` registers
+        ``NAME.no-st``): each with the extras it changes, and, under ``"summary"``, its own summary.
 
     Returns
     -------
-    TrainerSpec
+    callable
+        The decorator; it returns the function unchanged.
 
     Raises
     ------
     ValueError
         A name registered twice, a default that is not a ``TrainConfig`` field, or an extra setting
-        that shadows one.
+        that shadows one or that the variant's network does not have.
 
     Examples
     --------
-    >>> spec = register_trainer("example-net", print, defaults={"epochs": 2}, extras={"patch": 64})
-    >>> spec.settings()
-    {'epochs': 2, 'patch': 64}
-    >>> _ = _TRAINERS.pop("example-net")
+    >>> @register_trainer("example-net", defaults={"epochs": 2}, extras={"patch": 64}, variants={".big": {"patch": 128}})
+    ... def train_example(name, config, out, **kw):
+    ...     return {}
+    >>> get_trainer("example-net").settings(), get_trainer("example-net.big").settings()
+    ({'epochs': 2, 'patch': 64}, {'epochs': 2, 'patch': 128})
+    >>> _ = _TRAINERS.pop("example-net"), _TRAINERS.pop("example-net.big")
     """
-    if name in _TRAINERS:
-        raise ValueError(f"trainer {name!r} is registered twice")
     bad = sorted(set(defaults) - set(CONFIG_FIELDS))
     if bad:
         raise ValueError(f"trainer {name!r}: {bad} are not TrainConfig fields; give them as extras")
     clash = sorted(set(extras) & set(CONFIG_FIELDS))
     if clash:
         raise ValueError(f"trainer {name!r}: extras {clash} shadow TrainConfig fields")
-    spec = TrainerSpec(name, func, dict(defaults), dict(extras), summary)
-    _TRAINERS[name] = spec
-    return spec
+    specs = {name: (dict(extras), summary)}
+    for tag, changes in (variants or {}).items():
+        changes = dict(changes)
+        own_summary = changes.pop("summary", summary)
+        unknown = sorted(set(changes) - set(extras))
+        if unknown:
+            raise ValueError(f"trainer {name + tag!r}: {unknown} are not settings of {name!r}")
+        specs[name + tag] = ({**extras, **changes}, own_summary)
+
+    def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        for key, (own_extras, own_summary) in specs.items():
+            if key in _TRAINERS:
+                raise ValueError(f"trainer {key!r} is registered twice")
+            _TRAINERS[key] = TrainerSpec(key, func, dict(defaults), own_extras, own_summary)
+        return func
+
+    return register
 
 
 def get_trainer(name: str) -> TrainerSpec:

@@ -32,6 +32,16 @@ def _step(model: torch.nn.Module, batch: Any, device: torch.device) -> StepOutpu
     return StepOutput(loss=loss, correct=correct, count=len(label))
 
 
+_SIAMESE_EXTRAS = {"blur_levels": 5, "both_blurred": 0.25, "store_float16": False, "fc1_rank": 0}
+_PATCHES = "synthetic multi-focus patch pairs from BSDS500"
+
+
+@register_trainer("cnn-liu2017", defaults={"epochs": 10, "steps_per_epoch": 300, "batch_size": 128, "lr": 5e-4,
+                                           "lr_min": 1e-5, "val_size": 4096},
+                  extras={**_SIAMESE_EXTRAS, "store_float16": True, "fc1_rank": 32}, summary=_PATCHES)
+@register_trainer("siamese-cnn", defaults={"epochs": 12, "steps_per_epoch": 400, "batch_size": 128, "lr": 1e-3,
+                                           "lr_min": 1e-5, "val_size": 4096},
+                  extras=_SIAMESE_EXTRAS, summary=_PATCHES)
 def train_siamese(
     name: str,
     config: TrainConfig,
@@ -115,15 +125,3 @@ def train_siamese(
     return fit(name, model, sample=lambda rng, n: train_set.sample(n, rng), step=_step, config=config,
                out=Path(out), val_batch=val_batch, resume=resume, command=command, card=card, progress=progress,
                export=low_rank if rank else None)
-
-
-_SIAMESE_EXTRAS = {"blur_levels": 5, "both_blurred": 0.25, "store_float16": False, "fc1_rank": 0}
-register_trainer("siamese-cnn", train_siamese,
-                 defaults={"epochs": 12, "steps_per_epoch": 400, "batch_size": 128, "lr": 1e-3, "lr_min": 1e-5,
-                           "val_size": 4096},
-                 extras=_SIAMESE_EXTRAS, summary="synthetic multi-focus patch pairs from BSDS500")
-register_trainer("cnn-liu2017", train_siamese,
-                 defaults={"epochs": 10, "steps_per_epoch": 300, "batch_size": 128, "lr": 5e-4, "lr_min": 1e-5,
-                           "val_size": 4096},
-                 extras={**_SIAMESE_EXTRAS, "store_float16": True, "fc1_rank": 32},
-                 summary="synthetic multi-focus patch pairs from BSDS500")
