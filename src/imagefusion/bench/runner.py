@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
+from ..errors import ImageFusionError, InvalidImageError, ParameterError
 from ..io import sha256_file, write_bytes_atomic, write_image
 from ..pairs import find_pairs
-from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
+from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
+from ..metrics._conventions import check_convention
 from ..registry import TASKS, get_method, list_methods, parse_param
 from ..runtime import peak_rss_mib, reset_peak_rss
 from .results import BenchResult, MethodSummary, metric_sort_key
@@ -441,17 +442,16 @@ def run_bench(
         ``report.md``, ``report.html``, ``plots/``.
     metrics : "all" or list of str
     convention : {"vifb", "mefb", "cddfuse"}
-    task : str, optional
-        Restrict ``methods`` to one task (``ivif``, ``mif``, ``mff``, ``mef``).
+    task : {"ivif", "mif", "mff", "mef"}, optional
+        Keep only the task's methods.
     workers : int, default 1
         Worker processes of a Dask ``LocalCluster`` (:class:`imagefusion.cluster.JobRunner`; one worker
         runs the jobs in this process). Results are identical for any number; times are measured while
         the other workers run, so they are comparable only between runs with the same ``workers``.
     scheduler : str or distributed.Client, optional
-        ``"local"`` (a ``LocalCluster`` even for one worker), or the address (``tcp://HOST:PORT``) or
-        scheduler file (``.json``) of a running Dask cluster, or a connected ``distributed.Client``; its
-        workers must see ``out`` and the datasets at the same paths. The cache is the source of truth: a lost worker or a killed client loses
-        at most the pair in progress.
+        ``"local"`` (a ``LocalCluster`` even for one worker), a running Dask cluster's address
+        (``tcp://HOST:PORT``) or scheduler file (``.json``), or a ``distributed.Client``; its workers see
+        ``out`` and the datasets at the same paths. A lost worker loses at most the pair in progress.
     params : dict of method name to dict, optional
         Non-default parameters per method (they are part of the cache key).
     progress : callable, optional
@@ -499,12 +499,65 @@ def run_bench(
     t_start = time.perf_counter()
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
-    if convention not in CONVENTIONS:
-        raise UnknownNameError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
-    given = select_methods(methods, task)
-    # results:PATH labels are shown as results:<folder name>
+    check_convention(convention)
+    method_names, results_dirs = _resolve_labels(select_methods(methods, task))
+    metric_names = [m.name for m in list_metrics()] if metrics == "all" else [
+        get_metric(m).name for m in ([metrics] if isinstance(metrics, str) else metrics)]
+    params, refresh = params or {}, _refresh_labels(refresh, method_names)
+    for m in params:
+        if m not in method_names:
+            raise ParameterError(f"parameters given for {m!r}, which is not benchmarked")
+    out = Path(out)
+    _remove_stale(out)
+    pairs, roots = _read_datasets(datasets)
+    plan = _Plan(out, pairs, roots, metric_names, convention, refresh)
+    for method in method_names:
+        if method in results_dirs:
+            plan.add_results(method, results_dirs[method])
+        else:
+            plan.add_method(method, params.get(method, {}))
+    fusions, failures = _execute(plan, method_names, workers, scheduler, progress)
+    rows = plan.rows(method_names)
+    summaries = _summarise(rows, method_names, list(pairs), metric_names)
+    result = BenchResult(method_names, list(pairs), metric_names, convention, rows, summaries,
+                         machine_description(), plan.fused_dirs, pairs, fusions, 0.0, roots, plan.fused_files, plan.notes)
+    result.seconds = time.perf_counter() - t_start
+    if failures:
+        out.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(out / "failures.txt", ("\n".join(failures) + "\n").encode())
+    else:
+        (out / "failures.txt").unlink(missing_ok=True)  # a rerun with no failures drops an old list
+    if report:
+        from .report import write_reports
+
+        write_reports(result, out)
+    return result
+
+
+def _remove_stale(out: Path) -> None:
+    """Delete the temporaries a killed run left behind in ``out``."""
+    if out.is_dir():
+        from ..io import remove_stale_temporaries
+
+        for folder in {p.parent for p in out.rglob(".if-*.part")}:
+            remove_stale_temporaries(folder)
+
+
+def _refresh_labels(refresh: str | Sequence[str], method_names: list[str]) -> list[str]:
+    """``refresh`` as the run's labels (``results:PATH`` as ``results:<folder name>``); each must be benchmarked."""
+    labels = [refresh] if isinstance(refresh, str) else list(refresh)
+    labels = [results_label(m[len(RESULTS_PREFIX):]) if is_results_label(m) else m for m in labels]
+    for m in labels:
+        if m not in method_names:
+            raise ParameterError(f"--refresh names {m!r}, which is not benchmarked")
+    return labels
+
+
+def _resolve_labels(given: Sequence[str]) -> tuple[list[str], dict[str, Path]]:
+    """The run's method labels, each once (``results:PATH`` shown as ``results:<folder name>``), and
+    the results folders by label."""
     results_dirs: dict[str, Path] = {}
-    method_names = []
+    method_names: list[str] = []
     for label in given:
         if is_results_label(label):
             path = Path(label[len(RESULTS_PREFIX):])
@@ -517,23 +570,11 @@ def run_bench(
             label = short
         if label not in method_names:
             method_names.append(label)
-    metric_names = [m.name for m in list_metrics()] if metrics == "all" else [get_metric(m).name for m in
-                                                                              ([metrics] if isinstance(metrics, str) else metrics)]
-    params = params or {}
-    for m in params:
-        if m not in method_names:
-            raise ParameterError(f"parameters given for {m!r}, which is not benchmarked")
-    refresh = [refresh] if isinstance(refresh, str) else list(refresh)
-    refresh = [results_label(m[len(RESULTS_PREFIX):]) if is_results_label(m) else m for m in refresh]
-    for m in refresh:
-        if m not in method_names:
-            raise ParameterError(f"--refresh names {m!r}, which is not benchmarked")
-    out = Path(out)
-    if out.is_dir():  # temporaries a killed run left behind
-        from ..io import remove_stale_temporaries
+    return method_names, results_dirs
 
-        for folder in {p.parent for p in out.rglob(".if-*.part")}:
-            remove_stale_temporaries(folder)
+
+def _read_datasets(datasets: Sequence[str | os.PathLike]) -> tuple[dict[str, dict[str, list[Path]]], dict[str, Path]]:
+    """Each dataset's pairs and root, by the dataset's folder name (two with one name are an error)."""
     pairs: dict[str, dict[str, list[Path]]] = {}
     roots: dict[str, Path] = {}
     for d in datasets:
@@ -543,73 +584,119 @@ def run_bench(
             raise InvalidImageError(f"two datasets named {name!r}: {roots[name]} and {d}")
         pairs[name] = ps.pairs
         roots[name] = Path(d)
-    hashes = {ds: {n: [sha256_file(f) for f in files] for n, files in p.items()} for ds, p in pairs.items()}
+    return pairs, roots
 
-    jobs: list[_Job] = []
-    fused_dirs: dict[tuple[str, str], Path] = {}
-    fused_files: dict[tuple[str, str, str], Path] = {}
-    keys: dict[tuple[str, str, str], str] = {}
-    to_score: set[tuple[str, str]] = set()  # (dataset, image) with a result lacking a metric
-    notes: list[str] = []
-    for method in method_names:
-        if method in results_dirs:
-            timing = results_timing(results_dirs[method])
-            for ds, ds_pairs in pairs.items():
-                found = results_folder(results_dirs[method], roots[ds], list(ds_pairs))
-                if found is None:
-                    notes.append(f"{method} has no results for {ds} (no folder {ds} in {results_dirs[method]})")
-                    continue
-                fused_dirs[ds, method] = next(iter(found.values())).parent
-                task_name = roots[ds].resolve().parent.name
-                for name, f in found.items():
-                    # keyed by the fused file's contents: a replaced image is scored again
-                    key = cache_key(RESULTS_PREFIX, sha256_file(f), {}, hashes[ds][name])
-                    keys[ds, method, name] = key
-                    fused_files[ds, method, name] = f
-                    if method in refresh:
-                        _record_path(out, key).unlink(missing_ok=True)
-                    rec = _read_record(_record_path(out, key))
-                    if rec is None or "ms" not in rec:
-                        secs = timing.get(f"{task_name}/{ds}/{name}", timing.get(f"{ds}/{name}"))
-                        rec = {"method": method, "image": name, "ms": None if secs is None else secs * 1000.0,
-                               "rss_mib": None, "metrics": {}}
-                        write_bytes_atomic(_record_path(out, key), json.dumps(rec, indent=1).encode())
-                    if not all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names):
-                        to_score.add((ds, name))
-            continue
+
+class _Plan:
+    """What a bench run must do, from its cache: the fusion jobs, the pairs to score, and where every
+    (dataset, method, pair) result lives."""
+
+    def __init__(self, out: Path, pairs: dict[str, dict[str, list[Path]]], roots: dict[str, Path],
+                 metric_names: list[str], convention: str, refresh: list[str]) -> None:
+        self.out, self.pairs, self.roots = out, pairs, roots
+        self.metric_names, self.convention, self.refresh = metric_names, convention, refresh
+        self.hashes = {ds: {n: [sha256_file(f) for f in files] for n, files in p.items()} for ds, p in pairs.items()}
+        self.jobs: list[_Job] = []
+        self.fused_dirs: dict[tuple[str, str], Path] = {}
+        self.fused_files: dict[tuple[str, str, str], Path] = {}
+        self.keys: dict[tuple[str, str, str], str] = {}
+        self.to_score: set[tuple[str, str]] = set()  # (dataset, image) with a result lacking a metric
+        self.notes: list[str] = []
+
+    def _record(self, method: str, key: str) -> dict[str, Any] | None:
+        if method in self.refresh:
+            _record_path(self.out, key).unlink(missing_ok=True)
+        return _read_record(_record_path(self.out, key))
+
+    def _scored(self, rec: dict[str, Any] | None) -> bool:
+        return rec is not None and all(m in rec.get("metrics", {}).get(self.convention, {}) for m in self.metric_names)
+
+    def add_results(self, method: str, folder: Path) -> None:
+        """A folder of fused images made elsewhere: recorded with the folder's times, scored where needed."""
+        timing = results_timing(folder)
+        for ds, ds_pairs in self.pairs.items():
+            found = results_folder(folder, self.roots[ds], list(ds_pairs))
+            if found is None:
+                self.notes.append(f"{method} has no results for {ds} (no folder {ds} in {folder})")
+                continue
+            self.fused_dirs[ds, method] = next(iter(found.values())).parent
+            task_name = self.roots[ds].resolve().parent.name
+            for name, f in found.items():
+                # keyed by the fused file's contents: a replaced image is scored again
+                key = cache_key(RESULTS_PREFIX, sha256_file(f), {}, self.hashes[ds][name])
+                self.keys[ds, method, name] = key
+                self.fused_files[ds, method, name] = f
+                rec = self._record(method, key)
+                if rec is None or "ms" not in rec:
+                    secs = timing.get(f"{task_name}/{ds}/{name}", timing.get(f"{ds}/{name}"))
+                    rec = {"method": method, "image": name, "ms": None if secs is None else secs * 1000.0,
+                           "rss_mib": None, "metrics": {}}
+                    write_bytes_atomic(_record_path(self.out, key), json.dumps(rec, indent=1).encode())
+                if not self._scored(rec):
+                    self.to_score.add((ds, name))
+
+    def add_method(self, method: str, extra_params: dict[str, Any]) -> None:
+        """A registered method (label with parameters): a fusion job per dataset for the pairs the cache lacks."""
         base, label_params = parse_method_label(method)
-        spec = get_method(base)
-        mparams = spec.check_params({**label_params, **params.get(method, {})})
+        mparams = get_method(base).check_params({**label_params, **extra_params})
         whash = _weights_hash(base, mparams)
-        for ds, ds_pairs in pairs.items():
-            fdir = out / "fused" / ds / label_dirname(method)
-            fused_dirs[ds, method] = fdir
+        for ds, ds_pairs in self.pairs.items():
+            fdir = self.out / "fused" / ds / label_dirname(method)
+            self.fused_dirs[ds, method] = fdir
             todo = []
             for name, files in ds_pairs.items():
-                key = cache_key(base, whash, mparams, hashes[ds][name])
-                keys[ds, method, name] = key
-                fused_files[ds, method, name] = fdir / f"{name}.png"
-                if method in refresh:
-                    _record_path(out, key).unlink(missing_ok=True)
-                rec = _read_record(_record_path(out, key))
+                key = cache_key(base, whash, mparams, self.hashes[ds][name])
+                self.keys[ds, method, name] = key
+                self.fused_files[ds, method, name] = fdir / f"{name}.png"
+                rec = self._record(method, key)
                 fused_ok = rec is not None and "ms" in rec and (fdir / f"{name}.png").exists()
                 if not fused_ok:
                     todo.append((name, files, key))
-                if not fused_ok or not all(m in rec.get("metrics", {}).get(convention, {}) for m in metric_names):
-                    to_score.add((ds, name))
+                if not fused_ok or not self._scored(rec):
+                    self.to_score.add((ds, name))
             if todo:
-                jobs.append(_Job(base, mparams, ds, out, fdir, todo))
+                self.jobs.append(_Job(base, mparams, ds, self.out, fdir, todo))
+
+    def score_jobs(self, method_names: list[str]) -> list[_ScoreJob]:
+        return [_ScoreJob(ds, name, self.pairs[ds][name],
+                          [(m, self.fused_files[ds, m, name], self.keys[ds, m, name]) for m in method_names
+                           if (ds, m, name) in self.keys],
+                          self.out, self.metric_names, self.convention)
+                for ds, name in sorted(self.to_score)]
+
+    def rows(self, method_names: list[str]) -> list[dict[str, Any]]:
+        """One row per (dataset, method, pair) with a result: time, memory and every metric."""
+        rows: list[dict[str, Any]] = []
+        for ds, ds_pairs in self.pairs.items():
+            for method in method_names:
+                for name in ds_pairs:
+                    if (ds, method, name) not in self.keys:
+                        continue  # a results folder without this dataset
+                    rec = _read_record(_record_path(self.out, self.keys[ds, method, name]))
+                    if rec is None or "ms" not in rec:
+                        continue  # failed pair (reported in failures)
+                    vals = rec["metrics"].get(self.convention, {})
+                    row = {"dataset": ds, "method": method, "image": name, "ms": _num(rec["ms"]),
+                           "rss_mib": _num(rec.get("rss_mib"))}
+                    # non-finite values are stored as the text "nan" / "inf", which float() reads
+                    row.update({m: float(vals.get(m, "nan")) for m in self.metric_names})
+                    rows.append(row)
+        return rows
+
+
+def _execute(plan: _Plan, method_names: list[str], workers: int, scheduler: Any,
+             progress: Callable[[int, int], None] | None) -> tuple[int, list[str]]:
+    """Run the plan's fusion jobs, then its scoring jobs; return (fusions run, failure messages)."""
+    from ..cluster import JobRunner
 
     fusions = 0
     failures: list[str] = []
-    total = len(jobs) + len(to_score)
+    total = len(plan.jobs) + len(plan.to_score)
     if progress is not None:
         progress(0, total)
-    from ..cluster import JobRunner
-
     with JobRunner(workers, scheduler) as runner:
         done = 0
-        for job, res in runner.map(_run_job, jobs):
+        for job, res in runner.map(_run_job, plan.jobs):
             if isinstance(res, Exception):  # Dask's KilledWorker: the job's worker died three times
                 failures.append(f"{job.dataset} with {job.method}: its worker died ({res})")
             else:
@@ -618,49 +705,13 @@ def run_bench(
             done += 1
             if progress is not None:
                 progress(done, total)
-        score_jobs = [
-            _ScoreJob(ds, name, pairs[ds][name],
-                      [(m, fused_files[ds, m, name], keys[ds, m, name]) for m in method_names
-                       if (ds, m, name) in keys],
-                      out, metric_names, convention)
-            for ds, name in sorted(to_score)
-        ]
-        for sjob, res in runner.map(_score_job, score_jobs):
+        for sjob, res in runner.map(_score_job, plan.score_jobs(method_names)):
             failures.extend([f"{sjob.dataset}/{sjob.image} (metrics): its worker died ({res})"]
                             if isinstance(res, Exception) else res)
             done += 1
             if progress is not None:
                 progress(done, total)
-
-    rows: list[dict[str, Any]] = []
-    for ds, ds_pairs in pairs.items():
-        for method in method_names:
-            for name in ds_pairs:
-                if (ds, method, name) not in keys:
-                    continue  # a results folder without this dataset
-                rec = _read_record(_record_path(out, keys[ds, method, name]))
-                if rec is None or "ms" not in rec:
-                    continue  # failed pair (reported in failures)
-                vals = rec["metrics"].get(convention, {})
-                row = {"dataset": ds, "method": method, "image": name, "ms": _num(rec["ms"]),
-                       "rss_mib": _num(rec.get("rss_mib"))}
-                # non-finite values are stored as the text "nan" / "inf", which float() reads
-                row.update({m: float(vals.get(m, "nan")) for m in metric_names})
-                rows.append(row)
-    summaries = _summarise(rows, method_names, list(pairs), metric_names)
-    result = BenchResult(method_names, list(pairs), metric_names, convention, rows, summaries,
-                         machine_description(), fused_dirs, pairs, fusions, 0.0, roots, fused_files, notes)
-    result.seconds = time.perf_counter() - t_start
-    if failures:
-        (out / "failures.txt").parent.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(out / "failures.txt", ("\n".join(failures) + "\n").encode())
-    else:
-        (out / "failures.txt").unlink(missing_ok=True)  # a rerun with no failures drops an old list
-    if report:
-        from .report import write_reports
-
-        write_reports(result, out)
-    return result
+    return fusions, failures
 
 
 def _num(v: Any) -> float:

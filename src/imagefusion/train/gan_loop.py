@@ -14,7 +14,6 @@ import copy
 import io
 import os
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from torch.nn.utils import parametrize
 from ..io import write_bytes_atomic
 from ..nn.inference import select_device, select_dtype
 from ..nn.weights import save_weights
-from .loop import LoopHooks, TrainConfig, machine_card, run_loop
+from .loop import LoopHooks, TrainConfig, run_card, run_loop
 
 __all__ = ["fit_gan", "ema_update"]
 
@@ -203,19 +202,12 @@ def fit_gan(name: str, generator: nn.Module, *, critics: dict[str, nn.Module], o
     shipped = _fold_spectral_norm(average if average is not None else generator).cpu().eval()
     last = rows[-1] if rows else {}
     full_card = {
-        "network": name,
+        **run_card(name, shipped, config, rows, elapsed, command, device),
         "architecture": type(generator).__name__,
-        "parameters": int(sum(p.numel() for p in shipped.parameters())),
         "critics": {k: {"architecture": type(m).__name__, "parameters": int(sum(p.numel() for p in m.parameters()))}
                     for k, m in critics.items()},
-        "config": asdict(config),
-        "epochs": len(rows),
-        "steps": last.get("steps", 0),
         "final": {"train_loss": last.get("train_loss"), "train_acc": None, "val_loss": last.get("val_loss"), "val_acc": None,
                   **{k: v for k, v in last.items() if k.startswith(("g_", "d_"))}},
-        "training_seconds": round(elapsed, 1),
-        "command": command,
-        **machine_card(device),
         "threads": torch.get_num_threads(),
         **({"weight_average": f"exponential moving average of the generator, {ema:g} per step (shipped)"} if ema > 0 else {}),
         **(card or {}),

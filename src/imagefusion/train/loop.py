@@ -320,6 +320,21 @@ def _read_loop_checkpoint(path: Path, device: torch.device) -> dict[str, Any]:
     return ck
 
 
+def _resume(ckpt: Path, modules: dict[str, torch.nn.Module], optimizers: dict[str, torch.optim.Optimizer],
+            hooks: LoopHooks, device: torch.device) -> tuple[list[dict[str, Any]], int, float]:
+    """Restore a run from its checkpoint; return (log rows, epochs done, seconds so far)."""
+    ck = _read_loop_checkpoint(ckpt, device)
+    for k, m in modules.items():
+        m.load_state_dict(ck["modules"][k])
+    for k, o in optimizers.items():
+        o.load_state_dict(ck["optimizers"][k])
+    if "torch_rng" in ck:
+        torch.set_rng_state(ck["torch_rng"])
+    for k, (_, restore) in hooks.state.items():
+        restore(ck.get(k))
+    return ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
+
+
 def run_loop(
     name: str,
     modules: dict[str, torch.nn.Module],
@@ -394,16 +409,7 @@ def run_loop(
     rows: list[dict[str, Any]] = []
     start, elapsed = 0, 0.0
     if resume and ckpt.is_file():
-        ck = _read_loop_checkpoint(ckpt, device)
-        for k, m in modules.items():
-            m.load_state_dict(ck["modules"][k])
-        for k, o in optimizers.items():
-            o.load_state_dict(ck["optimizers"][k])
-        rows, start, elapsed = ck["rows"], ck["epoch"], ck.get("seconds", 0.0)
-        if "torch_rng" in ck:
-            torch.set_rng_state(ck["torch_rng"])
-        for k, (_, restore) in hooks.state.items():
-            restore(ck.get(k))
+        rows, start, elapsed = _resume(ckpt, modules, optimizers, hooks, device)
     plot = hooks.plot or (lambda r, p: plot_losses(r, p, name))
     n = config.steps_per_epoch
     with cpu_threads(config.threads):
@@ -434,9 +440,9 @@ def run_loop(
             elapsed += time.perf_counter() - t0
             rows.append({**(hooks.row(row) if hooks.row else row), "seconds": round(elapsed, 1)})
             buf = io.BytesIO()
-            torch.save({"modules": {k: m.state_dict() for k, m in modules.items()},
-                        "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "epoch": epoch + 1,
-                        "rows": rows, "seconds": elapsed, "config": asdict(config), "torch_rng": torch.get_rng_state(),
+            torch.save({"modules": {k: m.state_dict() for k, m in modules.items()}, "epoch": epoch + 1, "rows": rows,
+                        "optimizers": {k: o.state_dict() for k, o in optimizers.items()}, "seconds": elapsed,
+                        "config": asdict(config), "torch_rng": torch.get_rng_state(),
                         **{k: get() for k, (get, _) in hooks.state.items()}}, buf)
             write_bytes_atomic(ckpt, buf.getvalue())
             _write_log(rows, out / "log.csv")
@@ -444,10 +450,61 @@ def run_loop(
     return rows, elapsed
 
 
-def machine_card(device: torch.device) -> dict[str, Any]:
-    """The model-card fields that say where a network was trained."""
-    return {"torch": torch.__version__, "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-            "device": str(device)}
+def run_card(name: str, shipped: torch.nn.Module, config: TrainConfig, rows: list[dict[str, Any]], elapsed: float,
+             command: str, device: torch.device) -> dict[str, Any]:
+    """The model-card fields every trainer writes: the network, its size, the run and where it ran."""
+    return {"network": name, "architecture": type(shipped).__name__,
+            "parameters": int(sum(p.numel() for p in shipped.parameters())), "config": asdict(config),
+            "epochs": len(rows), "steps": rows[-1].get("steps", 0) if rows else 0, "training_seconds": round(elapsed, 1),
+            "command": command, "torch": torch.__version__,
+            "machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "device": str(device)}
+
+
+def _supervised(name: str, model: torch.nn.Module, sample: Callable[[np.random.Generator, int], Any],
+                step: Callable[[torch.nn.Module, Any, torch.device], StepOutput], config: TrainConfig,
+                device: torch.device, val_batch: Any, trainable: Any, on_epoch: Callable[[int], None] | None,
+                loss_name: str | None) -> tuple[LoopHooks, Callable, torch.optim.Optimizer]:
+    """:func:`fit`'s hooks: one Adam update per step on a cosine schedule, the loss (and accuracy) logged."""
+    amp_dtype = select_dtype(device, config.precision)
+    autocast = lambda: torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32)  # noqa: E731
+    params = list(model.parameters()) if trainable is None else list(trainable)
+    opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+
+    def validate(net: torch.nn.Module) -> tuple[float | None, float | None]:
+        if val_batch is None:
+            return None, None
+        mode = net.training
+        net.eval()
+        with torch.no_grad(), autocast():
+            res = step(net, val_batch, device)
+        net.train(mode)
+        return float(res.loss), None if res.correct is None else res.correct / res.count
+
+    def train_step(batch: Any, gstep: int) -> dict[str, float]:
+        with autocast():
+            res = step(model, batch, device)
+        opt.zero_grad(set_to_none=True)
+        res.loss.backward()
+        opt.step()
+        losses = {"train_loss": float(res.loss.detach())}
+        if res.correct is not None:
+            losses.update(correct=float(res.correct), count=float(res.count))
+        return losses
+
+    def row(r: dict[str, Any]) -> dict[str, Any]:
+        correct, count = r.pop("correct", None), r.pop("count", None)
+        return {"epoch": r["epoch"], "steps": r["steps"], "lr": _lr_at(config, r["steps"]), "train_loss": r["train_loss"],
+                "train_acc": correct / count if count else None, "val_loss": r["val_loss"], "val_acc": r["val_acc"]}
+
+    def curve(rows: list[dict[str, Any]], path: Path) -> None:
+        has_acc = rows[-1].get("train_acc") is not None
+        plot_losses(rows, path, loss_name or (f"{name}: cross-entropy" if has_acc else name))
+
+    hooks = LoopHooks(sample=lambda rng: sample(rng, config.batch_size), train_step=train_step,
+                      validate=lambda: dict(zip(("val_loss", "val_acc"), validate(model))),
+                      lr_scale=lambda s: _lr_at(config, s) / config.lr,
+                      on_epoch=on_epoch, row=row, plot=curve)
+    return hooks, validate, opt
 
 
 def fit(
@@ -532,45 +589,8 @@ def fit(
     model.to(device)
     if device.type == "cpu":
         model.to(memory_format=torch.channels_last)
-    amp_dtype = select_dtype(device, config.precision)
-    autocast = lambda: torch.autocast(device.type, dtype=amp_dtype, enabled=amp_dtype != torch.float32)  # noqa: E731
-    params = list(model.parameters()) if trainable is None else list(trainable)
-    opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-
-    def validate(net: torch.nn.Module) -> tuple[float | None, float | None]:
-        if val_batch is None:
-            return None, None
-        mode = net.training
-        net.eval()
-        with torch.no_grad(), autocast():
-            res = step(net, val_batch, device)
-        net.train(mode)
-        return float(res.loss), None if res.correct is None else res.correct / res.count
-
-    def train_step(batch: Any, gstep: int) -> dict[str, float]:
-        with autocast():
-            res = step(model, batch, device)
-        opt.zero_grad(set_to_none=True)
-        res.loss.backward()
-        opt.step()
-        losses = {"train_loss": float(res.loss.detach())}
-        if res.correct is not None:
-            losses.update(correct=float(res.correct), count=float(res.count))
-        return losses
-
-    def row(r: dict[str, Any]) -> dict[str, Any]:
-        correct, count = r.pop("correct", None), r.pop("count", None)
-        return {"epoch": r["epoch"], "steps": r["steps"], "lr": _lr_at(config, r["steps"]), "train_loss": r["train_loss"],
-                "train_acc": correct / count if count else None, "val_loss": r["val_loss"], "val_acc": r["val_acc"]}
-
-    def curve(rows: list[dict[str, Any]], path: Path) -> None:
-        has_acc = rows[-1].get("train_acc") is not None
-        plot_losses(rows, path, loss_name or (f"{name}: cross-entropy" if has_acc else name))
-
-    hooks = LoopHooks(sample=lambda rng: sample(rng, config.batch_size), train_step=train_step,
-                      validate=lambda: dict(zip(("val_loss", "val_acc"), validate(model))),
-                      lr_scale=lambda s: _lr_at(config, s) / config.lr,
-                      on_epoch=on_epoch, row=row, plot=curve)
+    hooks, validate, opt = _supervised(name, model, sample, step, config, device, val_batch, trainable, on_epoch,
+                                       loss_name)
     rows, elapsed = run_loop(name, {"model": model}, {"model": opt}, hooks, config, out, device=device, resume=resume,
                              progress=progress)
     out = Path(out)
@@ -581,20 +601,9 @@ def fit(
             model, exported = export(model, validate)
         model.eval()
     last = rows[-1] if rows else {}
-    full_card = {
-        "network": name,
-        "architecture": type(model).__name__,
-        "parameters": int(sum(p.numel() for p in model.parameters())),
-        "config": asdict(config),
-        "epochs": len(rows),
-        "steps": last.get("steps", 0),
-        "final": {k: last.get(k) for k in ("train_loss", "train_acc", "val_loss", "val_acc")},
-        "training_seconds": round(elapsed, 1),
-        "command": command,
-        **machine_card(device),
-        **(card or {}),
-        **exported,
-    }
+    full_card = {**run_card(name, model, config, rows, elapsed, command, device),
+                 "final": {k: last.get(k) for k in ("train_loss", "train_acc", "val_loss", "val_acc")},
+                 **(card or {}), **exported}
     dtype = torch.float16 if config.extra.get("store_float16") else None
     save_weights(model, out / f"{name}.safetensors", full_card, dtype=dtype)
     return full_card
