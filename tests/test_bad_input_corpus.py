@@ -170,7 +170,7 @@ def _int64_weights(root: Path) -> None:
 
     from safetensors.torch import load_file
 
-    state = load_file(str(shipped_weights_path("densefuse")))
+    state = {k: v.float() for k, v in load_file(str(shipped_weights_path("densefuse"))).items()}
     save_file({k: v.to(torch.int64) for k, v in state.items()}, str(root / "int64.safetensors"))
 
 
@@ -343,13 +343,14 @@ def _locked_batch(root: Path) -> None:
 
 
 def _weights_like(root: Path, name: str, fill: float | None = None, scale: float | None = None) -> None:
-    """densefuse's shipped tensors, all set to ``fill`` (or multiplied by ``scale``)."""
+    """densefuse's shipped tensors in float32 (the package stores them in float16), all set to ``fill`` (or
+    multiplied by ``scale``)."""
     import torch
     from safetensors.torch import load_file, save_file
 
     from imagefusion.nn.registry import shipped_weights_path
 
-    state = load_file(str(shipped_weights_path("densefuse")))
+    state = {k: v.float() for k, v in load_file(str(shipped_weights_path("densefuse"))).items()}
     out = {k: (torch.full_like(v, fill) if fill is not None else v * scale) for k, v in state.items()}
     save_file(out, str(root / name))
 

@@ -136,10 +136,12 @@ def test_bench_cli_reports_render_in_headless_chromium(small_set, tmp_path):
     assert len(rows) == 9 and {"ms", "rss_mib", "en", "qabf", "qsf"} <= set(rows[0])
     md = (out / "report.md").read_text()
     assert "## ct-mri (3 pairs)" in md and "qsf →0" in md and "**" in md and "mean rank" in md
-    for png in ("speed_quality.png", "box_ct-mri.png", "grid_ct-mri.png"):
+    # one image grid per method group (family), so a bench of 40 methods stays readable
+    grids = ("grid_ct-mri_pixel.png", "grid_ct-mri_pyramid.png", "grid_ct-mri_filtering.png")
+    for png in ("speed_quality.png", "box_ct-mri.png", *grids):
         assert (out / "plots" / png).stat().st_size > 5000
     html = (out / "report.html").read_text()
-    assert html.count("<table>") == 1 and html.count("data:image/png;base64,") == 3
+    assert html.count("<table>") == 1 and html.count("data:image/png;base64,") == 5
 
     browser = _chromium()
     if browser is None:
@@ -147,7 +149,7 @@ def test_bench_cli_reports_render_in_headless_chromium(small_set, tmp_path):
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"]
     dom = subprocess.run([*flags, "--dump-dom", (out / "report.html").as_uri()], capture_output=True, text=True,
                          timeout=120).stdout
-    assert 'data-tables="1"' in dom and 'data-images-loaded="3"' in dom, dom[:300]
+    assert 'data-tables="1"' in dom and 'data-images-loaded="5"' in dom, dom[:300]
     shot = tmp_path / "shot.png"
     subprocess.run([*flags, "--window-size=1200,1800", f"--screenshot={shot}", (out / "report.html").as_uri()],
                    capture_output=True, timeout=120, check=True)
@@ -156,6 +158,31 @@ def test_bench_cli_reports_render_in_headless_chromium(small_set, tmp_path):
     # the page is not blank: the plots and fused images put dark and mid-grey pixels on the white page
     grey = img.mean(axis=2) if img.ndim == 3 else img
     assert (grey < 0.5).mean() > 0.02 and grey.std() > 0.1
+
+
+def test_bench_with_a_task_scores_with_that_tasks_benchmark_metrics(small_set, tmp_path):
+    """--task without --metrics and --convention: the metrics and convention the ranking uses for the
+    task (medical: CDDFuse's 8 in the cddfuse convention)."""
+    from imagefusion.ranking import ranking_entry
+
+    out = tmp_path / "task"
+    r = CliRunner().invoke(app, ["bench", "--methods", "average,lp", "--task", "mif", "--datasets", str(small_set),
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    entry = ranking_entry("mif")
+    header = next(csv.reader((out / "results.csv").open()))
+    assert [h for h in header if h in set(entry["metrics"])] == entry["metrics"] and "qcv" not in header
+    assert entry["convention"] == "cddfuse" and "cddfuse" in (out / "report.md").read_text()
+
+
+def test_method_groups_cut_a_long_list_into_grids_of_at_most_ten():
+    from imagefusion.bench.report import method_groups
+    from imagefusion.registry import list_methods
+
+    labels = [s.name for s in list_methods("ivif")]
+    groups = method_groups(labels)
+    assert sorted(m for _, ms in groups for m in ms) == sorted(labels)  # each method once
+    assert all(1 <= len(ms) <= 10 for _, ms in groups) and len({g for g, _ in groups}) == len(groups)
 
 
 def test_peak_memory_is_reset_for_each_job():

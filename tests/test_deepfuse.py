@@ -1,5 +1,5 @@
 """DeepFuse with its authors' weights against the authors' Theano/Lasagne code's outputs (``tests/reference/deepfuse``:
-their outputs on MEFB pairs' top-left 192×192 crops, written by ``benchmarks/deepfuse_reference.py --crops``); the
+their outputs on MEFB pairs' top-left 192×192 crops, written by ``benchmarks/measure/deepfuse_reference.py --crops``); the
 colour step; tiles."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """DIDFuse with its authors' weights against the authors' code's outputs (``tests/reference/didfuse``:
 top-left 128×128 crops of their full-size outputs with their ``Sum`` and ``l1_norm`` rules, written by
-``benchmarks/didfuse_reference.py --crops``), in float32; bfloat16 within 40 dB of it; tiles; colour."""
+``benchmarks/measure/didfuse_reference.py --crops``), in float32; bfloat16 within 40 dB of it; tiles; colour."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def test_ifcnn_equals_the_authors_code(data_dir, task, folder, name):
     ours = np.round(imagefusion.fuse(files, "ifcnn", task=task) * 255).astype(np.uint8)
     ref = imagefusion.io.read_image_raw(next(peers.glob(f"{name}.*")))
     assert ours.shape == ref.shape  # grey for ivif/mif as the authors save it, RGB for mff/mef
-    assert _psnr(ours, ref) >= 40.0  # measured 85-98 dB (benchmarks/ifcnn_reference.py)
+    assert _psnr(ours, ref) >= 40.0  # measured 85-98 dB (benchmarks/measure/ifcnn_reference.py)
     d = np.abs(ours.astype(int) - ref.astype(int))  # float round-off flips an 8-bit truncation here and there
     assert d.max() <= 3 and np.mean(d > 0) < 1e-3
 

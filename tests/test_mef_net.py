@@ -1,5 +1,5 @@
 """MEF-Net with its authors' weights against the authors' code's outputs (``tests/reference/mef-net``: top-left
-128×128 crops of their full-size outputs, written by ``benchmarks/mef_net_reference.py --crops``); any
+128×128 crops of their full-size outputs, written by ``benchmarks/measure/mef_net_reference.py --crops``); any
 number of exposures; the checkpoint read by the restricted unpickler (numpy scalars dropped, code refused)."""
 
 from __future__ import annotations

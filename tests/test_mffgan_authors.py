@@ -1,6 +1,6 @@
 """MFF-GAN with its authors' Lytro checkpoint (``mff-gan -p weights=authors``) against the authors' code's outputs
 (``tests/reference/mff-gan``: top-left 128×128 crops of their full-size outputs, written by
-``benchmarks/mffgan_reference.py --crops``) on the same grey sources, in float32; bfloat16 within 40 dB; tiles;
+``benchmarks/measure/mffgan_reference.py --crops``) on the same grey sources, in float32; bfloat16 within 40 dB; tiles;
 the project's weights stay the default."""
 
 from __future__ import annotations

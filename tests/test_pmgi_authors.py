@@ -1,6 +1,6 @@
 """PMGI with its authors' TensorFlow checkpoints (``pmgi -p weights=authors``) against the authors' code's outputs
 (``tests/reference/pmgi``: top-left 128×128 crops of their full-size outputs on three pairs of each task, written
-by ``benchmarks/pmgi_reference.py --crops``) on the same grey sources; the project's own weights stay the
+by ``benchmarks/measure/pmgi_reference.py --crops``) on the same grey sources; the project's own weights stay the
 default."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """SDNet with its authors' TensorFlow checkpoints (one per task, converted once with TensorFlow's reader) against
 the authors' code's outputs (``tests/reference/sdnet``: top-left 128×128 crops of their full-size outputs on
-three pairs of each task, written by ``benchmarks/sdnet_reference.py --crops``) on the same grey sources, in
+three pairs of each task, written by ``benchmarks/measure/sdnet_reference.py --crops``) on the same grey sources, in
 float32; bfloat16 within 40 dB of it; tiles; the stretch option; colour through the colour path."""
 
 from __future__ import annotations

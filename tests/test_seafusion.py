@@ -1,5 +1,5 @@
 """SeAFusion with its authors' weights against the authors' code's outputs (``tests/reference/seafusion``:
-top-left 128×128 crops of their full-size outputs, written by ``benchmarks/seafusion_reference.py --crops``),
+top-left 128×128 crops of their full-size outputs, written by ``benchmarks/measure/seafusion_reference.py --crops``),
 grey (TNO) and colour (RoadScene), in float32; bfloat16 within 40 dB of it; tiles; the options."""
 
 from __future__ import annotations

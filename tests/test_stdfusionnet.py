@@ -1,6 +1,6 @@
 """STDFusionNet with its authors' TensorFlow checkpoint against the authors' code's outputs
 (``tests/reference/stdfusionnet``: top-left 128×128 crops of their full-size outputs on two TNO and two RoadScene
-pairs, written by ``benchmarks/stdfusionnet_reference.py --crops``) on the same grey sources, in float32; bfloat16
+pairs, written by ``benchmarks/measure/stdfusionnet_reference.py --crops``) on the same grey sources, in float32; bfloat16
 within 40 dB of it; tiles."""
 
 from __future__ import annotations

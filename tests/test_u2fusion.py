@@ -1,6 +1,6 @@
 """U2Fusion with its authors' TensorFlow checkpoint (converted once with TensorFlow's reader) against the
 authors' code's outputs (``tests/reference/u2fusion``: top-left 128×128 crops of their full-size outputs on
-three pairs of each task, written by ``benchmarks/u2fusion_reference.py --crops``), in float32; bfloat16
+three pairs of each task, written by ``benchmarks/measure/u2fusion_reference.py --crops``), in float32; bfloat16
 within 40 dB of it; tiles; the task order and the colour options."""
 
 from __future__ import annotations

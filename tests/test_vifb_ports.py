@@ -3,7 +3,7 @@
 VIFB saved its outputs with MATLAB's ``imwrite`` (JPEG, quality 75). Saved the same way, our output is
 value-for-value VIFB's where the port reproduces the code: the check is the share of equal RGB values
 on VIFB's ``kettle`` pair (all three pairs, with PSNR and VIFB's 13 metrics:
-``benchmarks/vifb_reference.py``, docs/vifb.md)."""
+``benchmarks/measure/vifb_reference.py``, docs/vifb.md)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 import typer.core
@@ -162,13 +162,6 @@ def _names(option: str, text: str, what: str) -> list[str] | str:
     return names
 
 
-def _params(method: str, items: list[str] | None) -> dict:
-    from .registry import get_method, parse_param
-
-    spec = get_method(method)
-    return dict(parse_param(spec, item) for item in items or [])
-
-
 def _infer_task(task: str | None, pairs: Path | None, sources: list[Path] | None) -> str | None:
     """``task`` checked, or the task the source folders' names imply (None when they imply none)."""
     from .pairs import find_pairs
@@ -247,72 +240,17 @@ def fuse(
     scheduler: Annotated[Optional[str], typer.Option(help="With --pairs: a running Dask scheduler (tcp://HOST:PORT or a scheduler .json file), or 'local'.")] = None,
 ) -> None:
     """Fuse A B [C...] into OUT, or every pair of a folder with --pairs DIR --out OUTDIR."""
-    from .batch import fuse_folder
-    from .fusion import fuse as fuse_images
-    from .io import write_image
-    from .pairs import find_pairs
-
     if bit_depth not in (8, 16):
         from .errors import ParameterError
 
         raise ParameterError(f"--bit-depth {bit_depth}: use 8 or 16")
-    if method is None:
-        method = _default_method(task, pairs, sources)
-    params = _params(method, param)
-    _apply_device(method, params, device)
-    from .registry import get_method as _get
-
-    if "task" in _get(method).params and "task" not in params:  # one weights file per task (pmgi)
-        inferred = _infer_task(task, pairs, sources)
-        if inferred is not None:
-            params["task"] = inferred
+    spec, params = _resolve(method, task, param, pairs, sources, device, weights)
     if explain is not None:
-        from .errors import OutputError
-        from .registry import get_method
-
-        if explain.exists() and not explain.is_dir():
-            raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
-
-        if get_method(method).name not in ("cam-fusion", "semantic-cam"):
-            raise ImageFusionError(f"--explain needs --method cam-fusion or semantic-cam (class activation maps), "
-                                   f"not {method!r}")
-        if pairs is not None:
-            raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
-        if params.get("variant") == "l1":
-            raise ImageFusionError("--explain needs a variant with class weights (peak, paper, no-ldf): variant l1 uses none")
-    if weights is not None:
-        from .registry import get_method
-
-        if "weights" not in get_method(method).params:
-            raise ImageFusionError(f"method {method!r} has no trained weights; --weights applies to deep methods")
-        if not weights.is_file():
-            raise ImageFusionError(f"weights file not found: {weights}")
-        params["weights"] = str(weights)
+        _check_explain(explain, spec.name, params, pairs)
     if pairs is not None:
         if sources:
             raise ImageFusionError("give either source files or --pairs DIR, not both")
-        if out is None:
-            raise ImageFusionError("--pairs needs --out OUTDIR")
-        from .batch import check_batch_output
-
-        check_batch_output(out, ext, method, params, overwrite)
-        ps = find_pairs(pairs)
-        for src, names in ps.unmatched.items():
-            log.warning(f"unmatched: {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
-                              + (" ..." if len(names) > 10 else ""))
-        with _progress() as bar:
-            task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
-            result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext,
-                                 bit_depth=bit_depth, progress=lambda _n: bar.advance(task),
-                                 workers=workers, scheduler=scheduler)
-        for name, msg in result.failed.items():
-            err_console.print(f"[red]failed:[/] {name}: {msg}")
-        console.print(
-            f"{len(result.written)} fused, {len(result.skipped)} already there (kept), "
-            f"{len(result.failed)} failed -> {out}"
-        )
-        if result.failed:
-            raise typer.Exit(code=1)
+        _fuse_pairs(pairs, out, spec.name, params, overwrite, ext, bit_depth, workers, scheduler)
         return
     if workers != 1 or scheduler is not None:
         raise ImageFusionError("--workers and --scheduler apply to --pairs (a folder of pairs)")
@@ -320,28 +258,100 @@ def fuse(
         raise ImageFusionError("give two or more source images, or --pairs DIR")
     if out is None:
         raise ImageFusionError("give the output file with -o OUT")
-    from .io import check_output_name
+    from .fusion import fuse as fuse_images, load_sources
+    from .io import check_output_name, write_image
 
     check_output_name(out, bit_depth)
-    fused = fuse_images([str(s) for s in sources], method=method, **params)
+    images, _ = load_sources([str(s) for s in sources])  # read once: fused and, with --explain, explained
+    fused = fuse_images(images, method=spec.name, **params)
     write_image(out, fused, bit_depth=bit_depth, protect=sources)
     console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})", soft_wrap=True)
-    if explain is not None and get_method(method).name == "semantic-cam":
+    if explain is not None:
+        files = _write_explanation(explain, spec.name, images, params)
+        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
+
+
+def _resolve(method: str | None, task: str | None, param: list[str] | None, pairs: Path | None,
+             sources: list[Path] | None, device: str | None, weights: Path | None) -> tuple[Any, dict]:
+    """The method (the task's default when none is given) and its checked parameters, from
+    ``-p``, ``--device``, ``--weights`` and, for a method with one weights file per task, the task."""
+    from .registry import get_method, parse_param
+
+    spec = get_method(method if method is not None else _default_method(task, pairs, sources))
+    params = dict(parse_param(spec, item) for item in param or [])
+    if device is not None:
+        _check_device(device)
+        if "device" in spec.params:
+            params.setdefault("device", device)
+        elif device not in ("cpu", "auto"):
+            from .errors import ParameterError
+
+            raise ParameterError(f"--device {device}: method {spec.name!r} runs on the CPU (it has no network)")
+    if "task" in spec.params and "task" not in params:  # one weights file per task (pmgi)
+        inferred = _infer_task(task, pairs, sources)
+        if inferred is not None:
+            params["task"] = inferred
+    if weights is not None:
+        if "weights" not in spec.params:
+            raise ImageFusionError(f"method {spec.name!r} has no trained weights; --weights applies to deep methods")
+        if not weights.is_file():
+            raise ImageFusionError(f"weights file not found: {weights}")
+        params["weights"] = str(weights)
+    return spec, params
+
+
+def _check_explain(explain: Path, method: str, params: dict, pairs: Path | None) -> None:
+    from .errors import OutputError
+
+    if explain.exists() and not explain.is_dir():
+        raise OutputError(f"--explain {explain}: is a file; give a folder for the heat maps")
+    if method not in ("cam-fusion", "semantic-cam"):
+        raise ImageFusionError(f"--explain needs --method cam-fusion or semantic-cam (class activation maps), "
+                               f"not {method!r}")
+    if pairs is not None:
+        raise ImageFusionError("--explain works on one pair (IR VI), not with --pairs")
+    if params.get("variant") == "l1":
+        raise ImageFusionError("--explain needs a variant with class weights (peak, paper, no-ldf): variant l1 uses none")
+
+
+def _write_explanation(explain: Path, method: str, images: list, params: dict) -> list[Path]:
+    """The class activation maps (and CAM fusion's channel weights) of the sources, into ``explain``."""
+    if method == "semantic-cam":
         from .explain import write_semantic_cam_explanation
-        from .fusion import load_sources
 
         opts = {k: params[k] for k in ("backbone", "weights", "top_k") if k in params}
-        files = write_semantic_cam_explanation(explain, load_sources([str(s) for s in sources])[0], **opts)
-        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
-    elif explain is not None:
-        from .color import split_luminance
-        from .fusion import load_sources
-        from .explain import write_cam_explanation
+        return write_semantic_cam_explanation(explain, images, **opts)
+    from .color import split_luminance
+    from .explain import write_cam_explanation
 
-        lums, _ = split_luminance(load_sources([str(s) for s in sources])[0])
-        opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
-        files = write_cam_explanation(explain, lums[0], lums[1], **opts)
-        console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
+    lums, _ = split_luminance(images)
+    opts = {k: params[k] for k in ("variant", "classifier", "device", "precision", "tile") if k in params}
+    return write_cam_explanation(explain, lums[0], lums[1], **opts)
+
+
+def _fuse_pairs(pairs: Path, out: Path | None, method: str, params: dict, overwrite: bool, ext: str, bit_depth: int,
+                workers: int, scheduler: str | None) -> None:
+    """``fuse --pairs``: every pair of a paired folder into ``out``, resumable; exit status 1 when a pair failed."""
+    from .batch import check_batch_output, fuse_folder
+    from .pairs import find_pairs
+
+    if out is None:
+        raise ImageFusionError("--pairs needs --out OUTDIR")
+    check_batch_output(out, ext, method, params, overwrite)
+    ps = find_pairs(pairs)
+    for src, names in ps.unmatched.items():
+        log.warning(f"unmatched: {len(names)} image(s) only in {pairs / src}: {', '.join(names[:10])}"
+                    + (" ..." if len(names) > 10 else ""))
+    with _progress() as bar:
+        task = bar.add_task(f"{method} on {pairs.name}", total=len(ps.pairs))
+        result = fuse_folder(pairs, out, method, params=params, overwrite=overwrite, ext=ext, bit_depth=bit_depth,
+                             progress=lambda _n: bar.advance(task), workers=workers, scheduler=scheduler)
+    for name, msg in result.failed.items():
+        err_console.print(f"[red]failed:[/] {name}: {msg}")
+    console.print(f"{len(result.written)} fused, {len(result.skipped)} already there (kept), "
+                  f"{len(result.failed)} failed -> {out}")
+    if result.failed:
+        raise typer.Exit(code=1)
 
 
 @_command()
@@ -535,8 +545,8 @@ def bench(
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder: fused images, cache, reports, plots.")],
     methods: Annotated[str, typer.Option(help="Comma-separated method names, or 'all'.")] = "all",
     task: Annotated[Optional[str], typer.Option(help="Only methods for this task: ivif, mif, mff, mef.")] = None,
-    metrics: Annotated[str, typer.Option(help="Comma-separated metric names, or 'all'.")] = "all",
-    convention: Annotated[str, typer.Option(help="vifb, mefb or cddfuse.")] = DEFAULT_CONVENTION,
+    metrics: Annotated[Optional[str], typer.Option(help="Comma-separated metric names, or 'all'. Default: with --task, the task's benchmark metrics (VIFB's 13, MFIFB's 20, MEFB's 20, CDDFuse's 8 for mif); else all.")] = None,
+    convention: Annotated[Optional[str], typer.Option(help="vifb, mefb or cddfuse. Default: with --task, its benchmark's convention; else mefb.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Dask worker processes on this machine (results identical for any number; at most the CPU count).")] = 1,
     scheduler: Annotated[Optional[str], typer.Option(help="A running Dask scheduler (tcp://HOST:PORT or a scheduler .json file) whose workers see the same paths, or 'local'.")] = None,
     refresh: Annotated[str, typer.Option(help="Comma-separated method labels to fuse and score again, ignoring their "
@@ -552,7 +562,13 @@ def bench(
 
         raise OutputError(f"--out {out}: is a file; give a folder for the bench's results")
     from .metrics import CONVENTIONS
+    from .ranking import ranking_entry
 
+    entry = ranking_entry(task) if task is not None else {}  # the task's benchmark, as the ranking scores it
+    if convention is None:
+        convention = entry.get("convention") or DEFAULT_CONVENTION
+    if metrics is None:
+        metrics = ",".join(entry.get("metrics", [])) or "all"
     if convention not in CONVENTIONS:
         raise ImageFusionError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
     ds = _names("--datasets", datasets, "paired folders")

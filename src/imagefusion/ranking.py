@@ -1,9 +1,9 @@
 """Which method for a task: the measured ranking, the defaults, and the task a set of sources implies.
 
-The ranking is measured by ``benchmarks/peer_tables.py`` (one ``imagefusion bench`` run per task on
+The ranking is measured by ``benchmarks/build/peer_tables.py`` (one ``imagefusion bench`` run per task on
 every set the project has for it, scored with that task's benchmark metrics: VIFB's 13 for
 infrared–visible, MFIFB's 20 for multi-focus, MEFB's 20 for multi-exposure, CDDFuse's 8 for
-medical) and shipped as ``imagefusion/data/method_ranking.json``; ``benchmarks/default_speed.py``
+medical) and shipped as ``imagefusion/data/method_ranking.json``; ``benchmarks/build/default_speed.py``
 adds each task's default. ``imagefusion methods --task``, ``imagefusion fuse``,
 :func:`imagefusion.fuse`, ``imagefusion demo``, the web page and the docs' tables read that one file.
 """
@@ -76,8 +76,8 @@ def ranking_entry(task: str) -> dict[str, Any]:
 
 
 def _ranking_file() -> dict[str, Any]:
-    """``imagefusion/data/method_ranking.json`` (written by ``benchmarks/peer_tables.py`` and
-    ``benchmarks/default_speed.py``), or {} when it cannot be read."""
+    """``imagefusion/data/method_ranking.json`` (written by ``benchmarks/build/peer_tables.py`` and
+    ``benchmarks/build/default_speed.py``), or {} when it cannot be read."""
     import json
     from importlib import resources
 
@@ -91,7 +91,7 @@ def _ranking_file() -> dict[str, Any]:
 def method_ranking(task: str) -> list[tuple[str, float]]:
     """The registered methods of a task, best first, with their measured mean rank.
 
-    Measured by ``benchmarks/peer_tables.py`` (module docstring; each method with its default
+    Measured by ``benchmarks/build/peer_tables.py`` (module docstring; each method with its default
     parameters, ranked among the task's methods on each set over the task's metrics, the ranks
     averaged over the sets); the docs' benchmark page shows the tables it comes from. Methods of the task that were not measured follow, unranked (NaN).
 
@@ -154,7 +154,7 @@ def best_method(task: str | None) -> str:
 def default_method(task: str | None) -> str:
     """The method ``imagefusion fuse``, :func:`imagefusion.fuse`, ``imagefusion demo`` and the web page
     use for a task: the best-ranked method that needs no download and fuses a 640×480 pair in at most
-    3 s (measured by ``benchmarks/default_speed.py`` into the ranking file); :data:`FALLBACK_METHOD`
+    3 s (measured by ``benchmarks/build/default_speed.py`` into the ranking file); :data:`FALLBACK_METHOD`
     when the task is unknown. :func:`best_method` is the best measured one, which may be slower or
     need a download.
 
@@ -173,8 +173,8 @@ def default_method(task: str | None) -> str:
 
     Examples
     --------
-    >>> default_method("mif"), default_method(None)
-    ('lp', 'lp')
+    >>> default_method(None), default_method("mif") in {spec.name for spec in list_methods("mif")}
+    ('lp', True)
     >>> get_method(default_method("ivif")).downloads
     ''
     """

@@ -7,6 +7,7 @@ import csv
 import html
 import io
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -269,8 +270,10 @@ def speed_quality_plot(result: BenchResult) -> bytes:
     return _fig_png(fig)
 
 
-def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> bytes:
-    """PNG: the sources and every method's result side by side, with a zoomed centre crop below.
+def image_grid(result: BenchResult, dataset: str, image: str | None = None,
+               methods: Sequence[str] | None = None) -> bytes:
+    """PNG: the sources and every method's result (or ``methods``') side by side, with a zoomed centre
+    crop below.
 
     Parameters
     ----------
@@ -279,6 +282,8 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
         A dataset's folder name.
     image : str, optional
         A pair's name (default: the dataset's first).
+    methods : sequence of str, optional
+        The method labels to show (default all; :func:`method_groups` splits a long list).
 
     Returns
     -------
@@ -307,7 +312,7 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
     names = list(result.pairs[dataset])
     image = image or names[0]
     panels = [(Path(p).parent.name, read_image(p)) for p in result.pairs[dataset][image]]
-    for method in result.methods:
+    for method in (result.methods if methods is None else methods):
         if (dataset, method) not in result.fused_dirs:
             continue
         f = result.fused_file(dataset, method, image)
@@ -335,6 +340,42 @@ def image_grid(result: BenchResult, dataset: str, image: str | None = None) -> b
     return _fig_png(fig)
 
 
+#: The most methods one image grid shows; a longer list is split (:func:`method_groups`).
+GRID_METHODS = 10
+
+
+def method_groups(labels: Sequence[str], size: int = GRID_METHODS) -> list[tuple[str, list[str]]]:
+    """Method labels in groups for the image grids: by family (the registry's ``family``; external
+    results together), each group cut into pieces of at most ``size``.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The bench's method labels (``NAME[:KEY=VALUE...]`` or ``results:NAME``).
+    size : int, default GRID_METHODS
+
+    Returns
+    -------
+    list of (group name, labels)
+
+    Examples
+    --------
+    >>> method_groups(["lp", "average", "lp-similarity", "max-abs", "results:ifcnn", "contrast"], size=2)
+    [('pyramid 1', ['lp', 'lp-similarity']), ('pyramid 2', ['contrast']), ('pixel', ['average', 'max-abs']), ('external results', ['results:ifcnn'])]
+    """
+    from ..registry import get_method
+
+    by: dict[str, list[str]] = {}
+    for label in labels:
+        family = "external results" if label.startswith("results:") else get_method(label.split(":")[0]).family
+        by.setdefault(family, []).append(label)
+    groups = []
+    for family, members in by.items():
+        pieces = [members[i:i + size] for i in range(0, len(members), size)]
+        groups += [(family if len(pieces) == 1 else f"{family} {k + 1}", piece) for k, piece in enumerate(pieces)]
+    return groups
+
+
 def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
     """The report as one self-contained HTML page (figures embedded as data URIs).
 
@@ -346,7 +387,7 @@ def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
     ----------
     result : BenchResult
     figures : dict of str to bytes
-        PNG figures by file name (``box_<dataset>.png``, ``speed_quality.png``, ``grid_<dataset>.png``).
+        PNG figures by key (``box:<dataset>``, ``speed_quality``, ``grid:<dataset>:<method group>``).
 
     Returns
     -------
@@ -387,10 +428,11 @@ def html_report(result: BenchResult, figures: dict[str, bytes]) -> str:
             parts.append("<tr>" + "".join(f"<td class='best'>{esc(t)}</td>" if b else f"<td>{esc(t)}</td>"
                                           for t, b in row) + "</tr>")
         parts.append("</tbody></table></div>")
-        for kind, title in (("grid", "sources and results"), ("box", "per-image values")):
-            png = figures.get(f"{kind}:{ds}")
+        for key in [k for k in figures if k.startswith(f"grid:{ds}:")] + [f"box:{ds}"]:
+            png = figures.get(key)
             if png:
-                parts.append(f"<h3>{esc(ds)}: {title}</h3><img alt='{esc(ds)} {kind}' src='{_png_data_uri(png)}'>")
+                title = f"sources and results, {key.split(':', 2)[2]}" if key.startswith("grid:") else "per-image values"
+                parts.append(f"<h3>{esc(ds)}: {esc(title)}</h3><img alt='{esc(ds)} {esc(title)}' src='{_png_data_uri(png)}'>")
     parts.append(
         "<script>window.addEventListener('load',function(){var b=document.body;"
         "b.setAttribute('data-tables',document.querySelectorAll('table').length);"
@@ -425,7 +467,7 @@ def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
     ...     _ = write_image(root / "set" / sub / "p1.png", np.full((32, 32), v) + 0.1 * np.eye(32))
     >>> result = run_bench(["average", "lp"], [root / "set"], root / "out", metrics=["en", "ssim"], report=False)
     >>> sorted(p.name for p in write_reports(result, root / "out").values())[:3]
-    ['box_set.png', 'grid_set.png', 'report.html']
+    ['box_set.png', 'grid_set_pixel.png', 'grid_set_pyramid.png']
     """
     import hashlib
 
@@ -446,10 +488,12 @@ def write_reports(result: BenchResult, out: str | Path) -> dict[str, Path]:
         figures["speed_quality"] = speed_quality_plot(result)
         for ds in result.datasets:
             figures[f"box:{ds}"] = box_plots(result, ds)
-            figures[f"grid:{ds}"] = image_grid(result, ds)
+            shown = [m for m in result.methods if (ds, m) in result.fused_dirs]
+            for group, labels in method_groups(shown):
+                figures[f"grid:{ds}:{group}"] = image_grid(result, ds, methods=labels)
     for name, png in figures.items():
-        kind, _, ds = name.partition(":")
-        paths[name] = write_bytes_atomic(out / "plots" / (f"{kind}_{ds}.png" if ds else f"{kind}.png"), png)
+        stem = name.replace(":", "_").replace(" ", "-")  # grid:tno:multiscale 2 -> grid_tno_multiscale-2
+        paths[name] = write_bytes_atomic(out / "plots" / f"{stem}.png", png)
     paths["csv"] = write_bytes_atomic(out / "results.csv", csv_text.encode())
     paths["markdown"] = write_bytes_atomic(out / "report.md", markdown_report(result).encode())
     paths["html"] = write_bytes_atomic(out / "report.html", html_report(result, figures).encode())

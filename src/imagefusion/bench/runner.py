@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ImageFusionError, InvalidImageError, ParameterError
+from ..errors import ImageFusionError, InvalidImageError, ParameterError, UnknownNameError
 from ..io import sha256_file, write_bytes_atomic, write_image
 from ..pairs import find_pairs
-from ..metrics import DEFAULT_CONVENTION, get_metric, list_metrics
-from ..metrics._conventions import check_convention
+from ..metrics import CONVENTIONS, DEFAULT_CONVENTION, get_metric, list_metrics
 from ..registry import TASKS, get_method, list_methods, parse_param
 from ..runtime import peak_rss_mib, reset_peak_rss
 from .results import BenchResult, MethodSummary, metric_sort_key
@@ -459,9 +458,8 @@ def run_bench(
     report : bool, default True
         Write the CSV, Markdown and HTML reports and the plots.
     refresh : list of str, optional
-        Method labels (as in ``methods``) whose cached results in ``out`` are discarded, so they are
-        fused, timed and scored again: for a change to a method's code, which the cache key (name,
-        weights, parameters, sources) cannot see. Labels not benchmarked in this run are an error.
+        Labels (as in ``methods``) whose cached results are discarded and made again: after a change to a
+        method's code, which the cache key (name, weights, parameters, sources) cannot see.
 
     Returns
     -------
@@ -499,7 +497,8 @@ def run_bench(
     t_start = time.perf_counter()
     if workers < 1:
         raise ParameterError(f"workers must be >= 1, got {workers}")
-    check_convention(convention)
+    if convention not in CONVENTIONS:
+        raise UnknownNameError(f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}")
     method_names, results_dirs = _resolve_labels(select_methods(methods, task))
     metric_names = [m.name for m in list_metrics()] if metrics == "all" else [
         get_metric(m).name for m in ([metrics] if isinstance(metrics, str) else metrics)]

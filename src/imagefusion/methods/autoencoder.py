@@ -287,7 +287,7 @@ def cam_fusion(images: Sequence[np.ndarray], *, variant: str = "peak", weights: 
         and the result shifted to the mean brightness of ``"paper"``. The paper's weights sum to 1
         in every channel, so their fusion is a per-channel convex combination, flat next to either
         source; ``"peak"`` has higher EN, SCD and VIFF than ``"paper"`` and than the official
-        DenseFuse and IFCNN outputs on TNO and RoadScene (``benchmarks/cam_variants.py``), and the
+        DenseFuse and IFCNN outputs on TNO and RoadScene (``benchmarks/studies/cam_variants.py``), and the
         best mean rank of the variants over VIFB's 13 metrics (docs/benchmarks.md); it also
         strengthens the infrared sensor's noise in flat regions;
         ``"no-ldf"``: the paper's weights of the classifier trained with BCE only (its ablation);

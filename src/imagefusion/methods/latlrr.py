@@ -21,7 +21,7 @@ _UNIT = 8
 def latlrr_projection() -> np.ndarray:
     """The shipped projection matrix L (64 × 64) of 8×8 patches onto their salient part, learned by
     latent low-rank representation (:func:`latent_lrr`) from BSDS500 training patches by
-    ``benchmarks/learn_latlrr_projection.py``; model card ``imagefusion/data/latlrr_projection.json``.
+    ``benchmarks/build/learn_latlrr_projection.py``; model card ``imagefusion/data/latlrr_projection.json``.
 
     Returns
     -------
@@ -190,9 +190,9 @@ def latlrr(images: Sequence[np.ndarray], *, levels: int = 4, details: str = "sum
     unlisted_safety.py``), which the safety test refuses. ``details="sum"`` (the default) adds each level once, as the
     paper's eq. 11; ``details="code"`` reproduces VIFB.
 
-    The projection is learned by the project (``benchmarks/learn_latlrr_projection.py``, the authors'
+    The projection is learned by the project (``benchmarks/build/learn_latlrr_projection.py``, the authors'
     latent-LRR solver on 1200 BSDS500 training patches); VIFB's ships with its code, so outputs
-    differ a little (``benchmarks/vifb_reference.py`` measures it).
+    differ a little (``benchmarks/measure/vifb_reference.py`` measures it).
 
     Colour as VIFB feeds it: each RGB channel of the visible image with the infrared image
     (:func:`~imagefusion.methods._common.vifb_channels`).

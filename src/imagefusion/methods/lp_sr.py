@@ -118,7 +118,7 @@ def select_consistent_max(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def sr_dictionary() -> np.ndarray:
     """The shipped sparse-representation dictionary: 256 unit-norm atoms of 8×8 patches (column-major,
-    mean removed, 0–255 scale), learned by ``benchmarks/learn_sr_dictionary.py`` from BSDS500 training
+    mean removed, 0–255 scale), learned by ``benchmarks/build/learn_sr_dictionary.py`` from BSDS500 training
     images; its model card is ``imagefusion/data/sr_dictionary.json``.
 
     Returns
@@ -267,8 +267,8 @@ def lp_sr(images: Sequence[np.ndarray], *, levels: int = 4, overlap: int = 6, ep
     project's dictionary (:func:`sr_dictionary`; 8×8 patches, overlap 6, ε = 0.1); collapsed and
     rounded to 8 bits (Liu, Liu & Wang 2015, Section 3; VIFB's ``methods/LP_SR``). The paper's and
     VIFB's dictionary was learned by K-SVD and ships with their code; ours is learned by the project
-    (``benchmarks/learn_sr_dictionary.py``), so the low-pass band's codes, and the output, differ a
-    little (``benchmarks/vifb_reference.py`` measures it).
+    (``benchmarks/build/learn_sr_dictionary.py``), so the low-pass band's codes, and the output, differ a
+    little (``benchmarks/measure/vifb_reference.py`` measures it).
 
     Colour as VIFB feeds it: each RGB channel of the visible image with the infrared image
     (:func:`~imagefusion.methods._common.vifb_channels`).

@@ -125,7 +125,7 @@ def edge_enhance(fused: np.ndarray, sources: Sequence[np.ndarray], *, gain: floa
         levels of 8 bits). Canny maps are binary, so ``g = 1`` (eq. 2 taken literally on images in
         [0, 1]) paints every edge white; ``g = 1/255`` (eq. 2 on 8-bit images with a 0/1 edge map)
         adds one grey level, which changes nothing visibly. The default was chosen on the training
-        sets (``benchmarks/mfenet_edges.py``): it traces the edges a little brighter and raises SCD
+        sets (``benchmarks/studies/mfenet_edges.py``): it traces the edges a little brighter and raises SCD
         (1.563 → 1.595) at a small cost in Q_Y (0.848 → 0.840); at 0.1 Q_Y falls to 0.70 and Q^AB/F
         from 0.68 to 0.55. The paper's high Q_Y (0.842 on CT–MRI, edges on) also points to a subtle
         enhancement.

@@ -130,7 +130,7 @@ def msvd(images: Sequence[np.ndarray]) -> np.ndarray:
     signs, which an SVD does not fix. Here the visible image's basis vectors are turned to point the
     way of the infrared image's (:func:`align_signs`). VIFB's MATLAB code averages whatever signs
     MATLAB's SVD returned: on its ``labMan`` pair three of them were opposite, which changes its output
-    (``benchmarks/vifb_reference.py`` measures it). An odd height or width is padded by one mirrored
+    (``benchmarks/measure/vifb_reference.py`` measures it). An odd height or width is padded by one mirrored
     row or column and cropped back (VIFB's code resizes to even and would return the larger image).
 
     Colour as VIFB feeds it: each RGB channel of the visible image with the infrared image

@@ -295,7 +295,7 @@ def nsct_sr(images: Sequence[np.ndarray], *, levels: Sequence[int] = (2,), overl
     (8×8 patches, overlap 6, ε = 0.1); :func:`nsct_reconstruct`, rounded to 8 bits (Liu, Liu & Wang 2015;
     VIFB's ``methods/NSCT_SR/nsct_sr_fuse.m``). The paper's and VIFB's dictionary is their K-SVD one;
     ours is learned by the project, so the low-pass band differs a little
-    (``benchmarks/vifb_reference.py`` measures it).
+    (``benchmarks/measure/vifb_reference.py`` measures it).
 
     Colour as VIFB feeds it: each RGB channel of the visible image with the infrared image
     (:func:`~imagefusion.methods._common.vifb_channels`).

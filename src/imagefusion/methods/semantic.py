@@ -6,7 +6,7 @@ magnitude) or local majority (:func:`local_majority`: the choose-max decisions s
 over a window) — and the output image is then optimised, from the average of the sources, so that its own
 layer outputs approach the fused ones in l2, by gradient descent on the pixels (Adam or L-BFGS). The
 paper's finding is the default: one full-resolution early layer — ``conv1_1``, the first convolution,
-before its ReLU (``benchmarks/semantic_tables.py`` compares the first two layers: ``relu1_1``'s
+before its ReLU (``benchmarks/build/semantic_tables.py`` compares the first two layers: ``relu1_1``'s
 choose-max keeps only positive responses and so favours the brighter source, enough to clip a RoadScene
 pair; ``relu1_2`` scores a little higher but costs about 20× as much per iteration) — choose-max, l2. Colour
 sources are fused in colour directly through the network (RGB in, RGB out), grey sources give a grey

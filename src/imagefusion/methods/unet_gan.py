@@ -43,7 +43,7 @@ def unet_gan(images: Sequence[np.ndarray], *, objective: str = "lsgan", transfer
         Weights trained with the transfer loss. Off by default: with the reference code's weights the
         transfer loss is 84 % of the generator's loss at the end of our 300-step run, the intensity terms
         are not learnt, and dark scenes white out (TNO pair 07: mean 0.977 from sources of 0.112 and 0.166,
-        32.6 % of the pixels clipped: ``python benchmarks/gan_look.py``, ``docs/gan.md``). True gives
+        32.6 % of the pixels clipped: ``python benchmarks/measure/gan_look.py``, ``docs/gan.md``). True gives
         those weights, for the comparison.
     weights : str, default "" (the shipped weights of that variant)
         A ``unet-gan`` safetensors file from ``imagefusion train unet-gan``.

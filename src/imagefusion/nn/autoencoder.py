@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .published import register_project_weights
 from .registry import register_network
 
 __all__ = ["DenseFuseNet", "CamEncoder", "CamDecoder", "CamAutoencoder", "DepthwiseClassBlock", "FWANet"]
@@ -259,3 +260,7 @@ class FWANet(nn.Module):
     def cam(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Class activation map ``Σ_k W_c^k φ_k`` for class weights ``weights`` (C,): (N, h, w)."""
         return torch.einsum("nchw,c->nhw", self.features(x), weights.to(x.dtype))
+
+# The ablation variants' weights are fetched on demand (not in the package): see weights/README.md.
+register_project_weights("cam-fwa.no-ldf", network="cam-fwa",
+                         sha256="88f2f67435daa2cd04cafe44c36df3755ada8bc18b91a5a78601ce08290aab5c", size=1142092)

@@ -194,7 +194,7 @@ def didfuse_fuse(images: Sequence[np.ndarray], *, rule: str = "sum", colour: boo
         Largest tile side (16-pixel halos cover the network's 6-pixel reach, 7 with ``l1``).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
         ``auto`` runs in bfloat16 where the CPU computes it natively
-        (``benchmarks/didfuse_reference.py`` measures its distance from float32); ``float32`` gives
+        (``benchmarks/measure/didfuse_reference.py`` measures its distance from float32); ``float32`` gives
         the authors' output.
 
     Returns

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .published import register_project_weights
 from .registry import register_network
 
 __all__ = ["FusionGAN"]
@@ -70,3 +71,7 @@ class FusionGAN(nn.Module):
         x = torch.cat(sources, 1) * 2 - 1
         x = F.pad(x, (self.radius,) * 4, mode="replicate")
         return (self.forward(x) + 1) / 2
+
+# The ablation variants' weights are fetched on demand (not in the package): see weights/README.md.
+register_project_weights("fusiongan.wgan-gp", network="fusiongan",
+                         sha256="4a4407571c1b0af25acd57cbac40010e0c1fabca9d6d0e60c9068521067b8dfc", size=3708484)

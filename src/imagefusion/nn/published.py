@@ -134,6 +134,56 @@ def register_weight_file(name: str, *, network: str, path: str, repo: str, commi
     return entry
 
 
+#: The project's own repository: the weights of our networks' ablation variants are fetched from its
+#: ``weights/`` folder (not shipped in the package, to keep the wheel small).
+PROJECT_REPO = "imagefusion/imagefusion"
+#: The commit that added them there.
+PROJECT_WEIGHTS_COMMIT = "5654c475ced75d0dfa0a417ae911f66ae13f9a71"
+#: Where a source checkout holds them.
+_CHECKOUT_WEIGHTS = Path(__file__).resolve().parents[3] / "weights"
+
+
+def _read_safetensors(path: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    return load_file(str(path))
+
+
+def register_project_weights(name: str, *, network: str, sha256: str, size: int) -> WeightFile:
+    """Register one of the project's own weight files that the package does not ship (an ablation
+    variant, ``unet-gan.wgan-gp``): fetched on demand from the project's repository, hash-checked, like
+    a published network's file. Called by the network's module, beside the network.
+
+    Parameters
+    ----------
+    name : str
+        The network's name with its weight tag; the file is ``weights/NAME.safetensors``.
+    network : str
+        The registered network (``unet-gan``).
+    sha256 : str
+    size : int
+
+    Returns
+    -------
+    WeightFile
+
+    Examples
+    --------
+    >>> import imagefusion.nn.unetgan
+    >>> f = get_weight_file("unet-gan.wgan-gp")
+    >>> f.url.endswith("/weights/unet-gan.wgan-gp.safetensors"), f.licence
+    (True, 'MIT License')
+    """
+    from .registry import ON_DEMAND
+
+    entry = register_weight_file(name, network=network, path=f"{network}/weights/{name}.safetensors", repo=PROJECT_REPO,
+                                 commit=PROJECT_WEIGHTS_COMMIT, sha256=sha256, size=size, licence="MIT License",
+                                 citation=f"imagefusion (trained with `imagefusion train {name}`; model card "
+                                          f"imagefusion/weights/{name}.json)", convert=_read_safetensors)
+    ON_DEMAND[name] = lambda: fetch(name)  # what shipped_weights_path(name) returns
+    return entry
+
+
 def get_weight_file(name: str) -> WeightFile:
     """The :class:`WeightFile` registered as ``name``.
 
@@ -201,8 +251,8 @@ def _checked(entry: WeightFile, path: Path) -> Path | None:
 
 
 def locate(name: str) -> Path | None:
-    """The local copy of a published file (``$IMAGEFUSION_WEIGHTS_DIR``, then the user cache), hash
-    checked, or None where there is none.
+    """The local copy of a published file (``$IMAGEFUSION_WEIGHTS_DIR``; for the project's own files a
+    source checkout's ``weights/``; then the user cache), hash checked, or None where there is none.
 
     Parameters
     ----------
@@ -229,6 +279,10 @@ def locate(name: str) -> Path | None:
     folder = os.environ.get(WEIGHTS_DIR_ENV)
     if folder:
         found = _checked(entry, Path(folder) / entry.path)
+        if found is not None:
+            return found
+    if entry.repo == PROJECT_REPO:  # a source checkout of the project holds its own files
+        found = _checked(entry, _CHECKOUT_WEIGHTS / entry.path.split("/")[-1])
         if found is not None:
             return found
     return _checked(entry, cache_dir() / entry.path)

@@ -23,6 +23,9 @@ NETWORKS: dict[str, Callable[[], Any]] = {}
 TAGS: dict[str, tuple[str, ...]] = {}
 #: Former names of tagged weights, still accepted.
 ALIASES = {"cam-fwa-noldf": "cam-fwa.no-ldf"}
+#: Weights the package leaves out (ablation variants), by network name: a call returns the local copy,
+#: fetched and hash-checked first where needed (filled by :mod:`imagefusion.nn.published`).
+ON_DEMAND: dict[str, Callable[[], Path]] = {}
 
 
 def register_network(*names: str, tags: tuple[str, ...] = ()) -> Callable[[type], type]:
@@ -159,7 +162,9 @@ def network_class(name: str) -> Callable[[], Any]:
 
 
 def shipped_weights_path(name: str) -> Path:
-    """Path of the weights the package ships for network ``name`` (``imagefusion/weights/NAME.safetensors``).
+    """Path of the weights the package ships for network ``name`` (``imagefusion/weights/NAME.safetensors``),
+    or, for an ablation variant the package leaves out (``unet-gan.wgan-gp``), its local copy, fetched on
+    demand and hash-checked (:func:`imagefusion.nn.published.fetch`).
 
     Parameters
     ----------
@@ -172,7 +177,8 @@ def shipped_weights_path(name: str) -> Path:
     Raises
     ------
     WeightsError
-        The package has no weights for ``name``.
+        The package has no weights for ``name`` (or a variant's file cannot be fetched: offline with no
+        copy, or a copy whose SHA-256 is wrong).
 
     Examples
     --------
@@ -183,10 +189,13 @@ def shipped_weights_path(name: str) -> Path:
 
     name = ALIASES.get(name, name)
     path = Path(str(resources.files("imagefusion") / "weights" / f"{name}.safetensors"))
-    if not path.is_file():
-        raise WeightsError(f"no shipped weights for {name!r}: {path} is missing; train them with "
-                           f"'imagefusion train {name}' and pass --weights")
-    return path
+    if path.is_file():
+        return path
+    import_networks()  # their modules register the files the package leaves out, and the fetcher
+    if name in ON_DEMAND:  # an ablation variant's file: fetched on demand, hash-checked
+        return ON_DEMAND[name]()
+    raise WeightsError(f"no shipped weights for {name!r}: {path} is missing; train them with "
+                       f"'imagefusion train {name}' and pass --weights")
 
 
 def shipped_weights_files(networks: tuple[str, ...]) -> list[Path]:

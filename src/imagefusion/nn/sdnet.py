@@ -147,7 +147,7 @@ def sdnet_fuse(images: Sequence[np.ndarray], *, task: str = "ivif", stretch: boo
     tile : int, default 1024
         Largest tile side (16-pixel halos cover the network's 5-pixel reach).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
-        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/sdnet_reference.py``
+        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/measure/sdnet_reference.py``
         measures its distance from float32); ``float32`` gives the authors' output.
 
     Returns

@@ -173,7 +173,7 @@ def seafusion_fuse(images: Sequence[np.ndarray], *, colour: bool = True, stretch
         Largest tile side (16-pixel halos cover the network's 9-pixel reach; the result does not
         depend on it).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
-        ``auto`` runs in bfloat16 where the CPU computes it natively (see ``benchmarks/seafusion_reference.py``
+        ``auto`` runs in bfloat16 where the CPU computes it natively (see ``benchmarks/measure/seafusion_reference.py``
         for its distance from float32); ``float32`` gives the authors' output.
 
     Returns

@@ -138,7 +138,7 @@ def stdfusionnet_fuse(images: Sequence[np.ndarray], *, stretch: bool = True, wei
     tile : int, default 1024
         Largest tile side (16-pixel halos cover the network's 9-pixel reach).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
-        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/stdfusionnet_reference.py``
+        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/measure/stdfusionnet_reference.py``
         measures its distance from float32); ``float32`` gives the authors' output.
 
     Returns

@@ -130,7 +130,7 @@ def tardal_fuse(images: Sequence[np.ndarray], *, colour: bool = True, weights: s
         Largest tile side (16-pixel halos; the result does not depend on it).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
         ``auto`` runs in bfloat16 where the CPU computes it natively: 48.6–49.0 dB from float32 on
-        640×480 TNO ``01`` and RoadScene ``FLIR_00977``, 2.3× faster (``benchmarks/tardal_reference.py``);
+        640×480 TNO ``01`` and RoadScene ``FLIR_00977``, 2.3× faster (``benchmarks/measure/tardal_reference.py``);
         ``float32`` gives the authors' output exactly.
 
     Returns

@@ -166,7 +166,7 @@ def u2fusion_fuse(images: Sequence[np.ndarray], *, task: str | None = None, colo
     tile : int, default 1024
         Largest tile side (16-pixel halos cover the network's 10-pixel reach).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
-        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/u2fusion_reference.py``
+        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/measure/u2fusion_reference.py``
         measures its distance from float32); ``float32`` gives the authors' output.
 
     Returns

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .published import register_project_weights
 from .registry import register_network
 
 __all__ = ["UNetGAN", "UNET_WIDTH"]
@@ -103,3 +104,11 @@ class UNetGAN(nn.Module):
         if ph or pw:
             x = F.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw) else "replicate")
         return (self.forward(x)[:, :, :h, :w] + 1) / 2
+
+# The ablation variants' weights are fetched on demand (not in the package): see weights/README.md.
+register_project_weights("unet-gan", network="unet-gan",
+                         sha256="339d9c8b47c9855c62b7a8f1dcdac3cf55498c5b92b22fb08b002c5557272a35", size=16254186)
+register_project_weights("unet-gan.wgan-gp", network="unet-gan",
+                         sha256="f7f828c3a2e8668a3baafc12c057b672f41db737575af6f99403989611534805", size=16254186)
+register_project_weights("unet-gan.wgan-gp-no-st", network="unet-gan",
+                         sha256="12f09d971436e415e5fa47fec47a4c025a477c6a62787f5c3350f0f662bb59ee", size=16254186)

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ..errors import WeightsError
-from ..io import write_bytes_atomic
+from ..io import sha256_file, write_bytes_atomic
 from .registry import NETWORKS, network_class, shipped_weights_path
 
 __all__ = [
@@ -225,7 +226,8 @@ def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
     Parameters
     ----------
     path : path
-        The weights file (``NAME.safetensors``); the card is ``NAME.json`` beside it.
+        The weights file (``NAME.safetensors``); the card is ``NAME.json`` beside it, or, for an
+        ablation variant's file fetched on demand (its registered hash), the package's copy.
 
     Returns
     -------
@@ -239,7 +241,16 @@ def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
     'densefuse'
     """
     card = Path(path).with_suffix(".json")
-    return json.loads(card.read_text()) if card.is_file() else {}
+    if card.is_file():
+        return json.loads(card.read_text())
+    from .published import WEIGHT_FILES, PROJECT_REPO, _import_all
+
+    _import_all()  # an ablation variant fetched on demand: its card stays in the package
+    entry = WEIGHT_FILES.get(Path(path).stem)
+    packaged = Path(str(resources.files("imagefusion") / "weights" / f"{Path(path).stem}.json"))
+    if entry is not None and entry.repo == PROJECT_REPO and packaged.is_file() and sha256_file(path) == entry.sha256:
+        return json.loads(packaged.read_text())
+    return {}
 
 
 def create_network(name: str, *, pretrained: bool = True, weights: str | os.PathLike | None = None) -> torch.nn.Module:
