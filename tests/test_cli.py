@@ -116,3 +116,13 @@ def test_help_shows_plain_value_names_not_python_types():
         assert not re.search(r"<(bool|str|int|float|path|Path|list\[[^\]]*\])>", res.output), res.output
     res = runner.invoke(app, ["fuse", "--help"], env={"COLUMNS": "160"})
     assert "PATH..." in res.output and "--bit-depth" in res.output and "INTEGER" in res.output
+
+
+def test_help_shows_plain_value_names_without_patching_typer_for_other_apps():
+    import typer.core
+
+    from imagefusion._cli_base import _plain_type
+
+    text = runner.invoke(app, ["fuse", "--help"], terminal_width=200).output
+    assert "PATH" in text and "<list[Path]>" not in text and "<bool>" not in text
+    assert typer.core.TyperOption.display_type_rich is not _plain_type  # typer's own classes stay as they are

@@ -30,8 +30,6 @@ def _plain_type(self, ctx) -> str | None:
     return plain + ("..." if repeated and self.nargs != 1 else "")
 
 
-for _cls in (typer.core.TyperOption, typer.core.TyperArgument):
-    _cls.display_type_rich = _plain_type
 
 #: The options of ``imagefusion`` itself, accepted anywhere on the line (``imagefusion fuse -q ...``).
 GLOBAL_FLAGS = ("-q", "--quiet", "-v", "--verbose", "--lenient")
@@ -59,6 +57,24 @@ def _click():
 class _OneLineErrors(typer.core.TyperGroup):
     """The command group: a wrong command line (an unknown option, a value out of range) is one line,
     ``error: ...``, exit 2, like every other error; help and the commands themselves are unchanged."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        import types
+
+        # this app's help shows click's plain value names; typer's classes, which other apps share, stay as they are
+        def plain_help(get):  # click makes each --help option when it is asked for
+            def make(ctx):
+                option = get(ctx)
+                if option is not None:
+                    option.display_type_rich = types.MethodType(_plain_type, option)
+                return option
+            return make
+
+        for command in [self, *self.commands.values()]:
+            for param in command.params:
+                param.display_type_rich = types.MethodType(_plain_type, param)
+            command.get_help_option = plain_help(command.get_help_option)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
         import sys
