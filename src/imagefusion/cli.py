@@ -632,7 +632,8 @@ def weights(
     name: Annotated[Optional[str], typer.Argument(help="A weight file's name (see the list).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
-    """List the published networks' weight files (licence, size, where the local copy is), or fetch one."""
+    """List the weight files fetched on demand (the published networks' and our ablation variants'): licence,
+    size, whether a local copy is here; or fetch one."""
     import json
 
     from .errors import ParameterError
@@ -657,7 +658,7 @@ def weights(
     if json_out:
         typer.echo(json.dumps(rows, indent=1))
         return
-    table = Table(title="published weight files")
+    table = Table(title="weight files fetched on demand")
     for col in ("name", "licence", "size", "here"):
         table.add_column(col, no_wrap=col != "licence")
     for r in rows:
