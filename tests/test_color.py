@@ -89,8 +89,9 @@ def _colour_multifocus_pair(size: int = 96) -> tuple[np.ndarray, np.ndarray]:
 
 
 # GFF's base-layer weights are guided-filtered with r = 45, ε = 0.3, so on a 96-pixel image they stay
-# near 0.5 away from the boundary too; the focus-map methods decide sharply.
-@pytest.mark.parametrize(("method", "margin"), [("gff", 0.04), ("siamese-cnn", 0.09), ("cnn-liu2017", 0.09)])
+# near 0.5 away from the boundary too (0.53 and 0.47 with the windows cut at the border, as the authors' code
+# cuts them); the focus-map methods decide sharply.
+@pytest.mark.parametrize(("method", "margin"), [("gff", 0.02), ("siamese-cnn", 0.09), ("cnn-liu2017", 0.09)])
 def test_multifocus_chroma_follows_the_focused_source(method, margin):
     assert get_method(method).channel_rule
     a, b = _colour_multifocus_pair()

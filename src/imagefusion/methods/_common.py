@@ -117,10 +117,11 @@ def box_mean_truncated(image: np.ndarray, radius: int) -> np.ndarray:
     """Mean over the (2r+1)² window cut at the image's border (He's ``boxfilter.m`` divided by the
     number of pixels inside: the MATLAB guided filter that VIFB's methods ship)."""
     k = 2 * radius + 1
-    ones = np.ones(image.shape[:2], np.float64)
     total = cv2.boxFilter(np.asarray(image, np.float64), -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
-    count = cv2.boxFilter(ones, -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
-    return total / count
+    h, w = image.shape[:2]
+    rows, cols = (np.minimum(np.arange(n) + radius, n - 1) - np.maximum(np.arange(n) - radius, 0) + 1.0 for n in (h, w))
+    count = np.outer(rows, cols)  # the pixels of each window inside the image
+    return total / (count if total.ndim == 2 else count[..., None])
 
 
 def guided_filter_truncated(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
