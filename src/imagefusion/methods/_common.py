@@ -117,18 +117,23 @@ def box_mean_truncated(image: np.ndarray, radius: int) -> np.ndarray:
     """Mean over the (2r+1)² window cut at the image's border (He's ``boxfilter.m`` divided by the
     number of pixels inside: the MATLAB guided filter that VIFB's methods ship)."""
     k = 2 * radius + 1
-    total = cv2.boxFilter(np.asarray(image, np.float64), -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    image = np.asarray(image)
+    image = image if image.dtype in (np.float32, np.float64) else image.astype(np.float64)
+    total = cv2.boxFilter(image, -1, (k, k), normalize=False, borderType=cv2.BORDER_CONSTANT)
     h, w = image.shape[:2]
     rows, cols = (np.minimum(np.arange(n) + radius, n - 1) - np.maximum(np.arange(n) - radius, 0) + 1.0 for n in (h, w))
-    count = np.outer(rows, cols)  # the pixels of each window inside the image
+    count = np.outer(rows, cols).astype(total.dtype)  # the pixels of each window inside the image
     return total / (count if total.ndim == 2 else count[..., None])
 
 
-def guided_filter_truncated(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
+def guided_filter_truncated(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
+                            dtype: type = np.float64) -> np.ndarray:
     """He, Sun & Tang's grey guided filter with windows cut at the border, float64, exactly as the
-    MATLAB ``guidedfilter.m`` that VIFB's methods ship (``q = mean(a)·I + mean(b)``)."""
-    guide = np.asarray(guide, np.float64)
-    src = np.asarray(src, np.float64)
+    MATLAB ``guidedfilter.m`` that VIFB's methods ship (``q = mean(a)·I + mean(b)``). ``dtype=np.float32``
+    is faster and safe where ``eps`` is large beside float32's rounding of the window variances
+    (about 1e-7)."""
+    guide = np.asarray(guide, dtype)
+    src = np.asarray(src, dtype)
     mean_i = box_mean_truncated(guide, radius)
     mean_p = box_mean_truncated(src, radius)
     a = (box_mean_truncated(guide * src, radius) - mean_i * mean_p) / (

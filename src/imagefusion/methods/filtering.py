@@ -139,7 +139,9 @@ def gff(
     saliency = parallel_map(lambda g: decompose(g.astype(np.float32))[1], grey)
     winner = argmax_label(saliency)
     jobs = [(n, r, e) for n in range(len(stack)) for r, e in ((r1, eps1), (r2, eps2))]
-    refined = parallel_map(lambda j: guided_filter_truncated(grey[j[0]], winner == j[0], j[1], j[2]), jobs)
+    # float32 where ε leaves float32's variance rounding far behind (the base weights' 0.3), else float64
+    refined = parallel_map(lambda j: guided_filter_truncated(grey[j[0]], winner == j[0], j[1], j[2],
+                                                             np.float32 if j[2] >= 1e-3 else np.float64), jobs)
     wb = _eight_bit_weights(np.stack(refined[0::2]))
     wd = _eight_bit_weights(np.stack(refined[1::2]))
 
