@@ -129,14 +129,14 @@ def gff(
     lap = np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], np.float32)
     replicate = cv2.BORDER_REPLICATE  # MATLAB imfilter(..., 'replicate'), as the authors' code filters
 
-    def decompose(im: np.ndarray) -> tuple[None, np.ndarray]:
+    def salience(im: np.ndarray) -> np.ndarray:  # S = |I * L| * g (eqs. 3-4)
         high = np.abs(cv2.filter2D(im, -1, lap, borderType=replicate))
-        return None, cv2.GaussianBlur(high, (k, k), gauss_sigma, borderType=replicate)
+        return cv2.GaussianBlur(high, (k, k), gauss_sigma, borderType=replicate)
 
     # the weights come from the 8-bit grey images, as in the authors' code (rgb2gray of uint8 data)
     grey = [np.floor(im * 255.0 + 0.5) / 255.0 for im in stack]
     base = [cv2.blur(im, (average_size, average_size), borderType=replicate) for im in stack]
-    saliency = parallel_map(lambda g: decompose(g.astype(np.float32))[1], grey)
+    saliency = parallel_map(lambda g: salience(g.astype(np.float32)), grey)
     winner = argmax_label(saliency)
     jobs = [(n, r, e) for n in range(len(stack)) for r, e in ((r1, eps1), (r2, eps2))]
     # float32 where ε leaves float32's variance rounding far behind (the base weights' 0.3), else float64
