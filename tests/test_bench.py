@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -61,9 +62,19 @@ def test_bench_values_cache_resume_and_workers(small_set, tmp_path):
     assert resumed.fusions_run == 1
     assert not list(out.rglob("*.tmp*")), "no half-written files are left"
 
+    # a record restored without its image ("restored": true, as peer_tables.py restores its kept records)
+    # is the whole result once scored: nothing is fused, the values are the record's
+    for png in (out / "fused" / "ct-mri" / "lp").glob("*.png"):
+        png.unlink()
+    for rec_path in (out / "cache").glob("*/*.json"):
+        rec = json.loads(rec_path.read_text())
+        rec_path.write_text(json.dumps({**rec, "restored": True}))
+    restored = run_bench(["average", "lp"], [small_set], out, metrics=["en", "qabf", "ssim"], report=False)
+    assert restored.fusions_run == 0 and [r["qabf"] for r in restored.rows] == [r["qabf"] for r in resumed.rows]
+
     # a new metric is added to the cached records without fusing again
     more = run_bench(["average", "lp"], [small_set], out, metrics=["en", "sd"], report=False)
-    assert more.fusions_run == 0 and all(r["sd"] > 0 for r in more.rows)
+    assert more.fusions_run == 3 and all(r["sd"] > 0 for r in more.rows)  # lp's images are gone: lp again
 
     # parallel workers give identical values (fresh output folder)
     par = run_bench(["average", "lp"], [small_set], tmp_path / "par", metrics=["en", "qabf", "ssim"], workers=2,

@@ -25,7 +25,11 @@ the task's sets. Then each task's default (``benchmarks/build/default_speed.py``
 the which-method tables of the README and the docs (``benchmarks/build/docs_pages.py``). ``imagefusion
 methods --task T``, the default of ``imagefusion fuse`` and ``imagefusion.fuse``, ``imagefusion
 demo`` and the web page read that file. The bench caches every fused image and metric value under
-``--out``: an interrupted run resumes where it stopped.
+``--out``: an interrupted run resumes where it stopped. Every record of that cache (time, memory and
+metric values of one method on one pair, keyed by method, weights, parameters and sources) is also kept
+in ``benchmarks/results/ranking-TASK.jsonl.gz``, which the repository holds: a run starts by restoring
+those records, so the tables are remade, and a run is resumed, on any machine without fusing again what
+they hold (``--save`` writes the records of the runs so far and exits, for a run still going).
 
 Times: the bench's median fusion time per pair with ``--workers`` jobs sharing the cores; the peers'
 times are theirs from ``shared/peers/timing.csv`` (one process, idle machine).
@@ -34,6 +38,7 @@ times are theirs from ``shared/peers/timing.csv`` (one process, idle machine).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import math
 import os
@@ -86,6 +91,47 @@ VARIANTS = {
 PEERS = {"ivif": ["densefuse", "densefuse-l1", "ifcnn", "tardal"], "mff": ["ifcnn"], "mif": ["ifcnn"],
          "mef": ["ifcnn"]}
 START, END = "<!-- task {} start -->", "<!-- task {} end -->"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def restore_records(task: str, out: Path) -> int:
+    """Write the task's kept records into the bench cache under ``out`` where it lacks them; return how many."""
+    kept = RESULTS / f"ranking-{task}.jsonl.gz"
+    if not kept.is_file():
+        return 0
+    n = 0
+    with gzip.open(kept, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            path = out / f"ranking-{task}" / "cache" / rec["key"][:2] / f"{rec['key']}.json"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                rec = {k: v for k, v in rec.items() if k != "key"} | {"restored": True}  # stands without its image
+                path.write_text(json.dumps(rec, indent=1), encoding="utf-8")
+                n += 1
+    return n
+
+
+def save_records(task: str, out: Path) -> int:
+    """Keep every scored record of the task's bench cache in ``benchmarks/results``; return how many."""
+    cache = out / f"ranking-{task}" / "cache"
+    recs = []
+    for path in sorted(cache.glob("*/*.json")):
+        try:
+            rec = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            continue  # a record being written
+        if "ms" in rec and rec.get("metrics"):
+            rec.pop("restored", None)
+            recs.append(json.dumps({"key": path.stem, **rec}, sort_keys=True, separators=(",", ":")))
+    if not recs:
+        return 0
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS / f".ranking-{task}.jsonl.gz.tmp"
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:  # same records, same bytes
+        fh.write(("\n".join(recs) + "\n").encode("utf-8"))
+    tmp.replace(RESULTS / f"ranking-{task}.jsonl.gz")
+    return len(recs)
 
 
 def _mefb20(shared: Path, out: Path) -> Path:
@@ -204,6 +250,7 @@ def run_task(task: str, args, refresh: list[str]) -> dict:
     full_peers = [p for p in peers if task != "mef"]  # the mef peer has 20 of the 100 MEFB pairs
     print(f"{task}: {len(labels)} methods on {', '.join(set_names)}", file=sys.stderr, flush=True)
     out = args.out / f"ranking-{task}"
+    print(f"{task}: {restore_records(task, args.out)} records restored from {RESULTS}", file=sys.stderr, flush=True)
     result = run_bench(labels + full_peers, sets, out, metrics=metrics, convention=convention,
                        workers=args.workers, refresh=[r for r in refresh if r in labels + full_peers],
                        report=False, progress=_progress(task))
@@ -218,6 +265,7 @@ def run_task(task: str, args, refresh: list[str]) -> dict:
                         workers=args.workers, report=False)
         lines += ["### mef/mefb, the 20 pairs of the official IFCNN's outputs", "",
                   *table(sub, sub.datasets[0], metrics), ""]
+    print(f"{task}: {save_records(task, args.out)} records kept in {RESULTS}", file=sys.stderr, flush=True)
     mean = {m: float(np.mean([p[m] for p in per_set if m in p])) for m in ours if any(m in p for p in per_set)}
     write_section(task, lines[:-1])
     return {"sets": set_names, "metrics": metrics, "convention": convention, "metric_set": short,
@@ -233,7 +281,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tasks", default="ivif,mff,mif,mef")
     ap.add_argument("--refresh", default="", help="comma-separated labels to fuse and score again")
+    ap.add_argument("--save", action="store_true", help="keep the scored records of the tasks' caches and exit")
     args = ap.parse_args()
+    if args.save:
+        for task in args.tasks.split(","):
+            print(f"{task}: {save_records(task, args.out)} records kept in {RESULTS}")
+        return
     vgg16 = args.shared / "weights" / "vgg16_features_imagenet_fp16.safetensors"
     if "IMAGEFUSION_VGG16" not in os.environ and vgg16.is_file():  # dlf's and the semantic methods' VGG16, offline
         os.environ["IMAGEFUSION_VGG16"] = str(vgg16)

@@ -68,6 +68,12 @@ def cached(tag: str, x: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any
     return value
 
 
+def cached_pair(tag: str, x: np.ndarray, y: np.ndarray, compute: Callable[[np.ndarray, np.ndarray], Any]) -> Any:
+    """``compute(x, y)``, remembered under ``(tag, memory of x, memory of y)`` inside
+    :func:`shared_features` (the entry keeps ``y`` too, so neither memory is reused while it lives)."""
+    return cached((tag, _key("", y)), x, lambda a: (y, compute(a, y)))[1]  # type: ignore[arg-type]
+
+
 def sweep() -> None:
     """End a round: drop the entries not used since the last sweep (see the module docstring).
     Outside a ``shared_features`` block it does nothing."""
