@@ -17,16 +17,9 @@ __all__ = ["hybrid_msd", "fast_bilateral_filter"]
 def _smooth_grid(grid: np.ndarray) -> np.ndarray:
     """Two passes of [1 2 1]/4 along each of the three axes over the inner cells; the outer cells
     stay 0 (Paris & Durand's ``fast_LBF`` convolution)."""
-    for axis in range(3):
-        for _ in range(2):
-            new = np.zeros_like(grid)
-            inner = (slice(1, -1),) * 3
-            lo = [slice(1, -1)] * 3
-            hi = [slice(1, -1)] * 3
-            lo[axis], hi[axis] = slice(0, -2), slice(2, None)
-            new[inner] = (grid[tuple(lo)] + grid[tuple(hi)] + 2.0 * grid[inner]) / 4.0
-            grid = new
-    return grid
+    from ._kernels import smooth_grid
+
+    return smooth_grid(grid)
 
 
 def fast_bilateral_filter(image: np.ndarray, sigma_s: float, sigma_r: float) -> np.ndarray:
@@ -74,9 +67,9 @@ def fast_bilateral_filter(image: np.ndarray, sigma_s: float, sigma_r: float) -> 
     xs = (np.arange(w) / sigma_s + 0.5).astype(np.int64) + pad
     ys = (np.arange(h) / sigma_s + 0.5).astype(np.int64) + pad
     zs = (z / sigma_r + 0.5).astype(np.int64) + pad
-    index = ((xs[None, :] * ny + ys[:, None]) * nz + zs).ravel()
-    values = np.bincount(index, weights=img.ravel(), minlength=nx * ny * nz).reshape(nx, ny, nz)
-    counts = np.bincount(index, minlength=nx * ny * nz).astype(np.float64).reshape(nx, ny, nz)
+    from ._kernels import bilateral_slice, bilateral_splat
+
+    values, counts = bilateral_splat(img, xs, ys, zs, nx, ny, nz)
     values, counts = _smooth_grid(values), _smooth_grid(counts)
     # trilinear interpolation at (x/σs + pad, y/σs + pad, z/σr + pad), alphas in float32
     fx = np.arange(w) / sigma_s + pad
@@ -85,38 +78,28 @@ def fast_bilateral_filter(image: np.ndarray, sigma_s: float, sigma_r: float) -> 
     x0 = np.clip(fx.astype(np.int64), 0, nx - 1)
     y0 = np.clip(fy.astype(np.int64), 0, ny - 1)
     z0 = np.clip(fz.astype(np.int64), 0, nz - 1)
-    x1, y1, z1 = np.minimum(x0 + 1, nx - 1), np.minimum(y0 + 1, ny - 1), np.minimum(z0 + 1, nz - 1)
-    ax = (fx - x0).astype(np.float32)[None, :]
-    ay = (fy - y0).astype(np.float32)[:, None]
+    ax = (fx - x0).astype(np.float32)
+    ay = (fy - y0).astype(np.float32)
     az = (fz - z0).astype(np.float32)
-    one = np.float32(1.0)
-    X0, X1 = x0[None, :], x1[None, :]
-    Y0, Y1 = y0[:, None], y1[:, None]
-    num = np.zeros((h, w))
-    den = np.zeros((h, w))
-    for wx, X in ((one - ax, X0), (ax, X1)):
-        for wy, Y in ((one - ay, Y0), (ay, Y1)):
-            for wz, Z in ((one - az, z0), (az, z1)):
-                weight = (wx * wy * wz).astype(np.float64)
-                num += weight * values[X, Y, Z]
-                den += weight * counts[X, Y, Z]
-    return num / den
+    return bilateral_slice(values, counts, x0, y0, z0, ax, ay, az)
 
 
-def _hybrid_msd_pair(ir: np.ndarray, vi: np.ndarray, levels: int = 4, lam: float = 30.0) -> np.ndarray:
-    def decompose(img: np.ndarray) -> tuple[list, list, list]:
-        m, ml, details, edges = [img], [img], [None], [None]
-        sigma = 2.0
-        for j in range(levels):
-            m.append(gaussian_blur_symmetric(m[-1], sigma))
-            ml.append(255.0 * fast_bilateral_filter(ml[-1] / 255.0, sigma, 0.05 / 2**j))
-            details.append(m[-2] - ml[-1])
-            edges.append(ml[-1] - m[-1])
-            sigma *= 2
-        return m, details, edges
+def _decompose(img: np.ndarray, levels: int) -> tuple[list, list, list]:
+    """Gaussian levels, texture layers and edge layers of one plane (index 0 unused for the layers)."""
+    m, ml, details, edges = [img], [img], [None], [None]
+    sigma = 2.0
+    for j in range(levels):
+        m.append(gaussian_blur_symmetric(m[-1], sigma))
+        ml.append(255.0 * fast_bilateral_filter(ml[-1] / 255.0, sigma, 0.05 / 2**j))
+        details.append(m[-2] - ml[-1])
+        edges.append(ml[-1] - m[-1])
+        sigma *= 2
+    return m, details, edges
 
-    m1, d1, e1 = decompose(vi)
-    m2, d2, e2 = decompose(ir)
+
+def _hybrid_msd_pair(ir_parts: tuple[list, list, list], vi: np.ndarray, levels: int = 4, lam: float = 30.0) -> np.ndarray:
+    m1, d1, e1 = _decompose(vi, levels)
+    m2, d2, e2 = ir_parts
     norm = np.arctan(lam)
     fused = None
     for j in range(levels, 1, -1):
@@ -180,4 +163,11 @@ def hybrid_msd(images: Sequence[np.ndarray]) -> np.ndarray:
     >>> out.shape, bool(out[32, 32] > out[32, 4] + 0.2)
     ((64, 64), True)
     """
-    return vifb_channels(_hybrid_msd_pair, images)
+    last: list = []  # the infrared plane and its layers: a grey infrared image is decomposed once, not per channel
+
+    def pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        if not last or not np.array_equal(last[0], ir):
+            last[:] = [ir, _decompose(ir, 4)]
+        return _hybrid_msd_pair(last[1], vi)
+
+    return vifb_channels(pair, images)
