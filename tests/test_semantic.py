@@ -75,6 +75,30 @@ def test_optimisation_lowers_its_loss_to_tolerance():
     assert losses2[-1] < 0.25 * losses2[0]
 
 
+def test_early_stop_follows_its_rule_and_every_step_is_reported():
+    from imagefusion.runtime import progress_to
+
+    torch.manual_seed(0)
+    net = VGG("vgg16").eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    target = torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        t = net.taps(imagenet_normalise(target), [3])
+    seen = []
+    with progress_to(lambda done, total, what: seen.append((done, total, what))):
+        img, losses = optimise_image(net, t, torch.full((1, 3, 24, 24), 0.5), iterations=400, lr=0.05, tol=0.05)
+    steps = len(losses) - 2  # the loss before each step taken, the one that stopped it, the final one
+    assert 10 <= steps < 400
+    best = np.minimum.accumulate(losses[:-1])  # the lowest loss before each step
+    stop = steps  # it stopped before step stop + 1: the rule holds there and at no step before
+    assert best[stop - 10] - best[stop] < 0.05 * best[stop - 10]
+    assert all(best[k - 10] - best[k] >= 0.05 * best[k - 10] for k in range(10, stop))
+    assert seen == [(k, 400, "semantic-opt iterations") for k in range(1, steps + 1)]
+    _, full = optimise_image(net, t, torch.full((1, 3, 24, 24), 0.5), iterations=30, lr=0.05)
+    assert len(full) == 31  # tol = 0: every iteration
+
+
 def test_fusing_an_image_with_itself_returns_it(random_vgg):
     rng = np.random.default_rng(1)
     grey = rng.random((33, 41)).astype(np.float32)

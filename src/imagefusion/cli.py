@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -263,12 +264,29 @@ def fuse(
 
     check_output_name(out, bit_depth)
     images, _ = load_sources([str(s) for s in sources])  # read once: fused and, with --explain, explained
-    fused = fuse_images(images, method=spec.name, **params)
+    fused = _with_step_bar(lambda: fuse_images(images, method=spec.name, **params))
     write_image(out, fused, bit_depth=bit_depth, protect=sources)
     console.print(f"wrote {out} ({fused.shape[1]}x{fused.shape[0]}, {'RGB' if fused.ndim == 3 else 'grey'})", soft_wrap=True)
     if explain is not None:
         files = _write_explanation(explain, spec.name, images, params)
         console.print(f"wrote {', '.join(f.name for f in files)} to {explain}", soft_wrap=True)
+
+
+def _with_step_bar(run: Callable[[], Any]) -> Any:
+    """``run()``, with a progress bar of the steps an iterative method reports (semantic-opt's
+    iterations; :func:`imagefusion.runtime.report_progress`); nothing shows for the others."""
+    from .runtime import progress_to
+
+    with _progress() as bar:
+        task: list = []
+
+        def show(done: int, total: int, what: str) -> None:
+            if not task:
+                task.append(bar.add_task(what, total=total))
+            bar.update(task[0], completed=done)
+
+        with progress_to(show):
+            return run()
 
 
 def _resolve(method: str | None, task: str | None, param: list[str] | None, pairs: Path | None,

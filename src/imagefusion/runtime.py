@@ -225,3 +225,65 @@ def reset_peak_rss() -> bool:
         return True
     except OSError:
         return False
+
+
+# Progress of one long fusion (an iterative method's steps), for the CLI's bar and the web page's
+
+_PROGRESS: contextvars.ContextVar[Callable[[int, int, str], None] | None] = contextvars.ContextVar(
+    "imagefusion_progress", default=None)
+
+
+class progress_to:
+    """Context in which :func:`report_progress` calls ``callback(done, total, what)``.
+
+    An iterative method reports its steps through it (``semantic-opt``: its optimiser's iterations);
+    ``imagefusion fuse`` shows them as a progress bar and the web page as its progress indicator.
+    Nested uses replace the outer callback for their duration.
+
+    Parameters
+    ----------
+    callback : callable ``(done: int, total: int, what: str) -> None``, or None
+        ``done`` steps of at most ``total``; ``what`` names them ("semantic-opt iterations"). None
+        silences the reports.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with progress_to(lambda done, total, what: seen.append((done, total))):
+    ...     for i in range(3):
+    ...         report_progress(i + 1, 3, "steps")
+    >>> seen
+    [(1, 3), (2, 3), (3, 3)]
+    """
+
+    def __init__(self, callback: Callable[[int, int, str], None] | None) -> None:
+        self.callback = callback
+        self._token: contextvars.Token | None = None
+
+    def __enter__(self) -> "progress_to":
+        self._token = _PROGRESS.set(self.callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _PROGRESS.reset(self._token)
+
+
+def report_progress(done: int, total: int, what: str) -> None:
+    """Report ``done`` of ``total`` steps to the callback of the enclosing :class:`progress_to`;
+    nothing happens outside one.
+
+    Parameters
+    ----------
+    done, total : int
+        Steps done and the most there can be (an early stop ends below ``total``).
+    what : str
+        What the steps are, for the display.
+
+    Examples
+    --------
+    >>> report_progress(1, 10, "steps")  # no listener: nothing happens
+    """
+    callback = _PROGRESS.get()
+    if callback is not None:
+        callback(done, total, what)

@@ -311,8 +311,11 @@ def build_app(device: str | None = None, weights_dir: str | os.PathLike | None =
 
         def on_fuse(f: list[str] | None, m: str, p: str, b: int, ms: list[str],
                     progress: Any = gr.Progress()) -> tuple[Any, ...]:
+            from .runtime import progress_to
+
             progress(0.1, desc=f"fusing with {m}")
-            r = fuse_for_page(f, m, p, b, ms, device=device, weights_dir=weights_dir)
+            with progress_to(lambda done, total, what: progress(done / total, desc=f"{m}: {what} {done}/{total}")):
+                r = fuse_for_page(f, m, p, b, ms, device=device, weights_dir=weights_dir)
             progress(1.0)
             err = f"**error:** {r['error']}" if r["error"] else ""
             pair = (f[0], r["png"]) if r["png"] and f else None

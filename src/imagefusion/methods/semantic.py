@@ -167,10 +167,89 @@ def local_majority(features: Sequence[Any], window: int = 5) -> Any:
     return best
 
 
+class _FirstLayerObjective:
+    """The objective of :func:`optimise_image` when its only layer is VGG's first convolution (``conv1_1``,
+    before its ReLU, the default): a linear map, so the loss is a quadratic in the normalised image
+    ``u = (x − μ)/σ``, ``L = mean (W∗u + b − T)²``. Around the initial image u₀ (``d = u − u₀``, residual
+    ``r₀ = W∗u₀ + b − T`` computed by the layer itself), ``N·L = |r₀|² + 2 d·W^T r₀ + d·W^T W d`` and the
+    gradient is ``(2/N)(W^T r₀ + W^T W d)``: exactly the layer's at u₀ (0 for an image fused with itself).
+    ``W^T W`` is a 5×5 convolution of 3 channels into 3 (zero padding 2) less what it takes from the
+    output ring just outside the image, which the layer does not compute (the ring's terms are
+    differentiated on four one-pixel strips). A step then costs a 3→3 5×5 convolution instead of the
+    3→64 convolution and its transpose: the same gradient (within float32 rounding) about 10× faster.
+    Always float32."""
+
+    def __init__(self, weight: Any, bias: Any, target: Any, init: Any) -> None:
+        import torch
+        from torch.nn import functional as F
+
+        from ..nn.vgg import imagenet_normalise
+
+        self.w, self.grey, self.n = weight, init.shape[1] == 1, target.numel()
+        self.std = 1.0 / (imagenet_normalise(torch.ones(1, 3, 1, 1)) - imagenet_normalise(torch.zeros(1, 3, 1, 1)))
+        delta = torch.zeros(3, 3, 9, 9)  # W^T W applied to a unit impulse in each channel
+        for j in range(3):
+            delta[j, j, 4, 4] = 1.0
+        response = F.conv_transpose2d(F.conv2d(delta, weight, padding=1), weight, padding=1)
+        self.kernel = response[:, :, 2:7, 2:7].transpose(0, 1).flip(-1, -2).contiguous()
+        self.u0 = imagenet_normalise(init.clamp(0, 1))
+        r0 = F.conv2d(self.u0, weight, bias, padding=1) - target
+        self.g0 = F.conv_transpose2d(r0, weight, padding=1)
+        self.l0 = float((r0.double() ** 2).sum())
+
+    @classmethod
+    def for_net(cls, net: Any, layers: list[int], targets: dict[int, Any], init: Any) -> "_FirstLayerObjective | None":
+        """The objective when ``layers`` is the first layer alone and it is a 3×3 convolution (padding 1), else None."""
+        import torch
+
+        first = net.features[0]
+        if layers != [0] or not isinstance(first, torch.nn.Conv2d) or first.kernel_size != (3, 3) \
+                or first.padding != (1, 1) or first.stride != (1, 1):
+            return None
+        return cls(first.weight.detach().float(), first.bias.detach().float(), targets[0].detach().float(),
+                   init.detach().float())
+
+    def _ring(self, d: Any) -> Any:
+        import torch
+        from torch.nn import functional as F
+
+        d = d.detach().requires_grad_(True)
+        strips = (F.conv2d(F.pad(d[:, :, :1, :], (2, 2, 2, 0)), self.w),
+                  F.conv2d(F.pad(d[:, :, -1:, :], (2, 2, 0, 2)), self.w),
+                  F.conv2d(F.pad(d[:, :, :, :1], (2, 0, 1, 1)), self.w),
+                  F.conv2d(F.pad(d[:, :, :, -1:], (0, 2, 1, 1)), self.w))
+        (g,) = torch.autograd.grad(0.5 * sum((t * t).sum() for t in strips), d)
+        return g
+
+    def __call__(self, x: Any) -> tuple[Any, float]:
+        """(gradient with respect to ``x``, loss) at the image ``x`` (1, 3 or 1, H, W) in [0, 1]."""
+        from torch.nn import functional as F
+
+        from ..nn.vgg import imagenet_normalise
+
+        d = imagenet_normalise(x) - self.u0  # a grey image repeated to RGB, as the network sees it
+        ad = F.conv2d(d, self.kernel, padding=2) - self._ring(d)
+        grad_u = (2.0 / self.n) * (self.g0 + ad)
+        loss = (self.l0 + 2.0 * float((d.double() * self.g0.double()).sum())
+                + float((d.double() * ad.double()).sum())) / self.n
+        grad = grad_u / self.std
+        return (grad.sum(1, keepdim=True) if self.grey else grad), loss
+
+
 def optimise_image(net: Any, targets: dict[int, Any], init: Any, *, iterations: int = 100, lr: float = 0.02,
-                   optimiser: str = "adam", grey: bool = False, bf16: bool = False) -> tuple[Any, list[float]]:
+                   optimiser: str = "adam", grey: bool = False, bf16: bool = False, tol: float = 0.0,
+                   window: int = 10) -> tuple[Any, list[float]]:
     """Gradient descent on the pixels of an image so that its VGG layer outputs approach ``targets``
     (Hill & Bull, Algorithm 1): loss ``Σ_l mean (φ_l(x) − T_l)²``, pixels kept in [0, 1].
+
+    Each step is reported to :func:`imagefusion.runtime.report_progress` ("semantic-opt iterations").
+    With Adam and the first layer alone (``conv1_1``, the default of :func:`semantic_opt`), the loss and
+    its gradient come in closed form (:class:`_FirstLayerObjective`: the layer is linear), in float32
+    whatever ``bf16`` says.
+    With ``tol`` > 0, Adam stops early once the lowest loss so far has fallen by less than ``tol``
+    (relative) over the last ``window`` steps: before step k + 1 when ``B[k−window] − B[k] <
+    tol·B[k−window]``, B[k] the lowest of the losses measured before steps 1…k + 1 (the lowest, not the
+    last: Adam's loss rises for a few steps at times and then falls further).
 
     Parameters
     ----------
@@ -187,6 +266,11 @@ def optimise_image(net: Any, targets: dict[int, Any], init: Any, *, iterations: 
         Optimise one grey channel (repeated to RGB for the network).
     bf16 : bool, default False
         Run the network in bfloat16 (``torch.autocast`` on the CPU; the pixels and the loss stay float32).
+    tol : float, default 0.0
+        Early stop (Adam): the relative fall of the lowest loss over ``window`` steps below which it
+        stops; 0 runs every iteration.
+    window : int, default 10
+        Steps over which the fall is measured.
 
     Returns
     -------
@@ -215,6 +299,7 @@ def optimise_image(net: Any, targets: dict[int, Any], init: Any, *, iterations: 
     import torch
 
     from ..nn.vgg import imagenet_normalise
+    from ..runtime import report_progress
 
     if optimiser not in ("adam", "lbfgs"):
         raise ParameterError(f"optimiser must be 'adam' or 'lbfgs', got {optimiser!r}")
@@ -229,15 +314,31 @@ def optimise_image(net: Any, targets: dict[int, Any], init: Any, *, iterations: 
         return sum(((out[i].float() - targets[i].float()) ** 2).mean() for i in layers)
 
     if optimiser == "adam":
+        linear = _FirstLayerObjective.for_net(net, layers, targets, x)
         opt = torch.optim.Adam([x], lr=lr)
-        for _ in range(iterations):
+        best: list[float] = []  # the lowest loss so far, before each step
+        for step in range(iterations):
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn()
-            losses.append(float(loss.detach()))
-            loss.backward()
+            if linear is None:
+                loss = loss_fn()
+                losses.append(float(loss.detach()))
+            else:
+                grad, value = linear(x.detach())
+                losses.append(value)
+            best.append(min(losses[-1], best[-1]) if best else losses[-1])
+            if tol > 0 and step >= window and best[-1 - window] - best[-1] < tol * best[-1 - window]:
+                break  # the loss has stopped falling: x is the image whose loss was just measured
+            if linear is None:
+                loss.backward()
+            else:
+                x.grad = grad
             opt.step()
             with torch.no_grad():
                 x.clamp_(0, 1)
+            report_progress(step + 1, iterations, "semantic-opt iterations")
+        if linear is not None:
+            losses.append(linear(x.detach())[1])
+            return x.detach(), losses
     else:
         opt = torch.optim.LBFGS([x], lr=1.0, max_iter=iterations, history_size=10, line_search_fn="strong_wolfe")
 
@@ -246,6 +347,7 @@ def optimise_image(net: Any, targets: dict[int, Any], init: Any, *, iterations: 
             loss = loss_fn()
             losses.append(float(loss.detach()))
             loss.backward()
+            report_progress(min(len(losses), iterations), iterations, "semantic-opt iterations")
             return loss
 
         opt.step(closure)
@@ -464,11 +566,11 @@ def _as_tensor(im: np.ndarray) -> Any:
     reference="Hill & Bull, 'Semantic image fusion', arXiv 2110.06697, 2021 (section 2, Algorithm 1)",
     ranges={"rule": SEMANTIC_RULES, "window": (1, 63), "iterations": (1, 10000), "lr": (1e-5, 10.0),
             "optimiser": ("adam", "lbfgs"), "backbone": ("vgg16", "vgg19"), "top_k": (1, 1000),
-            "precision": ("auto", "float32", "bfloat16")},
+            "precision": ("auto", "float32", "bfloat16"), "tol": (0.0, 1.0)},
 )
 def semantic_opt(images: Sequence[np.ndarray], *, layers: str = "conv1_1", rule: str = "max", window: int = 5,
                  iterations: int = 50, lr: float = 0.02, optimiser: str = "adam", cam: bool = False, top_k: int = 1,
-                 backbone: str = "vgg16", weights: str = "", precision: str = "auto") -> np.ndarray:
+                 backbone: str = "vgg16", weights: str = "", precision: str = "auto", tol: float = 3e-4) -> np.ndarray:
     """Semantic fusion by image optimisation on a frozen VGG's layer outputs (see the module docstring).
 
     Parameters
@@ -482,6 +584,8 @@ def semantic_opt(images: Sequence[np.ndarray], *, layers: str = "conv1_1", rule:
     window : int, default 5
         The majority vote's window (odd), in feature pixels.
     iterations : int, default 50
+        At most; each is reported to :func:`imagefusion.runtime.report_progress` (the CLI's bar, the
+        web page's indicator).
     lr : float, default 0.02
         Adam's step on pixel values in [0, 1].
     optimiser : {"adam", "lbfgs"}, default "adam"
@@ -495,6 +599,12 @@ def semantic_opt(images: Sequence[np.ndarray], *, layers: str = "conv1_1", rule:
     precision : {"auto", "float32", "bfloat16"}, default "auto"
         The network's arithmetic: "auto" is bfloat16 where the CPU computes it natively
         (:func:`imagefusion.nn.inference.select_dtype`), about 3× faster; the pixels stay float32.
+    tol : float, default 3e-4
+        Early stop: Adam stops once its lowest loss so far has fallen by less than ``tol`` (relative)
+        over the last 10 iterations (:func:`optimise_image`); 0 runs all ``iterations``. At the default
+        50 iterations it rarely stops early (it runs all 50 on eight pairs of the four tasks; 1e-3 stops
+        one exposure pair at 21, 32 dB from the full run's picture); with more iterations it ends the
+        run where the picture no longer changes.
 
     Returns
     -------
@@ -559,7 +669,7 @@ def semantic_opt(images: Sequence[np.ndarray], *, layers: str = "conv1_1", rule:
                 targets[i] = local_majority(feats, window)
         init = torch.stack(tensors).mean(0)
         out, _ = optimise_image(net, targets, init, iterations=iterations, lr=lr, optimiser=optimiser, grey=grey,
-                                bf16=bf16)
+                                bf16=bf16, tol=tol)
     res = out[0].permute(1, 2, 0).numpy()
     return np.ascontiguousarray(res[..., 0] if grey else res, dtype=np.float32)
 
