@@ -13,9 +13,9 @@ from imagefusion.nn.ddcgan import DDcGAN, DDcGANDiscriminator, ddcgan_gradient  
 from imagefusion.nn.fusiongan import FusionGAN  # noqa: E402
 from imagefusion.nn.gan import (PatchDiscriminator, blur_residual, focus_decision, gradient_penalty, laplacian,  # noqa: E402
                                 lsgan_d_loss, lsgan_g_loss, wgan_d_loss, wgan_g_loss)
-from imagefusion.nn.mffgan import MFFGAN  # noqa: E402
+from imagefusion.nn.mff_gan import MFFGAN  # noqa: E402
 from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
-from imagefusion.nn.unetgan import UNetGAN  # noqa: E402
+from imagefusion.nn.unet_gan import UNetGAN  # noqa: E402
 from imagefusion.nn.vgg import VGG  # noqa: E402
 from imagefusion.nn.gan_losses import (ddcgan_content_loss, fusiongan_content_loss, gram,  # noqa: E402
                                        mffgan_content_loss, pmgi_loss, total_variation, transfer_loss)

@@ -1,6 +1,6 @@
 """MFF-GAN: unsupervised multi-focus fusion with adaptive and gradient joint constraints.
 
-Source: Zhang, Le, Shao, Xu & Ma, Information Fusion 66, 2021 (:mod:`imagefusion.nn.mffgan`).
+Source: Zhang, Le, Shao, Xu & Ma, Information Fusion 66, 2021 (:mod:`imagefusion.nn.mff_gan`).
 torch is imported only when the method runs.
 """
 
@@ -37,7 +37,7 @@ def mff_gan(images: Sequence[np.ndarray], *, weights: str = "", device: str | No
     weights : str, default "" (the shipped weights)
         An ``mff-gan`` safetensors file from ``imagefusion train mff-gan``; or ``"authors"``: the authors'
         Lytro checkpoint (MIT License; fetched at first use, converted once with ``imagefusion[convert]``)
-        run as their ``test.py`` runs it (:func:`imagefusion.nn.mffgan.mffgan_authors_fuse`: the first
+        run as their ``test.py`` runs it (:func:`imagefusion.nn.mff_gan.mffgan_authors_fuse`: the first
         source in their ``near`` slot, the output stretched to the full range).
     device, precision, tile
         See :func:`imagefusion.nn.gan.run_generator`.
@@ -70,7 +70,7 @@ def mff_gan(images: Sequence[np.ndarray], *, weights: str = "", device: str | No
     ((64, 64), True)
     """
     if weights == "authors":
-        from ..nn.mffgan import mffgan_authors_fuse
+        from ..nn.mff_gan import mffgan_authors_fuse
 
         return mffgan_authors_fuse(images, tile=tile, precision=precision)
     from ..nn.gan import run_generator

@@ -1,5 +1,5 @@
 """The U-Net GAN with transfer loss: infrared–visible fusion by a U-Net generator trained with adversarial,
-content, SSIM and style-transfer losses (the survey's own method, :mod:`imagefusion.nn.unetgan`).
+content, SSIM and style-transfer losses (the survey's own method, :mod:`imagefusion.nn.unet_gan`).
 torch is imported only when the method runs.
 """
 

@@ -169,7 +169,7 @@ def register_project_weights(name: str, *, network: str, sha256: str, size: int)
 
     Examples
     --------
-    >>> import imagefusion.nn.unetgan
+    >>> import imagefusion.nn.unet_gan
     >>> f = get_weight_file("unet-gan.wgan-gp")
     >>> f.url.endswith("/weights/unet-gan.wgan-gp.safetensors"), f.licence
     (True, 'MIT License')

@@ -290,7 +290,7 @@ def train_fusiongan(name: str, config: TrainConfig, out: str | os.PathLike, *, d
                   extras={"patch": 60, "d_steps": 2}, summary="multi-focus pairs synthesised from BSDS500")
 def train_mffgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                  max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
-    """Train MFF-GAN on synthetic multi-focus pairs (see :mod:`imagefusion.nn.mffgan` for the losses).
+    """Train MFF-GAN on synthetic multi-focus pairs (see :mod:`imagefusion.nn.mff_gan` for the losses).
 
     Parameters
     ----------
@@ -513,7 +513,7 @@ def train_ddcgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data
                             ".wgan-gp-no-st": {"objective": "wgan-gp", "transfer": False, "d_steps": 5}})
 def train_unetgan(name: str, config: TrainConfig, out: str | os.PathLike, *, data_root: str | os.PathLike,
                   max_images: int | None = None, resume: bool = True, command: str = "", progress: bool = True) -> dict[str, Any]:
-    """Train the U-Net GAN (see :mod:`imagefusion.nn.unetgan`): FusionGAN's adversarial and content terms,
+    """Train the U-Net GAN (see :mod:`imagefusion.nn.unet_gan`): FusionGAN's adversarial and content terms,
     SSIM terms and, unless ``transfer`` is off, the transfer loss (:func:`transfer_loss`) on a frozen
     ImageNet VGG16.
 

@@ -1,7 +1,7 @@
 """MFF-GAN with its authors' Lytro weights: ours (``mff-gan -p weights=authors``) beside the authors' TensorFlow
 network on the same CPU — outputs and time; and the reference crops the tests compare against.
 
-Run:  python benchmarks/measure/mffgan_reference.py --authors DIR [--shared ../shared] [--repeat 3] [--crops DIR]
+Run:  python benchmarks/measure/mff_gan_reference.py --authors DIR [--shared ../shared] [--repeat 3] [--crops DIR]
 
 Needs TensorFlow (``pip install 'imagefusion[convert]'``). ``--authors`` is a checkout of ``HaoZhang1018/MFF-GAN``
 at commit 2f674c8 (not part of this project). Their ``test.py`` runs its test loop when imported, so its ``lrelu``

@@ -1,6 +1,6 @@
 """MFF-GAN with its authors' Lytro checkpoint (``mff-gan -p weights=authors``) against the authors' code's outputs
 (``tests/reference/mff-gan``: top-left 128×128 crops of their full-size outputs, written by
-``benchmarks/measure/mffgan_reference.py --crops``) on the same grey sources, in float32; bfloat16 within 40 dB; tiles;
+``benchmarks/measure/mff_gan_reference.py --crops``) on the same grey sources, in float32; bfloat16 within 40 dB; tiles;
 the project's weights stay the default."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _grey(files):
 
 
 @pytest.mark.parametrize("folder,name", CASES, ids=[c[1] for c in CASES])
-def test_mffgan_authors_weights_equal_the_authors_code(data_dir, folder, name):
+def test_mff_gan_authors_weights_equal_the_authors_code(data_dir, folder, name):
     grey = _grey(find_pairs(data_dir / folder).pairs[name])
     ours = imagefusion.fuse(grey, "mff-gan", weights="authors", precision="float32")
     ours = np.round(ours * 255).astype(np.uint8)[:128, :128]

@@ -105,7 +105,7 @@ def mffgan_authors_fuse(images: Sequence[np.ndarray], *, weights: str | None = N
     tile : int, default 1024
         Largest tile side (16-pixel halos cover the network's 5-pixel reach).
     precision : {"auto", "float32", "bfloat16"}, default "auto"
-        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/measure/mffgan_reference.py``
+        ``auto`` runs in bfloat16 where the CPU computes it natively (``benchmarks/measure/mff_gan_reference.py``
         measures its distance from float32).
 
     Returns
