@@ -14,7 +14,7 @@ from scipy import ndimage
 from ..registry import register_method
 from ._common import matlab_uint8, vifb_channels
 
-__all__ = ["lp_sr", "sr_dictionary", "omp", "sparse_fusion", "burt_reduce", "burt_expand", "select_consistent_max"]
+__all__ = ["lp_sr", "sr_dictionary", "omp", "sparse_codes", "sparse_fusion", "burt_reduce", "burt_expand", "select_consistent_max"]
 
 _W = np.array([1, 4, 6, 4, 1], np.float64) / 16
 
@@ -178,12 +178,50 @@ def omp(dictionary: np.ndarray, x: np.ndarray, epsilon: float) -> np.ndarray:
     return codes[0] if single else codes
 
 
+def sparse_codes(src: np.ndarray, dictionary: np.ndarray, overlap: int = 6, epsilon: float = 0.1) -> tuple | None:
+    """One source's half of :func:`sparse_fusion`: its 8×8 patches sliding by ``8 − overlap`` (corners
+    ``(step·i, step·j)``, values in column-major order as the code), their means, and the :func:`omp`
+    codes of the mean-removed patches over the unit-norm dictionary.
+
+    Parameters
+    ----------
+    src : ndarray, float64, (H, W)
+    dictionary : ndarray, (64, K)
+    overlap : int, default 6
+    epsilon : float, default 0.1
+
+    Returns
+    -------
+    (codes (P, K), means (P,), ny, nx), P = ny·nx patches; None when the image is smaller than a patch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes, means, ny, nx = sparse_codes(np.full((12, 12), 7.0), sr_dictionary())
+    >>> codes.shape[0], ny, nx, float(np.abs(codes).max()), float(means[0])  # flat patches need no atom
+    (9, 3, 3, 0.0, 7.0)
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    size = int(round(np.sqrt(dictionary.shape[0])))
+    step = size - overlap
+    d = dictionary / np.linalg.norm(dictionary, axis=0, keepdims=True)
+    h, w = src.shape
+    if h < size or w < size:
+        return None
+    win = sliding_window_view(np.asarray(src, np.float64), (size, size))[::step, ::step]
+    ny, nx = win.shape[:2]
+    patches = win.transpose(0, 1, 3, 2).reshape(ny * nx, size * size)
+    means = patches.mean(axis=1)
+    return omp(d, patches - means[:, None], epsilon), means, ny, nx
+
+
 def sparse_fusion(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, overlap: int = 6,
-                  epsilon: float = 0.1) -> np.ndarray:
+                  epsilon: float = 0.1, a_codes: tuple | None = None) -> np.ndarray:
     """The code's ``sparse_fusion.m``: over 8×8 patches sliding by ``8 − overlap``, each source's
-    mean-removed patch sparse-coded by :func:`omp`; the code with the larger l1 norm (and its patch's
-    mean) wins (the first source on a tie); overlapping patches averaged; uncovered pixels (right and
-    bottom margins) the sources' average.
+    mean-removed patch sparse-coded by :func:`omp` (:func:`sparse_codes`); the code with the larger l1
+    norm (and its patch's mean) wins (the first source on a tie); overlapping patches averaged;
+    uncovered pixels (right and bottom margins) the sources' average.
 
     Parameters
     ----------
@@ -191,6 +229,9 @@ def sparse_fusion(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, overlap:
     dictionary : ndarray, (64, K)
     overlap : int, default 6
     epsilon : float, default 0.1
+    a_codes : tuple, optional
+        ``sparse_codes(a, dictionary, overlap, epsilon)`` when already computed (a source fused with
+        several others, as the grey infrared image with each colour channel).
 
     Returns
     -------
@@ -203,23 +244,18 @@ def sparse_fusion(a: np.ndarray, b: np.ndarray, dictionary: np.ndarray, overlap:
     >>> bool(np.allclose(sparse_fusion(a, a, sr_dictionary()), a, atol=0.1))  # an image with itself
     True
     """
-    from numpy.lib.stride_tricks import sliding_window_view
-
     size = int(round(np.sqrt(dictionary.shape[0])))
     step = size - overlap
     d = dictionary / np.linalg.norm(dictionary, axis=0, keepdims=True)
     h, w = a.shape
     out = np.zeros((h, w))
     count = np.zeros((h, w))
-    if h >= size and w >= size:
-        # (2, ny, nx, size, size) patches at the corners (y0, x0) = (step·i, step·j); column-major as the code
-        win = np.stack([sliding_window_view(np.asarray(src, np.float64), (size, size))[::step, ::step] for src in (a, b)])
-        ny, nx = win.shape[1:3]
-        patches = win.transpose(0, 1, 2, 4, 3).reshape(2, ny * nx, size * size)
-        means = patches.mean(axis=2)
-        codes = omp(d, (patches - means[..., None]).reshape(-1, size * size), epsilon).reshape(2, ny * nx, -1)
-        second = np.abs(codes[0]).sum(axis=1) < np.abs(codes[1]).sum(axis=1)
-        chosen = np.where(second[:, None], codes[1], codes[0]) @ d.T + np.where(second, means[1], means[0])[:, None]
+    ca = a_codes if a_codes is not None else sparse_codes(a, dictionary, overlap, epsilon)
+    if ca is not None:
+        cb = sparse_codes(b, dictionary, overlap, epsilon)
+        (codes_a, means_a, ny, nx), (codes_b, means_b, _, _) = ca, cb
+        second = np.abs(codes_a).sum(axis=1) < np.abs(codes_b).sum(axis=1)
+        chosen = np.where(second[:, None], codes_b, codes_a) @ d.T + np.where(second, means_b, means_a)[:, None]
         chosen = chosen.reshape(ny, nx, size, size).transpose(0, 1, 3, 2)  # back to (row, column) in a patch
         for dy in range(size):
             for dx in range(size):

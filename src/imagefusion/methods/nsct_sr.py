@@ -17,7 +17,7 @@ import numpy as np
 
 from ..registry import register_method
 from ._common import matlab_uint8, vifb_channels
-from .lp_sr import select_consistent_max, sparse_fusion, sr_dictionary
+from .lp_sr import select_consistent_max, sparse_codes, sparse_fusion, sr_dictionary
 
 __all__ = ["nsct_decompose", "nsct_filters", "nsct_reconstruct", "nsct_sr"]
 
@@ -263,9 +263,10 @@ def nsct_reconstruct(coeffs: list) -> np.ndarray:
     return x
 
 
-def _nsct_sr_pair(ir: np.ndarray, vi: np.ndarray, levels: Sequence[int], overlap: int, epsilon: float) -> np.ndarray:
-    c_ir, c_vi = nsct_decompose(ir, levels), nsct_decompose(vi, levels)
-    fused: list = [sparse_fusion(c_ir[0], c_vi[0], sr_dictionary(), overlap, epsilon)]
+def _nsct_sr_pair(ir_parts: tuple, vi: np.ndarray, levels: Sequence[int], overlap: int, epsilon: float) -> np.ndarray:
+    c_ir, ir_codes = ir_parts
+    c_vi = nsct_decompose(vi, levels)
+    fused: list = [sparse_fusion(c_ir[0], c_vi[0], sr_dictionary(), overlap, epsilon, a_codes=ir_codes)]
     for b_ir, b_vi in zip(c_ir[1:], c_vi[1:]):
         fused.append([select_consistent_max(a, b) for a, b in zip(b_ir, b_vi)])
     return matlab_uint8(nsct_reconstruct(fused))
@@ -339,4 +340,12 @@ def nsct_sr(images: Sequence[np.ndarray], *, levels: Sequence[int] = (2,), overl
     ((32, 32), True)
     """
     lv = [int(v) for v in levels]
-    return vifb_channels(lambda ir, vi: _nsct_sr_pair(ir, vi, lv, int(overlap), float(epsilon)), images)
+    last: list = []  # the infrared plane, its transform and its low-pass codes: once for a grey infrared image
+
+    def pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
+        if not last or not np.array_equal(last[0], ir):
+            c_ir = nsct_decompose(ir, lv)
+            last[:] = [ir, (c_ir, sparse_codes(c_ir[0], sr_dictionary(), int(overlap), float(epsilon)))]
+        return _nsct_sr_pair(last[1], vi, lv, int(overlap), float(epsilon))
+
+    return vifb_channels(pair, images)
