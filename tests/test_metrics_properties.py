@@ -159,5 +159,6 @@ def test_evaluations_sharing_sources_keep_only_the_sources_work():
             if i:  # the previous fused image's entries are dropped at the end of this evaluation
                 assert fused[i - 1].__array_interface__["data"][0] not in pointers
         tags = {k[0] for k in _CACHE.get() if isinstance(k, tuple)}
-        assert {"phase_congruency", "fmi_dct", "ssim_moments"} <= tags  # the sources' stay
+        assert {"fmi_dct", "ssim_moments"} <= tags  # the sources' stay (Q_P's: its pair's half, by source pair)
+        assert any(isinstance(t, tuple) and t[0] == "qp_pair" for t in tags)
     assert shared == separate

@@ -25,7 +25,8 @@ the task's sets. Then each task's default (``benchmarks/build/default_speed.py``
 the which-method tables of the README and the docs (``benchmarks/build/docs_pages.py``). ``imagefusion
 methods --task T``, the default of ``imagefusion fuse`` and ``imagefusion.fuse``, ``imagefusion
 demo`` and the web page read that file. The bench caches every fused image and metric value under
-``--out``: an interrupted run resumes where it stopped. Every record of that cache (time, memory and
+``--out``: an interrupted run resumes where it stopped. The methods are benched a few at a time
+(``CHUNK``), each chunk fused and scored before the next. Every record of that cache (time, memory and
 metric values of one method on one pair, keyed by method, weights, parameters and sources) is also kept
 in ``benchmarks/results/ranking-TASK.jsonl.gz``, which the repository holds: a run starts by restoring
 those records, so the tables are remade, and a run is resumed, on any machine without fusing again what
@@ -92,6 +93,9 @@ PEERS = {"ivif": ["densefuse", "densefuse-l1", "ifcnn", "tardal"], "mff": ["ifcn
          "mef": ["ifcnn"]}
 START, END = "<!-- task {} start -->", "<!-- task {} end -->"
 RESULTS = ROOT / "benchmarks" / "results"
+#: Methods benched at a time: each chunk is fused, scored and its records kept before the next starts,
+#: so a run stopped at any moment loses at most one chunk's work.
+CHUNK = 4
 
 
 def restore_records(task: str, out: Path) -> int:
@@ -251,9 +255,14 @@ def run_task(task: str, args, refresh: list[str]) -> dict:
     print(f"{task}: {len(labels)} methods on {', '.join(set_names)}", file=sys.stderr, flush=True)
     out = args.out / f"ranking-{task}"
     print(f"{task}: {restore_records(task, args.out)} records restored from {RESULTS}", file=sys.stderr, flush=True)
+    todo = labels + full_peers
+    for i in range(0, len(todo), CHUNK):  # fused and scored a few methods at a time, each chunk's records kept
+        chunk = todo[i:i + CHUNK]
+        run_bench(chunk, sets, out, metrics=metrics, convention=convention, workers=args.workers,
+                  refresh=[r for r in refresh if r in chunk], report=False, progress=_progress(f"{task} {', '.join(chunk)}"))
+        save_records(task, args.out)
     result = run_bench(labels + full_peers, sets, out, metrics=metrics, convention=convention,
-                       workers=args.workers, refresh=[r for r in refresh if r in labels + full_peers],
-                       report=False, progress=_progress(task))
+                       workers=args.workers, report=False, progress=_progress(task))
     lines = [f"## {TASK_NAMES[task]}", "", f"{why}, convention `{convention}`.", ""]
     per_set = []
     for ds, root in zip(result.datasets, set_names):

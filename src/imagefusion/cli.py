@@ -277,16 +277,21 @@ def _with_step_bar(run: Callable[[], Any]) -> Any:
     iterations; :func:`imagefusion.runtime.report_progress`); nothing shows for the others."""
     from .runtime import progress_to
 
-    with _progress() as bar:
-        task: list = []
+    bar: list = []  # the bar and its task, made at the first report
 
-        def show(done: int, total: int, what: str) -> None:
-            if not task:
-                task.append(bar.add_task(what, total=total))
-            bar.update(task[0], completed=done)
+    def show(done: int, total: int, what: str) -> None:
+        if not bar:
+            progress = _progress()
+            progress.start()
+            bar.extend([progress, progress.add_task(what, total=total)])
+        bar[0].update(bar[1], completed=done)
 
+    try:
         with progress_to(show):
             return run()
+    finally:
+        if bar:
+            bar[0].stop()
 
 
 def _resolve(method: str | None, task: str | None, param: list[str] | None, pairs: Path | None,
