@@ -45,3 +45,19 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+#: The window of RoadScene FLIR_00977 (351×505) the networks' tile and bfloat16 checks fuse: its car, road
+#: and trees, 192×256 pixels, several 96-pixel tiles.
+CROP = (slice(96, 288), slice(160, 416))
+
+
+@pytest.fixture(scope="session")
+def roadscene_crop(data_dir) -> list:
+    """RoadScene ``FLIR_00977`` as ``imagefusion.fuse`` reads it (grey infrared, colour visible), cut to
+    :data:`CROP`: a tile-equality or a bfloat16 check holds on any window, and this one is quick."""
+    from imagefusion.fusion import load_sources
+    from imagefusion.pairs import find_pairs
+
+    images, _ = load_sources(find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"])
+    return [im[CROP] for im in images]

@@ -28,8 +28,8 @@ def test_didfuse_equals_the_authors_code(data_dir, folder, name, rule):
     assert ours.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 2e-3  # measured 98-100 dB at 640x480
 
 
-def test_bfloat16_tiles_colour_and_a_bad_rule(data_dir):
-    files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
+def test_bfloat16_tiles_colour_and_a_bad_rule(roadscene_crop):
+    files = roadscene_crop
     grey = imagefusion.fuse(files, "didfuse", colour=False, precision="float32")
     assert np.abs(imagefusion.fuse(files, "didfuse", colour=False, tile=96, precision="float32") - grey).max() <= 1 / 255 + 1e-6
     fast = imagefusion.fuse(files, "didfuse", colour=False, precision="bfloat16")

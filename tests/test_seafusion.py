@@ -29,8 +29,8 @@ def test_seafusion_equals_the_authors_code(data_dir, folder, name):
     assert crop.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 2e-3  # measured 89.9-90.3 dB at 640x480
 
 
-def test_bfloat16_tiles_and_the_options(data_dir):
-    files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
+def test_bfloat16_tiles_and_the_options(roadscene_crop):
+    files = roadscene_crop
     whole = imagefusion.fuse(files, "seafusion", precision="float32")
     tiled = imagefusion.fuse(files, "seafusion", tile=96, precision="float32")
     assert np.abs(tiled - whole).max() <= 1 / 255 + 1e-6  # 16-pixel halos cover the 9-pixel reach

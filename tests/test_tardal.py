@@ -23,12 +23,14 @@ def test_tardal_equals_the_authors_code(data_dir, folder, name):
     assert d.max() <= 1 and np.mean(d > 0) < 1e-3  # measured 91.6-99.7 dB on TNO 01/05/07, RoadScene 00977/01130/04269
 
 
-def test_tiles_bfloat16_and_the_grey_option(data_dir):
-    files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
+def test_tiles_bfloat16_and_the_grey_option(roadscene_crop):
+    files = roadscene_crop
     whole = imagefusion.fuse(files, "tardal", precision="float32")
     assert np.abs(imagefusion.fuse(files, "tardal", tile=96, precision="float32") - whole).max() <= 1 / 255 + 1e-6
-    fast = imagefusion.fuse(files, "tardal", precision="bfloat16")  # the default where the CPU has bfloat16
-    mse = float(np.mean((fast - whole) ** 2))
+    # bfloat16 (the default where the CPU has it) on a 64×96 window: emulated elsewhere, 100 s for the whole crop
+    small = [im[:64, :96] for im in files]
+    fast = imagefusion.fuse(small, "tardal", precision="bfloat16")
+    mse = float(np.mean((fast - imagefusion.fuse(small, "tardal", precision="float32")) ** 2))
     assert 10 * np.log10(1 / max(mse, 1e-12)) >= 40.0
     grey = imagefusion.fuse(files, "tardal", colour=False, precision="float32")
     assert grey.ndim == 2 and whole.ndim == 3

@@ -41,8 +41,8 @@ def test_u2fusion_equals_the_authors_code(data_dir, task, folder, name):
     assert ours.shape == ref.shape and d.max() <= 1 and np.mean(d > 0) < 2e-3  # measured 91.5-100 dB at 640x480
 
 
-def test_bfloat16_tiles_order_and_colour(data_dir):
-    files = find_pairs(data_dir / "ivif/roadscene").pairs["FLIR_00977"]
+def test_bfloat16_tiles_order_and_colour(data_dir, roadscene_crop):
+    files = roadscene_crop
     whole = imagefusion.fuse(files, "u2fusion", task="ivif", precision="float32")
     tiled = imagefusion.fuse(files, "u2fusion", task="ivif", tile=96, precision="float32")
     assert whole.ndim == 3 and np.abs(tiled - whole).max() <= 1 / 255 + 1e-6
