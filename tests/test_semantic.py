@@ -60,7 +60,8 @@ def test_local_majority_known_answer():
         local_majority([a, b], window=4)
 
 
-def test_optimisation_lowers_its_loss_to_tolerance():
+def _frozen_vgg_and_target():
+    """A random frozen VGG16, a random 24×24 target image and its relu1_2 outputs (features[3]; seeded)."""
     torch.manual_seed(0)
     net = VGG("vgg16").eval()
     for p in net.parameters():
@@ -68,6 +69,11 @@ def test_optimisation_lowers_its_loss_to_tolerance():
     target = torch.rand(1, 3, 24, 24)
     with torch.no_grad():
         t = net.taps(imagenet_normalise(target), [3])
+    return net, target, t
+
+
+def test_optimisation_lowers_its_loss_to_tolerance():
+    net, target, t = _frozen_vgg_and_target()
     img, losses = optimise_image(net, t, torch.full((1, 3, 24, 24), 0.5), iterations=150, lr=0.05)
     assert losses[-1] < 0.02 * losses[0]
     assert float((img - target).abs().mean()) < 0.1  # the layer outputs pin the image down
@@ -78,13 +84,7 @@ def test_optimisation_lowers_its_loss_to_tolerance():
 def test_early_stop_follows_its_rule_and_every_step_is_reported():
     from imagefusion.runtime import progress_to
 
-    torch.manual_seed(0)
-    net = VGG("vgg16").eval()
-    for p in net.parameters():
-        p.requires_grad_(False)
-    target = torch.rand(1, 3, 24, 24)
-    with torch.no_grad():
-        t = net.taps(imagenet_normalise(target), [3])
+    net, _, t = _frozen_vgg_and_target()
     seen = []
     with progress_to(lambda done, total, what: seen.append((done, total, what))):
         img, losses = optimise_image(net, t, torch.full((1, 3, 24, 24), 0.5), iterations=400, lr=0.05, tol=0.05)
