@@ -99,18 +99,25 @@ def choose(label: np.ndarray, choices: Sequence[np.ndarray]) -> np.ndarray:
     return out
 
 
-def vifb_channels(fuse_pair, images: Sequence[np.ndarray]) -> np.ndarray:
+def vifb_channels(fuse_pair, images: Sequence[np.ndarray], prepare_ir=None) -> np.ndarray:
     """VIFB's colour path for its two-source grey methods: each RGB channel of the visible image
     fused with the same channel of the infrared image (a grey infrared image replicated), as VIFB's
     ``run_<METHOD>.m`` does; grey sources are fused as they are.
 
     ``fuse_pair(ir, vi)`` fuses two grey float64 planes on VIFB's 0–255 scale; the result is
-    returned on [0, 1] (float32, not clipped: :func:`imagefusion.fuse` clips).
+    returned on [0, 1] (float32, not clipped: :func:`imagefusion.fuse` clips). With ``prepare_ir``,
+    ``fuse_pair`` receives ``prepare_ir(ir)`` (what the method computes of the infrared plane alone)
+    instead of the plane, computed once for the three channels when they are equal (a grey infrared
+    image beside a colour visible one).
     """
     a, b = (np.asarray(im, np.float64) * 255.0 for im in images)
     if a.ndim == 2:
-        return (fuse_pair(a, b) / 255.0).astype(np.float32)
-    return np.stack([fuse_pair(a[..., c], b[..., c]) for c in range(a.shape[2])], axis=2).astype(np.float32) / 255.0
+        return (fuse_pair(a if prepare_ir is None else prepare_ir(a), b) / 255.0).astype(np.float32)
+    planes = [a[..., c] for c in range(a.shape[2])]
+    if prepare_ir is not None:
+        same = all(np.array_equal(p, planes[0]) for p in planes[1:])
+        planes = [prepare_ir(planes[0])] * len(planes) if same else [prepare_ir(p) for p in planes]
+    return np.stack([fuse_pair(p, b[..., c]) for c, p in enumerate(planes)], axis=2).astype(np.float32) / 255.0
 
 
 def box_mean_truncated(image: np.ndarray, radius: int) -> np.ndarray:

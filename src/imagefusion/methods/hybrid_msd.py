@@ -163,11 +163,5 @@ def hybrid_msd(images: Sequence[np.ndarray]) -> np.ndarray:
     >>> out.shape, bool(out[32, 32] > out[32, 4] + 0.2)
     ((64, 64), True)
     """
-    last: list = []  # the infrared plane and its layers: a grey infrared image is decomposed once, not per channel
-
-    def pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
-        if not last or not np.array_equal(last[0], ir):
-            last[:] = [ir, _decompose(ir, 4)]
-        return _hybrid_msd_pair(last[1], vi)
-
-    return vifb_channels(pair, images)
+    # a grey infrared image beside a colour visible one is decomposed once, not per channel
+    return vifb_channels(_hybrid_msd_pair, images, prepare_ir=lambda ir: _decompose(ir, 4))

@@ -340,12 +340,10 @@ def nsct_sr(images: Sequence[np.ndarray], *, levels: Sequence[int] = (2,), overl
     ((32, 32), True)
     """
     lv = [int(v) for v in levels]
-    last: list = []  # the infrared plane, its transform and its low-pass codes: once for a grey infrared image
 
-    def pair(ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
-        if not last or not np.array_equal(last[0], ir):
-            c_ir = nsct_decompose(ir, lv)
-            last[:] = [ir, (c_ir, sparse_codes(c_ir[0], sr_dictionary(), int(overlap), float(epsilon)))]
-        return _nsct_sr_pair(last[1], vi, lv, int(overlap), float(epsilon))
+    def prepare_ir(ir: np.ndarray) -> tuple:  # its transform and low-pass codes: once for a grey infrared image
+        c_ir = nsct_decompose(ir, lv)
+        return c_ir, sparse_codes(c_ir[0], sr_dictionary(), int(overlap), float(epsilon))
 
-    return vifb_channels(pair, images)
+    return vifb_channels(lambda ir_parts, vi: _nsct_sr_pair(ir_parts, vi, lv, int(overlap), float(epsilon)), images,
+                         prepare_ir=prepare_ir)
