@@ -18,14 +18,14 @@ import imagefusion
 from imagefusion.cli import app
 from imagefusion.errors import InvalidImageError, ParameterError, WeightsError
 from imagefusion.io import read_image, write_image
-from imagefusion.methods.autoencoder import cam_channel_weights, cam_explanation, l1_norm_weights, weighted_sum
+from imagefusion.models.autoencoder import cam_channel_weights, cam_explanation, l1_norm_weights, weighted_sum
 from imagefusion.metrics.structural import ssim_index
-from imagefusion.nn.autoencoder import CamAutoencoder, DenseFuseNet, DepthwiseClassBlock, FWANet
+from imagefusion.models.autoencoder.network import CamAutoencoder, DenseFuseNet, DepthwiseClassBlock, FWANet
 from imagefusion.nn.inference import tiled_apply
 from imagefusion.nn.losses import ssim_loss, ssim_map
 from imagefusion.nn.weights import create_network, read_model_card, shipped_weights_path
 from imagefusion.train import load_config, train
-from imagefusion.train.autoencoder import fwa_loss
+from imagefusion.models.autoencoder.train import fwa_loss
 
 
 def _camera(size: int | None = None) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import imagefusion
-from imagefusion.nn.deepfuse import deepfuse_luminance, rgb2ycbcr, ycbcr2rgb
+from imagefusion.models.deepfuse.network import deepfuse_luminance, rgb2ycbcr, ycbcr2rgb
 from imagefusion.pairs import find_pairs
 
 REFERENCE = Path(__file__).parent / "reference" / "deepfuse"

@@ -9,16 +9,19 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from imagefusion.nn.ddcgan import DDcGAN, DDcGANDiscriminator, ddcgan_gradient  # noqa: E402
-from imagefusion.nn.fusiongan import FusionGAN  # noqa: E402
+from imagefusion.models.ddcgan.network import DDcGAN, DDcGANDiscriminator, ddcgan_gradient  # noqa: E402
+from imagefusion.models.fusiongan.network import FusionGAN  # noqa: E402
 from imagefusion.nn.gan import (PatchDiscriminator, blur_residual, focus_decision, gradient_penalty, laplacian,  # noqa: E402
                                 lsgan_d_loss, lsgan_g_loss, wgan_d_loss, wgan_g_loss)
-from imagefusion.nn.mff_gan import MFFGAN  # noqa: E402
-from imagefusion.nn.pmgi import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
-from imagefusion.nn.unet_gan import UNetGAN  # noqa: E402
+from imagefusion.models.mff_gan.network import MFFGAN  # noqa: E402
+from imagefusion.models.pmgi.network import PMGI, PMGI_LOSS_WEIGHTS  # noqa: E402
+from imagefusion.models.unet_gan.network import UNetGAN  # noqa: E402
 from imagefusion.nn.vgg import VGG  # noqa: E402
-from imagefusion.nn.gan_losses import (ddcgan_content_loss, fusiongan_content_loss, gram,  # noqa: E402
-                                       mffgan_content_loss, pmgi_loss, total_variation, transfer_loss)
+from imagefusion.models.ddcgan.train import ddcgan_content_loss  # noqa: E402
+from imagefusion.models.fusiongan.train import fusiongan_content_loss  # noqa: E402
+from imagefusion.models.mff_gan.train import mffgan_content_loss  # noqa: E402
+from imagefusion.models.pmgi.train import pmgi_loss  # noqa: E402
+from imagefusion.models.unet_gan.train import gram, total_variation, transfer_loss  # noqa: E402
 from imagefusion.train.gan import tf1_rmsprop  # noqa: E402
 from imagefusion.train.gan_loop import ema_update  # noqa: E402
 from imagefusion.train.samplers import darken_pairs  # noqa: E402
@@ -309,7 +312,7 @@ def test_fit_gan_ships_the_weight_average_and_resumes_it(tmp_path):
 def test_ddcgan_stretches_its_output_as_the_authors_save_it(tmp_path):
     """The authors' generate.py saves with scipy.misc.imsave, which maps the float output's minimum and
     maximum to 0 and 255: ``stretch=True`` is that linear map of the raw output, over the whole image."""
-    from imagefusion.methods.ddcgan import ddcgan
+    from imagefusion.models.ddcgan import ddcgan
     from imagefusion.nn.registry import network_class
     from imagefusion.nn.weights import save_weights
 

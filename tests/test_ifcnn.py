@@ -44,7 +44,7 @@ def test_the_fast_network_equals_the_authors_layers():
     IFCNN layer by layer, with random weights and statistics, at sizes down to 1 × 1."""
     import torch
 
-    from imagefusion.nn.ifcnn import IFCNN, FastIFCNN
+    from imagefusion.models.ifcnn.network import IFCNN, FastIFCNN
 
     torch.manual_seed(0)
     for rule in ("max", "sum", "mean"):

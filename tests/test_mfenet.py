@@ -16,12 +16,12 @@ import imagefusion
 from imagefusion.cli import app
 from imagefusion.errors import ParameterError
 from imagefusion.io import read_image, write_image
-from imagefusion.methods.mfenet import canny_edges, edge_enhance, fuse_features
+from imagefusion.models.mfenet import canny_edges, edge_enhance, fuse_features
 from imagefusion.metrics.structural import ssim_index
 from imagefusion.nn.losses import gradient_loss
-from imagefusion.nn.mfenet import MFEnet
+from imagefusion.models.mfenet.network import MFEnet
 from imagefusion.nn.weights import create_network, read_model_card, shipped_weights_path
-from imagefusion.train.mfenet import mfenet_loss
+from imagefusion.models.mfenet.train import mfenet_loss
 from imagefusion.train.data import medical_training_images
 
 

@@ -11,7 +11,7 @@ import torch
 
 from imagefusion.errors import UnknownNameError, WeightsError
 from imagefusion.nn.inference import dense_score_map, patch_average, select_dtype
-from imagefusion.nn.siamese import LiuCNN, SiameseResidualCNN
+from imagefusion.models.siamese.network import LiuCNN, SiameseResidualCNN
 from imagefusion.nn.weights import create_network, load_weights, read_model_card, save_weights, shipped_weights_path
 
 NETS = [SiameseResidualCNN, LiuCNN]

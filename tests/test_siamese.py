@@ -10,7 +10,7 @@ from scipy import ndimage
 
 import imagefusion
 from imagefusion.color import rgb_to_ycbcr
-from imagefusion.methods.siamese import decision_map, decision_map_fusion, focus_map, pyramid_blending
+from imagefusion.models.siamese import decision_map, decision_map_fusion, focus_map, pyramid_blending
 from imagefusion.train.data import synthetic_multifocus_pair
 
 METHODS = ["siamese-cnn", "cnn-liu2017"]

@@ -17,9 +17,9 @@ import imagefusion.nn.weights
 from imagefusion.cli import app
 from imagefusion.io import write_image
 from imagefusion.nn.weights import load_weights
-from imagefusion.nn.siamese import LiuCNN, SiameseResidualCNN
+from imagefusion.models.siamese.network import LiuCNN, SiameseResidualCNN
 from imagefusion.train import load_config, train
-from imagefusion.train.siamese import train_siamese
+from imagefusion.models.siamese.train import train_siamese
 from imagefusion.train.data import (
     MultiFocusPatchPairs,
     bsds500_images,

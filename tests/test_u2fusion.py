@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 import imagefusion
-from imagefusion.nn.u2fusion import FIRST_SOURCE
+from imagefusion.models.u2fusion.network import FIRST_SOURCE
 from imagefusion.pairs import find_pairs
 
 pytest.importorskip("tensorflow", reason="converting the authors' checkpoint needs imagefusion[convert]")

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from imagefusion.nn.deepfuse import deepfuse_luminance, rgb2ycbcr
+from imagefusion.models.deepfuse.network import deepfuse_luminance, rgb2ycbcr
 from imagefusion.pairs import find_pairs
 
 ROOT = Path(__file__).resolve().parents[2]

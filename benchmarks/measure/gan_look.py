@@ -33,14 +33,14 @@ def checkpoint_fuser(name: str, checkpoint: Path):
     from imagefusion.nn.registry import import_networks, network_class
 
     import_networks()
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=True)
     # a run with a weight average (``ema``) ships the average, so that is the one to look at
     state = ck.get("average") or ck["modules"]["generator"]
     net = network_class(name)()
     if any(".parametrizations." in k for k in state):  # trained under spectral normalisation
-        from imagefusion.train.gan import _sn  # the trainer's own wrapping, so the state dict fits
+        from imagefusion.train.gan import spectral_normalise  # the trainer's own wrapping, so the state dict fits
 
-        _sn(net)
+        spectral_normalise(net)
     net.load_state_dict(state)
     net.eval()
 

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 
 import imagefusion
-from imagefusion.nn.u2fusion import FIRST_SOURCE
+from imagefusion.models.u2fusion.network import FIRST_SOURCE
 from imagefusion.pairs import find_pairs
 from side_by_side import side_by_side
 

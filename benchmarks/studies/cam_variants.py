@@ -39,7 +39,7 @@ def fuse_rule(rule: str, ir: np.ndarray, vi: np.ndarray) -> np.ndarray:
     """CAM-AE fusion of two grey images in [0, 1] with one of :data:`RULES` (float32 in [0, 1])."""
     import torch
 
-    from imagefusion.methods.autoencoder import cam_channel_weights, l1_norm_weights, weighted_sum
+    from imagefusion.models.autoencoder import cam_channel_weights, l1_norm_weights, weighted_sum
     from imagefusion.nn.weights import inference_network
 
     ae = inference_network("cam-ae", "", None, "float32")

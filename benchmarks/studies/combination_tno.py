@@ -40,7 +40,7 @@ def base_average(dataset: str) -> Path:
 
     from imagefusion.methods.pyramid import (_levels, gaussian_pyramid, laplacian_pyramid, reconstruct_laplacian,
                                              similarity_rule)
-    from imagefusion.methods.siamese import focus_map
+    from imagefusion.models.siamese import focus_map
 
     src = ROOT.parent / "shared/data/ivif" / dataset
     out = ROOT / "runs/combinations/cnn-liu2017-base-average" / "ivif" / dataset

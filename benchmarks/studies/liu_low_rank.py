@@ -19,7 +19,7 @@ import torch
 
 from imagefusion.color import split_colour
 from imagefusion.io import read_image
-from imagefusion.methods.siamese import focus_map
+from imagefusion.models.siamese import focus_map
 from imagefusion.nn.weights import create_network
 
 

@@ -27,7 +27,7 @@ from imagefusion.methods.pyramid import (
     reconstruct_laplacian,
     similarity_rule,
 )
-from imagefusion.methods.siamese import focus_map, refined_decision_map
+from imagefusion.models.siamese import focus_map, refined_decision_map
 
 VARIANTS = {
     "siamese-cnn, pyramid t=0.6 (default)": ("siamese-cnn", {}),

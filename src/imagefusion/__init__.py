@@ -22,7 +22,7 @@ from .errors import (  # noqa: E402
     SizeMismatchError,
     UnknownNameError,
 )
-from . import methods  # noqa: E402, F401  (importing registers every method)
+from . import methods, models  # noqa: E402, F401  (importing registers every method)
 from .fusion import fuse, load_sources
 from .io import read_image, write_image
 from .metrics import evaluate, list_metrics

@@ -1,6 +1,6 @@
 """Pictures that explain a fusion: the class activation maps and channel weights of ``cam-fusion``
 (``imagefusion fuse -m cam-fusion --explain DIR``). The numbers come from the method's module
-(:func:`imagefusion.methods.autoencoder.cam_explanation`); this module only draws them (matplotlib,
+(:func:`imagefusion.models.autoencoder.cam_explanation`); this module only draws them (matplotlib,
 imported when called), so the methods themselves draw nothing.
 """
 
@@ -16,7 +16,7 @@ __all__ = ["write_cam_explanation", "write_semantic_cam_explanation"]
 
 
 def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndarray, **kwargs: Any) -> list[Path]:
-    """Write :func:`~imagefusion.methods.autoencoder.cam_explanation` as pictures: ``cam_ir.png`` and ``cam_vi.png`` (heat map over
+    """Write :func:`~imagefusion.models.autoencoder.cam_explanation` as pictures: ``cam_ir.png`` and ``cam_vi.png`` (heat map over
     the source), ``channel_weights.png`` (bar chart of Ŵ_ir and Ŵ_vi per channel) and
     ``channel_weights.csv``. Files are written atomically; the folder is created.
 
@@ -25,7 +25,7 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
     folder : path
     ir, vi : ndarray, float32, shape (H, W), values in [0, 1]
     **kwargs
-        Passed to :func:`~imagefusion.methods.autoencoder.cam_explanation`.
+        Passed to :func:`~imagefusion.models.autoencoder.cam_explanation`.
 
     Returns
     -------
@@ -49,7 +49,7 @@ def write_cam_explanation(folder: str | os.PathLike, ir: np.ndarray, vi: np.ndar
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    from .methods.autoencoder import cam_explanation
+    from .models.autoencoder import cam_explanation
 
     ex = cam_explanation(ir, vi, **kwargs)
     written = []

@@ -1,7 +1,7 @@
 """The method registry: one name → one fusion method.
 
 This module is a leaf: it imports no method. The methods register themselves when their modules are
-imported, which ``import imagefusion`` does (``imagefusion.methods``), so every method is registered
+imported, which ``import imagefusion`` does (``imagefusion.methods``, ``imagefusion.models``), so every method is registered
 before any look-up.
 
 A method is a plain function ``f(images, *, param=default, ...) -> fused`` on luminance/grey images

@@ -5,8 +5,8 @@ module here, found without a list to edit. ``imagefusion methods`` lists them al
 :func:`imagefusion.methods.pyramid.lp_similarity`, found with
 ``imagefusion.get_method("lp-similarity").func``).
 
-A few functions are re-exported here for short imports; ``mfenet`` is not, where it would hide the
-module :mod:`.mfenet` of the same name (use ``imagefusion.methods.mfenet.mfenet``).
+The deep methods live with their networks, one package per family under :mod:`imagefusion.models`.
+A few classical functions are re-exported here for short imports.
 """
 
 import importlib as _importlib
@@ -16,15 +16,13 @@ for _info in _pkgutil.iter_modules(__path__):
     if not _info.name.startswith("_"):
         _importlib.import_module(f"{__name__}.{_info.name}")
 
-from .autoencoder import cam_fusion, densefuse
 from .exposure import mertens
 from .filtering import gff, guided_filter
 from .pixel import average, max_abs
 from .pyramid import contrast, gaussian_pyramid, laplacian_pyramid, lp, lp_similarity, ratio, reconstruct_laplacian
-from .siamese import cnn_liu2017, siamese_cnn
 from .wavelet import dtcwt, dwt
 
 __all__ = [
     "average", "max_abs", "lp", "lp_similarity", "ratio", "contrast", "dwt", "dtcwt", "gff", "mertens",
-    "guided_filter", "siamese_cnn", "cnn_liu2017", "densefuse", "cam_fusion", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
+    "guided_filter", "gaussian_pyramid", "laplacian_pyramid", "reconstruct_laplacian",
 ]

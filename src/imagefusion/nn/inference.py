@@ -1,6 +1,6 @@
 """Whole-image inference for patch networks: devices, precision, threads, padding, tiling.
 
-A patch network (such as :class:`~imagefusion.nn.siamese.SiameseResidualCNN`) applied to a whole
+A patch network (such as :class:`~imagefusion.models.siamese.network.SiameseResidualCNN`) applied to a whole
 image gives a dense score map with one entry per ``patch × patch`` window at a fixed ``stride``.
 :func:`dense_score_map` pads any image size to fit the stride, cuts large images into overlapping
 tiles so that memory stays bounded, and stitches the tiles so that the result equals one pass
@@ -13,9 +13,9 @@ Information Fusion 36, 2017, Section 3.3).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from collections.abc import Callable, Sequence
 from typing import Iterator
 
 import numpy as np
@@ -281,7 +281,7 @@ def dense_score_map(
     ----------
     model : torch.nn.Module
         A Siamese patch network with attributes ``patch_size``, ``stride`` and ``halo`` whose
-        ``forward(a, b)`` returns logits of shape (N, 2, h, w) (:mod:`imagefusion.nn.siamese`).
+        ``forward(a, b)`` returns logits of shape (N, 2, h, w) (:mod:`imagefusion.models.siamese.network`).
     a, b : ndarray, float32, shape (H, W), values in [0, 1]
         The two grey sources, any size. Images smaller than a patch, or whose size does not fit the
         stride, are padded by reflection on the bottom and right (the extra scores are computed but

@@ -69,7 +69,7 @@ class WeightFile:
 
     Examples
     --------
-    >>> import imagefusion.nn.ifcnn  # registers IFCNN's files
+    >>> import imagefusion.models.ifcnn.network  # registers IFCNN's files
     >>> f = get_weight_file("ifcnn-max")
     >>> f.network, f.licence, f.url.startswith("https://raw.githubusercontent.com/uzeful/IFCNN/")
     ('ifcnn', 'no licence file', True)
@@ -169,7 +169,7 @@ def register_project_weights(name: str, *, network: str, sha256: str, size: int)
 
     Examples
     --------
-    >>> import imagefusion.nn.unet_gan
+    >>> import imagefusion.models.unet_gan.network
     >>> f = get_weight_file("unet-gan.wgan-gp")
     >>> f.url.endswith("/weights/unet-gan.wgan-gp.safetensors"), f.licence
     (True, 'MIT License')
@@ -202,7 +202,7 @@ def get_weight_file(name: str) -> WeightFile:
 
     Examples
     --------
-    >>> import imagefusion.nn.ifcnn
+    >>> import imagefusion.models.ifcnn.network
     >>> get_weight_file("ifcnn-mean").path
     'ifcnn/Code/snapshots/IFCNN-MEAN.pth'
     """

@@ -74,8 +74,9 @@ def register_network(*names: str, tags: tuple[str, ...] = ()) -> Callable[[type]
 
 
 def import_networks() -> None:
-    """Import every module of :mod:`imagefusion.nn` (they import torch), so that their networks and
-    published weight files are registered; a new network module is found without a list to edit.
+    """Import every module of :mod:`imagefusion.nn` and every family's ``network`` and ``authors``
+    modules (:mod:`imagefusion.models`; they import torch), so that their networks and published weight
+    files are registered; a new network is found without a list to edit.
 
     Examples
     --------
@@ -86,9 +87,13 @@ def import_networks() -> None:
     import importlib
     import pkgutil
 
+    from ..models import import_family_modules
+
     for info in pkgutil.iter_modules([str(Path(__file__).resolve().parent)]):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__package__}.{info.name}")
+    import_family_modules("network")
+    import_family_modules("authors")
 
 
 def resolve_network(name: str) -> tuple[str, str | None]:

@@ -243,7 +243,7 @@ def read_model_card(path: str | os.PathLike) -> dict[str, Any]:
     card = Path(path).with_suffix(".json")
     if card.is_file():
         return json.loads(card.read_text())
-    from .published import WEIGHT_FILES, PROJECT_REPO, _import_all
+    from .published import PROJECT_REPO, WEIGHT_FILES, _import_all
 
     _import_all()  # an ablation variant fetched on demand: its card stays in the package
     entry = WEIGHT_FILES.get(Path(path).stem)

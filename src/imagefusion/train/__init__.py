@@ -1,4 +1,5 @@
-"""Training: datasets (:mod:`.data`), the shared loop (:mod:`.loop`) and one trainer per network.
+"""Training: datasets (:mod:`.data`), the shared loop (:mod:`.loop`), the GAN steps (:mod:`.gan_loop`,
+:mod:`.gan`); each network's trainer lives with it (``imagefusion.models.NAME.train``).
 
 ``imagefusion train METHOD`` calls :func:`train`.
 """
@@ -12,14 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
-from . import autoencoder, gan, mfenet, siamese  # noqa: F401  (importing registers the trainers)
 from .loop import TrainConfig
 from .registry import get_trainer, list_trainers
 
 __all__ = ["TRAINABLE", "load_config", "train", "get_trainer", "list_trainers"]
 
-#: Networks that ``imagefusion train`` can train (from the trainer registry).
-TRAINABLE = tuple(t.name for t in list_trainers())
+
+
+def __getattr__(name: str) -> Any:
+    """``TRAINABLE``: the networks ``imagefusion train`` can train (from the trainer registry)."""
+    if name == "TRAINABLE":
+        return tuple(t.name for t in list_trainers())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_config(method: str, path: str | os.PathLike | None = None, **overrides: Any) -> TrainConfig:

@@ -1,6 +1,6 @@
 """The trainer registry: one network name → its training function and its settings, declared on the
-trainer itself with the :func:`register_trainer` decorator (in :mod:`imagefusion.train.siamese`,
-:mod:`imagefusion.train.autoencoder`, :mod:`imagefusion.train.mfenet`, :mod:`imagefusion.train.gan`).
+trainer itself with the :func:`register_trainer` decorator, in its family's ``train`` module
+(``imagefusion.models.NAME.train``, found by :func:`list_trainers` and :func:`get_trainer`).
 
 A trainer's settings are the :class:`~imagefusion.train.loop.TrainConfig` fields it changes from their
 defaults plus its own extra settings, each with its default in one place; a configuration naming a
@@ -142,13 +142,13 @@ def get_trainer(name: str) -> TrainerSpec:
 
     Examples
     --------
-    >>> import imagefusion.train  # registers the trainers (needs torch)
     >>> get_trainer("cam-fwa-noldf").name
     'cam-fwa.no-ldf'
     """
     from ..errors import UnknownNameError
     from ..nn.registry import ALIASES
 
+    _import_trainers()
     try:
         return _TRAINERS[ALIASES.get(name, name)]
     except KeyError:
@@ -156,7 +156,7 @@ def get_trainer(name: str) -> TrainerSpec:
 
 
 def list_trainers() -> list[TrainerSpec]:
-    """Every registered trainer, in registration order.
+    """Every registered trainer, sorted by name.
 
     Returns
     -------
@@ -164,8 +164,16 @@ def list_trainers() -> list[TrainerSpec]:
 
     Examples
     --------
-    >>> import imagefusion.train
     >>> [t.name for t in list_trainers()][:7]
-    ['densefuse', 'cam-ae', 'cam-fwa', 'cam-fwa.no-ldf', 'pmgi', 'pmgi.mif', 'pmgi.mff']
+    ['cam-ae', 'cam-fwa', 'cam-fwa.no-ldf', 'cnn-liu2017', 'ddcgan', 'densefuse', 'fusiongan']
     """
-    return list(_TRAINERS.values())
+    _import_trainers()
+    return [_TRAINERS[name] for name in sorted(_TRAINERS)]
+
+
+def _import_trainers() -> None:
+    """Import every family's ``train`` module (:mod:`imagefusion.models`; they import torch), which
+    registers its trainers; a new trainer is found without a list to edit."""
+    from ..models import import_family_modules
+
+    import_family_modules("train")
