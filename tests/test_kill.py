@@ -84,7 +84,7 @@ def test_bench_killed_at_random_resumes_identically_and_leaves_no_process(small_
     t0 = time.time()
     subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
     whole = time.time() - t0  # kill anywhere in a run: while fusing, while scoring
-    _kill_at_random(cmd(tmp_path / "out"), seed=19, kills=6, low=0.3 * whole, high=0.95 * whole)
+    _kill_at_random(cmd(tmp_path / "out"), seed=19, kills=3, low=0.3 * whole, high=0.95 * whole)
     subprocess.run(cmd(tmp_path / "out"), check=True, capture_output=True)
     assert _files(tmp_path / "out" / "fused", "*.png") == _files(tmp_path / "ref" / "fused", "*.png")
 
@@ -142,7 +142,7 @@ def test_fuse_pairs_killed_at_random_resumes_identically(small_set, tmp_path):
     t0 = time.time()
     subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
     whole = time.time() - t0
-    _kill_at_random(cmd(tmp_path / "out"), seed=23, kills=5, low=0.3 * whole, high=0.95 * whole)
+    _kill_at_random(cmd(tmp_path / "out"), seed=23, kills=3, low=0.3 * whole, high=0.95 * whole)
     subprocess.run(cmd(tmp_path / "out"), check=True, capture_output=True)
     assert _files(tmp_path / "out", "*.png") == _files(tmp_path / "ref", "*.png")
     assert not list((tmp_path / "out").glob(".if-*.part"))

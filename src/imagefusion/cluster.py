@@ -168,6 +168,9 @@ class JobRunner:
 
         from .errors import OutputError
 
+        if not log.isEnabledFor(logging.DEBUG):  # Dask's own INFO lines (scheduler, nannies) only with --verbose
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+
         if not self._own_client:
             self.client = self.scheduler
         elif self.scheduler in (None, "local"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pywt
@@ -145,8 +146,7 @@ def dtcwt(
     >>> float(np.abs(dtcwt([a, a]) - a).max()) < 1e-4
     True
     """
-    import dtcwt
-
+    dtcwt = _dtcwt_numpy()
     stack = as_float_stack(images).astype(np.float64)
     h, w = stack.shape[1:]
     n = max(1, min(int(levels), int(np.log2(min(h, w))) - 1))
@@ -167,3 +167,21 @@ def dtcwt(
     finally:
         logger.setLevel(level)
     return out[:h, :w].astype(np.float32)
+
+
+def _dtcwt_numpy() -> Any:
+    """The ``dtcwt`` package with its NumPy backend, imported without the TensorFlow backend its
+    ``__init__`` loads whenever TensorFlow is installed (4.5 s per process, unused here): while it is
+    imported, ``import tensorflow`` fails, which dtcwt's optional backend allows for."""
+    import sys
+
+    if "dtcwt" in sys.modules or "tensorflow" in sys.modules:
+        import dtcwt
+
+        return dtcwt
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
+    try:
+        import dtcwt
+    finally:
+        del sys.modules["tensorflow"]
+    return dtcwt
