@@ -297,8 +297,10 @@ def test_train_autoencoders_and_classifier_smoke(tiny_ivif, tmp_path):
     from imagefusion.train.data import roadscene_training_names
 
     assert roadscene_training_names(tiny_ivif) == ["F0.png", "F1.png", "F2.png"]
+    small = tmp_path / "small.toml"
+    small.write_text("val_size = 4\n")
     res = CliRunner().invoke(app, ["train", "cam-ae", "--epochs", "1", "--steps", "2", "--batch-size", "2",
-                                   "--data", str(tiny_ivif), "--out", str(tmp_path / "ae")])
+                                   "--config", str(small), "--data", str(tiny_ivif), "--out", str(tmp_path / "ae")])
     assert res.exit_code == 0, res.output
     ae = tmp_path / "ae" / "cam-ae.safetensors"
     card = json.loads(ae.with_suffix(".json").read_text())
@@ -318,7 +320,7 @@ def test_train_autoencoders_and_classifier_smoke(tiny_ivif, tmp_path):
     # decoder-only fine-tuning from a weights file (configs/cam-ae-decoder.toml): the encoder, which
     # the classifier above is built on, stays bit for bit; the card records where it started
     cfg = load_config("cam-ae", None, epochs=1, steps_per_epoch=2, batch_size=2, init=str(ae), freeze="encoder",
-                      lr=1e-2)
+                      lr=1e-2, val_size=4)
     card = train("cam-ae", cfg, tmp_path / "ft", data_root=tiny_ivif, progress=False)
     tuned = create_network("cam-ae", weights=tmp_path / "ft" / "cam-ae.safetensors")
     for (k, v), (_, v2) in zip(tuned.encoder.state_dict().items(), ae_net.encoder.state_dict().items()):

@@ -45,24 +45,24 @@ def test_low_rank_fc1_is_the_truncated_svd_and_loads_from_its_file(tmp_path):
     net = LiuCNN().eval()
     a, b = torch.rand(2, 3, 1, 40, 36)
     w = net.fc1.weight.detach().reshape(256, -1).double()
-    for rank in (256, 5):
-        small = net.low_rank(rank)
+    s = torch.linalg.svdvals(w)
+    factored = {rank: net.low_rank(rank) for rank in (256, 5)}  # one SVD each (a 256×16384 matrix)
+    for rank, small in factored.items():
         assert small.fc1_rank == rank and not small.training
         # the factors multiply to the best rank-r approximation (Eckart-Young): its error is the tail of
         # the singular values
         prod = (small.fc1[1].weight.reshape(256, rank).double() @ small.fc1[0].weight.reshape(rank, -1).double())
-        s = torch.linalg.svdvals(w)
         assert float(torch.linalg.matrix_norm(w - prod)) == pytest.approx(float(s[rank:].norm()), abs=1e-4)
     with torch.no_grad():
-        torch.testing.assert_close(net.low_rank(256)(a, b), net(a, b), atol=1e-4, rtol=1e-4)
-        small = net.low_rank(5)
+        torch.testing.assert_close(factored[256](a, b), net(a, b), atol=1e-4, rtol=1e-4)
+        small = factored[5]
         path = save_weights(small, tmp_path / "liu5.safetensors", {})
         loaded = load_weights(LiuCNN(), path)  # a full-rank network takes the file's rank
         assert loaded.fc1_rank == 5 and sum(p.numel() for p in loaded.parameters()) < 1_000_000
         assert torch.equal(loaded.eval()(a, b), small(a, b))
         assert load_weights(small, save_weights(net, tmp_path / "full.safetensors", {})).fc1_rank is None
     with pytest.raises(ValueError, match="already factored"):
-        net.low_rank(5).low_rank(2)
+        loaded.low_rank(2)
     with pytest.raises(ValueError, match="rank must be"):
         net.low_rank(0)
 

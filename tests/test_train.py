@@ -138,8 +138,10 @@ def test_config_file_and_errors(tmp_path):
 def test_cli_train_then_fuse_with_own_weights(tiny_data, tmp_path):
     runner = CliRunner()
     out = tmp_path / "run"
+    cfg = tmp_path / "small.toml"
+    cfg.write_text("val_size = 64\n")  # validation on 64 patch pairs, not the default 4096 (three passes)
     res = runner.invoke(app, ["train", "cnn-liu2017", "--epochs", "1", "--steps", "2", "--batch-size", "8",
-                              "--data", str(tiny_data), "-o", str(out)])
+                              "--config", str(cfg), "--data", str(tiny_data), "-o", str(out)])
     assert res.exit_code == 0, res.output
     weights = out / "cnn-liu2017.safetensors"
     card = imagefusion.nn.weights.read_model_card(weights)
