@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib as _importlib
 import importlib.util as _importlib_util
 import pkgutil as _pkgutil
+from functools import cache as _cache
 
 __all__ = ["families", "import_family_modules"]
 
@@ -33,8 +34,10 @@ def families() -> list[str]:
     return sorted(info.name for info in _pkgutil.iter_modules(__path__) if info.ispkg and not info.name.startswith("_"))
 
 
-def import_family_modules(part: str) -> list[str]:
-    """Import the module ``part`` (``"network"``, ``"authors"``, ``"train"``) of every family that has one.
+@_cache
+def import_family_modules(part: str) -> tuple[str, ...]:
+    """Import the module ``part`` (``"network"``, ``"authors"``, ``"train"``) of every family that has one;
+    the families are looked for once per ``part`` (the registries call this on every look-up).
 
     Parameters
     ----------
@@ -43,7 +46,7 @@ def import_family_modules(part: str) -> list[str]:
 
     Returns
     -------
-    list of str
+    tuple of str
         The imported modules' full names.
 
     Examples
@@ -56,7 +59,7 @@ def import_family_modules(part: str) -> list[str]:
         spec = _importlib_util.find_spec(f"{__name__}.{family}.{part}")
         if spec is not None:
             done.append(_importlib.import_module(spec.name).__name__)
-    return done
+    return tuple(done)
 
 
 for _family in families():

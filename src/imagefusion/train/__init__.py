@@ -19,7 +19,6 @@ from .registry import get_trainer, list_trainers
 __all__ = ["TRAINABLE", "load_config", "train", "get_trainer", "list_trainers"]
 
 
-
 def __getattr__(name: str) -> Any:
     """``TRAINABLE``: the networks ``imagefusion train`` can train (from the trainer registry)."""
     if name == "TRAINABLE":
