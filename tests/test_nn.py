@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from imagefusion.errors import UnknownNameError, WeightsError
-from imagefusion.nn.inference import dense_score_map, patch_average, select_dtype
+from imagefusion.nn.inference import dense_score_map, patch_average, pointwise_conv_of_concat, select_dtype
 from imagefusion.models.siamese.network import LiuCNN, SiameseResidualCNN
 from imagefusion.nn.weights import create_network, load_weights, read_model_card, save_weights, shipped_weights_path
 
@@ -180,3 +180,20 @@ def test_shipped_weights_and_model_card(name):
         low = card["fc1_low_rank"]
         assert net.fc1_rank == low["rank"] == 32 and low["parameters_full"] == 8_759_042
         assert low["val_acc"] >= low["val_acc_full"] - 0.002
+
+
+def test_pointwise_conv_of_concat_equals_the_conv_of_the_concatenation_and_its_gradient():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(40, 3, 1).double()
+    parts = [torch.rand(2, c, 9, 11, dtype=torch.float64, requires_grad=True) for c in (16, 8, 16)]
+    y = pointwise_conv_of_concat(parts, conv)
+    ref = conv(torch.cat(parts, dim=1))
+    torch.testing.assert_close(y, ref, rtol=1e-12, atol=1e-12)
+    g = torch.autograd.grad(y.square().sum(), [*parts, conv.weight])
+    g_ref = torch.autograd.grad(ref.square().sum(), [*parts, conv.weight])
+    for a, b in zip(g, g_ref):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="40"):
+        pointwise_conv_of_concat(parts[:2], conv)
+    with pytest.raises(ValueError, match="1×1"):
+        pointwise_conv_of_concat(parts, torch.nn.Conv2d(40, 3, 3))

@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .inference import pointwise_conv_of_concat
+
 __all__ = ["laplacian", "blur_residual", "focus_decision", "PatchDiscriminator", "PathwiseTransferGenerator", "pathwise_from_authors",
            "lsgan_d_loss", "lsgan_g_loss", "wgan_d_loss", "wgan_g_loss", "gradient_penalty", "run_generator",
            "MFFGAN_BLUR"]
@@ -219,7 +221,7 @@ class PathwiseTransferGenerator(nn.Module):
         mid = torch.cat(c3, 1)
         t3 = [p1["transfer3"](mid), p2["transfer3"](mid)]
         c4 = [p["conv4"](torch.cat([c1[i], c2[i], c3[i], t3[i]], 1)) for i, p in enumerate((p1, p2))]
-        return torch.tanh(self.out(torch.cat([c1[0], c1[1], c2[0], c2[1], c3[0], c3[1], c4[0], c4[1]], 1)))
+        return torch.tanh(pointwise_conv_of_concat([c1[0], c1[1], c2[0], c2[1], c3[0], c3[1], c4[0], c4[1]], self.out))
 
 
 

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ...nn.inference import pointwise_conv_of_concat
 from ...nn.published import load_published, register_tf_checkpoint
 from ...nn.weights import load_state
 
@@ -87,7 +88,7 @@ class SDNet(nn.Module):
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         fa, fb = self.a(a), self.b(b)
-        return torch.tanh(self.squeeze(torch.cat([t for pair in zip(fa, fb) for t in pair], dim=1)))
+        return torch.tanh(pointwise_conv_of_concat([t for pair in zip(fa, fb) for t in pair], self.squeeze))
 
 
 def sdnet_network(task: str = "ivif", weights: str | None = None) -> SDNet:
