@@ -87,7 +87,7 @@ VARIANTS = {
              "cam-fusion:variant=l1", "cnn-liu2017:rule=pyramid", "pmgi:weights=authors"],
     "mff": ["mff-gan:weights=authors", "pmgi:task=mff:weights=authors"],
     "mif": ["pmgi:task=mif:weights=authors"],
-    "mef": ["pmgi:task=mef:weights=authors"],
+    "mef": ["pmgi:task=mef:weights=own"],  # the authors' weights are pmgi's default on exposures
 }
 PEERS = {"ivif": ["densefuse", "densefuse-l1", "ifcnn", "tardal"], "mff": ["ifcnn"], "mif": ["ifcnn"],
          "mef": ["ifcnn"]}

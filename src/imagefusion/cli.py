@@ -459,11 +459,12 @@ def _method_json(sp) -> dict:
 
 def _published_json(sp) -> list[dict]:
     """The authors' weight files a method reads: source, licence, citation, and whether each is here."""
-    from .nn.published import get_weight_file, locate
+    from .nn.published import get_weight_file, locate, packaged
 
     files = [get_weight_file(n) for n in sp.published]
     return [{"name": f.name, "repo": f.repo, "commit": f.commit, "url": f.url, "sha256": f.sha256, "size": f.size,
-             "licence": f.licence, "citation": f.citation, "present": locate(f.name) is not None} for f in files]
+             "licence": f.licence, "citation": f.citation,
+             "present": locate(f.name) is not None or packaged(f.name) is not None} for f in files]
 
 
 @_command()
@@ -663,7 +664,7 @@ def weights(
     from .fusion import require_deep
 
     require_deep("imagefusion weights")
-    from .nn.published import WEIGHT_FILES, _import_all, cache_dir, fetch, locate
+    from .nn.published import WEIGHT_FILES, _import_all, cache_dir, fetch, locate, packaged
 
     _import_all()
     if action is not None:
@@ -676,7 +677,8 @@ def weights(
             typer.echo(f"{part}: {fetch(part)}")  # one line whatever the width: a path to copy
         return
     rows = [{"name": e.name, "network": e.network, "licence": e.licence, "bytes": e.size, "sha256": e.sha256,
-             "url": e.url, "citation": e.citation, "local": str(locate(e.name) or "") or None}
+             "url": e.url, "citation": e.citation,
+             "local": str(locate(e.name) or packaged(e.name) or "") or None}
             for e in sorted(WEIGHT_FILES.values(), key=lambda e: e.name)]
     if json_out:
         typer.echo(json.dumps(rows, indent=1))

@@ -70,6 +70,10 @@ class MethodSpec:
     published : tuple of str
         The published weight files it runs (:mod:`imagefusion.nn.published`: the authors' own
         weights, fetched at first use); the bench puts their SHA-256 into its cache key.
+    task_weights : dict of str to str
+        Per task, what an empty ``weights`` parameter means where it is not the project's own weights
+        (``{"mef": "authors"}``: the weights measured better on that task); ``weights="own"`` always means
+        the project's own. See :meth:`resolved_params`.
 
     Examples
     --------
@@ -95,6 +99,40 @@ class MethodSpec:
     ranges: dict[str, Any] = field(default_factory=dict)
     downloads: str = ""
     published: tuple[str, ...] = ()
+    task_weights: dict[str, str] = field(default_factory=dict)
+
+    def resolved_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with ``weights`` spelled as what it selects: an empty value becomes the task's
+        entry of :attr:`task_weights` (or stays empty: the project's own), ``"own"`` becomes empty.
+
+        Two spellings of the same weights give the same parameters (the bench's cache key is made of
+        them).
+
+        Parameters
+        ----------
+        params : dict
+            The method's parameters, defaults filled in (:meth:`check_params`).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import imagefusion
+        >>> spec = get_method("pmgi")
+        >>> [spec.resolved_params(spec.check_params(p))["weights"]
+        ...  for p in ({"task": "mef"}, {"task": "mef", "weights": "own"}, {"task": "ivif"})]
+        ['authors', '', '']
+        """
+        if "weights" not in params or not self.task_weights:
+            return params
+        w = params["weights"]
+        if w == "own":
+            w = ""
+        elif w == "":
+            w = self.task_weights.get(params.get("task", ""), "")
+        return {**params, "weights": w}
 
     def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Merge ``params`` over the defaults, each checked against its type and range.
@@ -217,6 +255,7 @@ def register_method(
     ranges: dict[str, Any] | None = None,
     downloads: str = "",
     published: tuple[str, ...] = (),
+    task_weights: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that registers a fusion function under ``name``.
 
@@ -251,6 +290,8 @@ def register_method(
         What it fetches at first use that the install does not hold (see :attr:`MethodSpec.downloads`).
     published : tuple of str, optional
         The published weight files it runs (see :attr:`MethodSpec.published`).
+    task_weights : dict of str to str, optional
+        What an empty ``weights`` parameter selects per task (see :attr:`MethodSpec.task_weights`).
 
     Returns
     -------
@@ -296,7 +337,7 @@ def register_method(
             networks=tuple(networks), ranges=dict(ranges or {}),
             params=params, min_sources=min_sources, max_sources=max_sources, reference=reference,
             summary=doc.splitlines()[0] if doc else "", channel_rule=channel_rule, colour=colour,
-            downloads=downloads, published=tuple(published),
+            downloads=downloads, published=tuple(published), task_weights=dict(task_weights or {}),
         )
         return func
 

@@ -210,7 +210,7 @@ def fuse_for_page(files: list[str] | None, method: str, params_text: str = "", b
         spec = get_method(method)
         params = dict(parse_param(spec, item) for item in split_params(params_text))
         for key in [k for k in params if k in PATH_PARAMS and params[k] not in ("", None)
-                    and not (k == "weights" and params[k] == "authors")]:  # a variant's name, not a path
+                    and not (k == "weights" and params[k] in ("authors", "own"))]:  # a variant's name, not a path
             params[key] = _server_file(key, params[key], weights_dir)
         if device is not None and "device" in spec.params:
             params.setdefault("device", device)

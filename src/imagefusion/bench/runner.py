@@ -637,14 +637,16 @@ class _Plan:
     def add_method(self, method: str, extra_params: dict[str, Any]) -> None:
         """A registered method (label with parameters): a fusion job per dataset for the pairs the cache lacks."""
         base, label_params = parse_method_label(method)
-        mparams = get_method(base).check_params({**label_params, **extra_params})
-        whash = _weights_hash(base, mparams)
+        spec = get_method(base)
+        mparams = spec.check_params({**label_params, **extra_params})
+        kparams = spec.resolved_params(mparams)  # two spellings of the same weights share their results
+        whash = _weights_hash(base, kparams)
         for ds, ds_pairs in self.pairs.items():
             fdir = self.out / "fused" / ds / label_dirname(method)
             self.fused_dirs[ds, method] = fdir
             todo = []
             for name, files in ds_pairs.items():
-                key = cache_key(base, whash, mparams, self.hashes[ds][name])
+                key = cache_key(base, whash, kparams, self.hashes[ds][name])
                 self.keys[ds, method, name] = key
                 self.fused_files[ds, method, name] = fdir / f"{name}.png"
                 rec = self._record(method, key)

@@ -30,7 +30,7 @@ from ..io import sha256_file
 
 __all__ = ["WeightFile", "WEIGHT_FILES", "register_weight_file", "get_weight_file", "cache_dir", "locate",
            "fetch", "load_published", "torch_state_dict", "tf_checkpoint", "tf_checkpoint_in_zip", "register_tf_checkpoint",
-           "WEIGHTS_DIR_ENV", "OFFLINE_ENV"]
+           "WEIGHTS_DIR_ENV", "OFFLINE_ENV", "PACKAGED_DIR", "converted_name", "packaged"]
 
 #: A folder laid out like the authors' repositories (``<network>/<path in the repository>``).
 WEIGHTS_DIR_ENV = "IMAGEFUSION_WEIGHTS_DIR"
@@ -340,8 +340,59 @@ def fetch(name: str, *, url: str | None = None) -> Path:
     return Path(got)
 
 
+#: Converted files of MIT-licensed published weights that ship inside the package in float16 (their licence
+#: in ``NOTICE`` beside them), so that a method's default that reads one runs offline without TensorFlow.
+PACKAGED_DIR = Path(__file__).resolve().parents[1] / "weights" / "published"
+
+
+def converted_name(name: str) -> str:
+    """The file name of a published file's conversion to safetensors (in the user cache, or packaged).
+
+    Parameters
+    ----------
+    name : str
+        A :data:`WEIGHT_FILES` name.
+
+    Returns
+    -------
+    str
+        ``<name>-<first 12 hex digits of its SHA-256>-c<conversion version>.safetensors``.
+
+    Examples
+    --------
+    >>> import imagefusion.models.pmgi.authors  # registers PMGI's files
+    >>> converted_name("pmgi-mef").startswith("pmgi-mef-f4593b9ebb63-c")
+    True
+    """
+    entry = get_weight_file(name)
+    return f"{entry.name}-{entry.sha256[:12]}-c{CONVERSION}.safetensors"
+
+
+def packaged(name: str) -> Path | None:
+    """The packaged conversion of a published file (:data:`PACKAGED_DIR`), or None where it does not ship.
+
+    Parameters
+    ----------
+    name : str
+        A :data:`WEIGHT_FILES` name.
+
+    Returns
+    -------
+    Path or None
+
+    Examples
+    --------
+    >>> import imagefusion.models.pmgi.authors
+    >>> packaged("pmgi-mef").name.startswith("pmgi-mef-"), packaged("pmgi-ivif")
+    (True, None)
+    """
+    path = PACKAGED_DIR / converted_name(name)
+    return path if path.is_file() else None
+
+
 def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str, Any]:
-    """The tensors of a published weight file, converted once to safetensors in the user cache.
+    """The tensors of a published weight file, converted once to safetensors in the user cache; where
+    there is no copy of the file here but its conversion ships in the package (:func:`packaged`), that.
 
     Parameters
     ----------
@@ -378,9 +429,13 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
         source = _checked(entry, Path(path))
         if source is None:
             raise WeightsError(f"weights file not found: {path}")
+    elif locate(name) is None and (shipped := packaged(name)) is not None:
+        # no copy of the authors' file here: the packaged conversion (float16, as the project's own shipped
+        # weights; its output within 2 levels of theirs, docs/published.md), cast back to float32
+        return {k: v.float() for k, v in load_file(str(shipped)).items()}
     else:
         source = fetch(name)
-    converted = cache_dir() / "converted" / f"{entry.name}-{entry.sha256[:12]}-c{CONVERSION}.safetensors"
+    converted = cache_dir() / "converted" / converted_name(name)
     if converted.is_file():
         try:
             return load_file(str(converted))
