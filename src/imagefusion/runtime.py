@@ -22,9 +22,10 @@ mapped afresh each time. Unless PyTorch is already imported, ``THP_MEM_ALLOC_ENA
 own switch, read at its first allocation; a value the user set stands): PyTorch then asks for
 transparent huge pages for blocks of 2 MiB and more, so such a map costs about 150 page faults instead
 of 20,000. The published networks on a 640×480 pair, fused images unchanged to the bit
-(``python benchmarks/measure/huge_pages.py``, 2-core EPYC, beside another job): SDNet 0.45 → 0.22 s,
-PMGI 0.94 → 0.48 s, MFF-GAN 0.67 → 0.29 s, DenseFuse 0.91 → 0.58 s, DIDFuse 2.81 → 1.92 s, SeAFusion
-1.21 → 0.87 s, TarDAL 1.88 → 1.38 s, STDFusionNet 1.93 → 1.44 s, IFCNN 0.43 → 0.32 s, U2Fusion 3.67 → 3.13 s.
+(``python benchmarks/measure/huge_pages.py``, 2-core EPYC, idle): STDFusionNet 1.80 → 1.18 s, DIDFuse
+2.21 → 1.54 s, TarDAL 1.50 → 1.14 s, DenseFuse (authors') 0.58 → 0.45 s, SeAFusion 0.88 → 0.70 s, U2Fusion
+3.00 → 2.75 s; the small 16-channel networks (SDNet, PMGI, MFF-GAN) and IFCNN are unchanged when the machine
+is idle, and 1.9–2.4× faster with it when other processes share the memory (measured beside a bench run).
 
 Set the environment variable
 ``IMAGEFUSION_NO_MALLOC_TUNING=1`` before import to leave the allocator alone. Nothing happens on
