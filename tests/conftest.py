@@ -7,6 +7,14 @@ from pathlib import Path
 
 import pytest
 
+# pytest-xdist runs the suite in one process per core: each process then computes with one thread (PyTorch's
+# OpenMP pool, the project's thread pools, numba), set before any of them starts. With every process's pool
+# spanning all cores, the pools' spinning threads contend (the deep safety cases took 2.4× as long).
+_XDIST_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _XDIST_WORKERS > 1:
+    for _var in ("OMP_NUM_THREADS", "IMAGEFUSION_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(_var, str(max(1, (os.cpu_count() or 1) // _XDIST_WORKERS)))
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("IMAGEFUSION_SHARED", ROOT.parent / "shared"))
 DATA = SHARED / "data"
