@@ -7,7 +7,8 @@ One page per task (``docs/gallery/<task>.md``) and one full-colour JPEG (quality
 subsampling) per pair (``<task>_<set>_<name>.jpg``): the first row of each panel the whole image scaled to
 ``--height`` pixels, the second a crop of the region given below at 2× (nearest neighbour). Methods run
 with their defaults, in the order of the task's ranking (``src/imagefusion/data/method_ranking.json``;
-methods not ranked yet last), the task's default marked. The published networks read their authors'
+methods not ranked yet last), the task's default marked; then ``AUTHORS_VARIANTS``, the other weights of
+the networks that have both the project's and their authors'. The published networks read their authors'
 weights from ``$IMAGEFUSION_WEIGHTS_DIR`` (default ``<shared>/weights/official``) and the VGG16 methods
 ``<shared>/weights/vgg16_features_imagenet_fp16.safetensors``. Regenerate it after changing a method, and
 look at it: a white-out, a halo or a haze shows here before any table.
@@ -24,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 import imagefusion
+from imagefusion.bench.runner import parse_method_label
 from imagefusion.fusion import load_sources
 from imagefusion.ranking import default_method, method_ranking
 
@@ -56,10 +58,19 @@ def _panel(im: np.ndarray, label: str, height: int, crop: tuple[float, float, fl
     cv2.rectangle(small, (int(x * s), int(y * s)), (int((x + cw) * s), int((y + ch) * s)), (255, 255, 0), 1)
     zoom = (zoom * 255).round().astype(np.uint8)
     bar = np.full((18, small.shape[1], 3), 255, np.uint8)
-    cv2.putText(bar, label[: max(4, small.shape[1] // 8)], (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1,
-                cv2.LINE_AA)
+    while len(label) > 4 and cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.42, 1)[0][0] > small.shape[1] - 4:
+        label = label[:-1]  # what fits the panel
+    cv2.putText(bar, label, (3, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (0, 0, 0), 1, cv2.LINE_AA)
     return np.concatenate([bar, small, zoom], axis=0)
 
+
+#: The published networks' weights that are a variant of a method (not its default), shown after the methods.
+AUTHORS_VARIANTS = {
+    "ivif": ["densefuse:weights=authors", "pmgi:weights=authors"],
+    "mif": ["pmgi:weights=authors"],
+    "mff": ["mff-gan:weights=authors", "pmgi:weights=authors"],
+    "mef": ["pmgi:weights=own"],
+}
 
 #: Figures of methods on a task they are *not* listed for, showing why: (file stem, task, pair, methods).
 WHY_NOT = [("gff_not_mef", "mef", ("mef/mefb", "ICCV_11", ("under", "over"), (0.25, 0.1, 0.4, 0.4)),
@@ -80,9 +91,12 @@ def gallery_image(shared: Path, task: str, dataset: str, name: str, folders: tup
     sources, _ = load_sources(files)
     panels = [_panel(s, f, height, crop) for s, f in zip(sources, folders)]
     default = default_method(task)
-    for method in methods or task_methods(task):
+    for method in methods or task_methods(task) + AUTHORS_VARIANTS.get(task, []):
+        base, params = parse_method_label(method)
         label = f"{method} (default)" if method == default and not methods else method
-        panels.append(_panel(imagefusion.fuse(sources, method, task=task), label, height, crop))
+        if "weights" in params:
+            label = f"{base} {params['weights']}" + ("'" if params["weights"] == "authors" else "")
+        panels.append(_panel(imagefusion.fuse(sources, base, task=task, **params), label, height, crop))
     for peer in sorted((shared / "peers").iterdir()) if (shared / "peers").is_dir() else []:
         f = peer / dataset.replace("medical/", "medical/") / f"{name}.png"
         if f.is_file():
@@ -123,7 +137,9 @@ def main() -> None:
     for task, pairs in PAIRS.items():
         page = [f"# Gallery: {TASK_NAMES[task]} ({task})", "",
                 f"All {len(task_methods(task))} methods listed for `{task}`, best-ranked first, the default "
-                f"(`{default_method(task)}`) marked, beside the sources and the official networks' outputs. "
+                f"(`{default_method(task)}`) marked, then the other weights of the networks that have both the "
+                f"project's and their authors' ({', '.join(f'`{v}`' for v in AUTHORS_VARIANTS.get(task, []))}), "
+                "beside the sources and the official networks' outputs. "
                 "Under each image, the framed region at 2×. Made by `python benchmarks/build/gallery.py`.", ""]
         for dataset, name, folders, crop in pairs:
             img = gallery_image(args.shared, task, dataset, name, folders, crop, args.height)
