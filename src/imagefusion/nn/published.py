@@ -429,7 +429,7 @@ def load_published(name: str, path: str | os.PathLike | None = None) -> dict[str
         source = _checked(entry, Path(path))
         if source is None:
             raise WeightsError(f"weights file not found: {path}")
-    elif locate(name) is None and (shipped := packaged(name)) is not None:
+    elif (shipped := packaged(name)) is not None and locate(name) is None:
         # no copy of the authors' file here: the packaged conversion (float16, as the project's own shipped
         # weights; its output within 2 levels of theirs, docs/published.md), cast back to float32
         return {k: v.float() for k, v in load_file(str(shipped)).items()}
