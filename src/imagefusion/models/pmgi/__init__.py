@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...errors import ParameterError
-from ...registry import DEEP_RANGES, register_method
+from ...registry import DEEP_RANGES, get_method, register_method
 
 __all__ = ["pmgi"]
 
@@ -86,7 +86,7 @@ def pmgi(images: Sequence[np.ndarray], *, task: str = "ivif", weights: str = "",
 
     if task not in PMGI_TASKS:
         raise ParameterError(f"task must be one of {', '.join(PMGI_TASKS)}, got {task!r}")
-    weights = {"": TASK_WEIGHTS.get(task, ""), "own": ""}.get(weights, weights)
+    weights = get_method("pmgi").resolved_params({"task": task, "weights": weights})["weights"]  # "" = own
     if weights == "authors":
         from .authors import pmgi_authors_fuse
 
