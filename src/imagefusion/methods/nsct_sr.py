@@ -301,8 +301,10 @@ def nsct_sr(images: Sequence[np.ndarray], *, levels: Sequence[int] = (2,), overl
     Colour as VIFB feeds it: each RGB channel of the visible image with the infrared image
     (:func:`~imagefusion.methods._common.vifb_channels`).
 
-    Slow by design, as VIFB's (its paper reports about 95 s per pair): the low-pass band keeps every pixel,
-    so about (H/2)·(W/2) patches per source and channel are sparse-coded, most with 30–60 atoms.
+    The slowest of the ports, as VIFB's is (its paper reports about 95 s per pair): the low-pass band keeps
+    every pixel, so about (H/2)·(W/2) patches per source and channel are sparse-coded, most with 30–60
+    atoms — about 5 s per grey 640×480 pair and 9 s per colour one on 2 CPU cores
+    (``benchmarks/measure/nsct_sr_speed.py``).
 
     Parameters
     ----------
