@@ -17,12 +17,12 @@ fuses Cb and Cr, as Liu et al. apply the decision map to every colour channel
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from skimage.morphology import remove_small_holes, remove_small_objects
 
 from ...color import weighted_rule
 from ...errors import ParameterError
@@ -137,19 +137,23 @@ def decision_map(weight: np.ndarray, *, min_region: float = 0.01) -> np.ndarray:
     >>> bool(d[:, :16].all()), bool(d[5, 25])  # the island is below 1 % of the area: flipped
     (True, False)
     """
+    from skimage.morphology import remove_small_holes, remove_small_objects  # imported here: 0.1 s
+
     d = weight > 0.5
     area = max(1, int(round(min_region * d.size)))
-    d = remove_small_objects(d, max_size=area - 1) if _SKIMAGE_MAX_SIZE else remove_small_objects(d, min_size=area)
-    return remove_small_holes(d, max_size=area - 1) if _SKIMAGE_MAX_SIZE else remove_small_holes(d, area_threshold=area)
+    if _skimage_has_max_size():
+        return remove_small_holes(remove_small_objects(d, max_size=area - 1), max_size=area - 1)
+    return remove_small_holes(remove_small_objects(d, min_size=area), area_threshold=area)
 
 
+@functools.lru_cache(maxsize=1)
 def _skimage_has_max_size() -> bool:
+    """Whether scikit-image names the size bound ``max_size`` (0.26+) rather than ``min_size``."""
     import inspect
 
+    from skimage.morphology import remove_small_objects
+
     return "max_size" in inspect.signature(remove_small_objects).parameters
-
-
-_SKIMAGE_MAX_SIZE = _skimage_has_max_size()
 
 
 def refined_decision_map(a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, min_region: float = 0.01,
