@@ -32,8 +32,10 @@ def test_bfloat16_tiles_colour_and_a_bad_rule(roadscene_crop):
     files = roadscene_crop
     grey = imagefusion.fuse(files, "didfuse", colour=False, precision="float32")
     assert np.abs(imagefusion.fuse(files, "didfuse", colour=False, tile=96, precision="float32") - grey).max() <= 1 / 255 + 1e-6
-    fast = imagefusion.fuse(files, "didfuse", colour=False, precision="bfloat16")
-    assert 10 * np.log10(1 / max(float(np.mean((fast - grey) ** 2)), 1e-12)) >= 40.0  # measured 50.7-54.7 dB
+    small = [im[:96, :128] for im in files]  # bfloat16 (the default where the CPU has it) is emulated elsewhere
+    fast = imagefusion.fuse(small, "didfuse", colour=False, precision="bfloat16")
+    ref = imagefusion.fuse(small, "didfuse", colour=False, precision="float32")
+    assert 10 * np.log10(1 / max(float(np.mean((fast - ref) ** 2)), 1e-12)) >= 40.0  # measured 52.1 dB (56.0 on another window)
     rgb = imagefusion.fuse(files, "didfuse", precision="float32")
     y = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
     assert rgb.shape == grey.shape + (3,) and np.abs(y - grey).mean() < 2 / 255  # the fused grey is its Y

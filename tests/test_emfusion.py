@@ -4,6 +4,7 @@ reader) against the authors' own results in that archive (``results/1..10.png``,
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import zipfile
 
@@ -15,7 +16,9 @@ import imagefusion
 from imagefusion.nn.published import locate
 from imagefusion.pairs import find_pairs
 
-pytest.importorskip("tensorflow", reason="converting the authors' checkpoint needs imagefusion[convert]")
+# TensorFlow is imported when a checkpoint is converted (once per network, then cached), not to collect
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                                reason="converting the authors' checkpoint needs imagefusion[convert]")
 
 
 def _member(z: zipfile.ZipFile, name: str) -> np.ndarray:

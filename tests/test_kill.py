@@ -65,9 +65,8 @@ def _files(root: Path, pattern: str) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob(pattern))}
 
 
-@pytest.fixture()
-def small_set(tmp_path, data_dir) -> Path:
-    root = tmp_path / "ct-mri"
+def _copy_small_set(data_dir: Path, where: Path) -> Path:
+    root = where / "ct-mri"
     for sub in ("ct", "mri"):
         (root / sub).mkdir(parents=True)
         for n in ("11", "12", "13", "14"):
@@ -75,38 +74,50 @@ def small_set(tmp_path, data_dir) -> Path:
     return root
 
 
-def test_bench_killed_at_random_resumes_identically_and_leaves_no_process(small_set, tmp_path):
-    def cmd(out: Path) -> list[str]:
-        return [sys.executable, "-m", "imagefusion.cli", "bench", "--datasets", str(small_set), "--methods",
-                "average,lp,gff,dwt", "--metrics", "en,qabf,ssim,mi", "--convention", "vifb", "--workers", "2",
-                "--out", str(out)]
+@pytest.fixture()
+def small_set(tmp_path, data_dir) -> Path:
+    return _copy_small_set(data_dir, tmp_path)
 
+
+def _bench_cmd(small_set: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "imagefusion.cli", "bench", "--datasets", str(small_set), "--methods",
+            "average,lp,gff,dwt", "--metrics", "en,qabf,ssim,mi", "--convention", "vifb", "--workers", "2",
+            "--out", str(out)]
+
+
+def _values(path: Path) -> list[tuple]:  # times and memory differ between runs; the values do not
+    with open(path, newline="") as fh:
+        return [tuple(r[k] for k in ("dataset", "method", "image", "en", "qabf", "ssim", "mi"))
+                for r in csv.DictReader(fh)]
+
+
+@pytest.fixture(scope="module")
+def bench_reference(tmp_path_factory, data_dir) -> tuple[Path, Path, float]:
+    """An undisturbed bench run of the small set, shared by the bench tests (one xdist group, so one
+    worker runs both): the set, the run's folder and its wall seconds."""
+    root = tmp_path_factory.mktemp("kill-bench")
+    small_set = _copy_small_set(data_dir, root)
     t0 = time.time()
-    subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
-    whole = time.time() - t0  # kill anywhere in a run: while fusing, while scoring
-    _kill_at_random(cmd(tmp_path / "out"), seed=19, kills=3, low=0.3 * whole, high=0.95 * whole)
-    subprocess.run(cmd(tmp_path / "out"), check=True, capture_output=True)
-    assert _files(tmp_path / "out" / "fused", "*.png") == _files(tmp_path / "ref" / "fused", "*.png")
+    subprocess.run(_bench_cmd(small_set, root / "ref"), check=True, capture_output=True)
+    return small_set, root / "ref", time.time() - t0
 
-    def values(path: Path) -> list[tuple]:
-        with open(path, newline="") as fh:
-            return [tuple(r[k] for k in ("dataset", "method", "image", "en", "qabf", "ssim", "mi"))
-                    for r in csv.DictReader(fh)]
 
-    assert values(tmp_path / "out" / "results.csv") == values(tmp_path / "ref" / "results.csv")
+@pytest.mark.xdist_group("kill-bench")
+def test_bench_killed_at_random_resumes_identically_and_leaves_no_process(bench_reference, tmp_path):
+    small_set, ref, whole = bench_reference  # kill anywhere in a run: while fusing, while scoring
+    _kill_at_random(_bench_cmd(small_set, tmp_path / "out"), seed=19, kills=3, low=0.3 * whole, high=0.95 * whole)
+    subprocess.run(_bench_cmd(small_set, tmp_path / "out"), check=True, capture_output=True)
+    assert _files(tmp_path / "out" / "fused", "*.png") == _files(ref / "fused", "*.png")
+    assert _values(tmp_path / "out" / "results.csv") == _values(ref / "results.csv")
     assert not list((tmp_path / "out").rglob("*.part"))
 
 
-def test_bench_survives_a_lost_worker(small_set, tmp_path):
+@pytest.mark.xdist_group("kill-bench")
+def test_bench_survives_a_lost_worker(bench_reference, tmp_path):
     """One of the LocalCluster's workers is killed mid-run: Dask gives its job to another worker, the
     run completes, and its fused images and values equal an undisturbed run's."""
-    def cmd(out: Path) -> list[str]:
-        return [sys.executable, "-m", "imagefusion.cli", "bench", "--datasets", str(small_set), "--methods",
-                "average,lp,gff,dwt", "--metrics", "en,qabf,ssim", "--convention", "vifb", "--workers", "2",
-                "--out", str(out)]
-
-    subprocess.run(cmd(tmp_path / "ref"), check=True, capture_output=True)
-    proc = subprocess.Popen(cmd(tmp_path / "out"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    small_set, ref, _ = bench_reference
+    proc = subprocess.Popen(_bench_cmd(small_set, tmp_path / "out"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     victim = None
     deadline = time.time() + 60
@@ -124,14 +135,8 @@ def test_bench_survives_a_lost_worker(small_set, tmp_path):
     os.kill(victim, 9)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()[-2000:]
-    assert _files(tmp_path / "out" / "fused", "*.png") == _files(tmp_path / "ref" / "fused", "*.png")
-
-    def values(path: Path) -> list[tuple]:  # times and memory differ between runs; the values do not
-        with open(path, newline="") as fh:
-            return [tuple(r[k] for k in ("dataset", "method", "image", "en", "qabf", "ssim"))
-                    for r in csv.DictReader(fh)]
-
-    assert values(tmp_path / "out" / "results.csv") == values(tmp_path / "ref" / "results.csv")
+    assert _files(tmp_path / "out" / "fused", "*.png") == _files(ref / "fused", "*.png")
+    assert _values(tmp_path / "out" / "results.csv") == _values(ref / "results.csv")
 
 
 def test_fuse_pairs_killed_at_random_resumes_identically(small_set, tmp_path):

@@ -34,8 +34,10 @@ def test_bfloat16_tiles_and_the_options(roadscene_crop):
     whole = imagefusion.fuse(files, "seafusion", precision="float32")
     tiled = imagefusion.fuse(files, "seafusion", tile=96, precision="float32")
     assert np.abs(tiled - whole).max() <= 1 / 255 + 1e-6  # 16-pixel halos cover the 9-pixel reach
-    fast = imagefusion.fuse(files, "seafusion", precision="bfloat16")
-    assert 10 * np.log10(1 / max(float(np.mean((fast - whole) ** 2)), 1e-12)) >= 40.0  # measured 50.3-50.9 dB
+    small = [im[:96, :128] for im in files]  # bfloat16 (the default where the CPU has it) is emulated elsewhere
+    fast = imagefusion.fuse(small, "seafusion", precision="bfloat16")
+    ref = imagefusion.fuse(small, "seafusion", precision="float32")
+    assert 10 * np.log10(1 / max(float(np.mean((fast - ref) ** 2)), 1e-12)) >= 40.0  # measured 46.1 dB (48.6 on another window)
     assert whole.min() == 0.0 and whole.max() == 1.0  # the authors' stretch
     raw = imagefusion.fuse(files, "seafusion", stretch=False, precision="float32")
     assert raw.max() < 1.0 or raw.min() > 0.0  # without it, the network's own range

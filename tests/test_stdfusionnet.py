@@ -5,6 +5,7 @@ within 40 dB of it; tiles."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,9 @@ from PIL import Image
 import imagefusion
 from imagefusion.pairs import find_pairs
 
-pytest.importorskip("tensorflow", reason="converting the authors' checkpoint needs imagefusion[convert]")
+# TensorFlow is imported when a checkpoint is converted (once per network, then cached), not to collect
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                                reason="converting the authors' checkpoint needs imagefusion[convert]")
 
 REFERENCE = Path(__file__).parent / "reference" / "stdfusionnet"
 CASES = [("ivif/tno", "01"), ("ivif/tno", "07"), ("ivif/roadscene", "FLIR_00977"), ("ivif/roadscene", "FLIR_04269")]
@@ -41,6 +44,8 @@ def test_bfloat16_tiles_and_colour(roadscene_crop):
     assert whole.min() == 0.0 and whole.max() == 1.0  # the authors' imsave stretch
     tiled = imagefusion.fuse(grey, "stdfusionnet", tile=96, precision="float32")
     assert np.abs(tiled - whole).max() <= 1 / 255 + 1e-6
-    fast = imagefusion.fuse(grey, "stdfusionnet", precision="bfloat16")
-    assert 10 * np.log10(1 / max(float(np.mean((fast - whole) ** 2)), 1e-12)) >= 40.0  # measured 51.3-53.9 dB
+    small = [im[:96, :128] for im in grey]  # bfloat16 (the default where the CPU has it) is emulated elsewhere
+    fast = imagefusion.fuse(small, "stdfusionnet", precision="bfloat16")
+    ref = imagefusion.fuse(small, "stdfusionnet", precision="float32")
+    assert 10 * np.log10(1 / max(float(np.mean((fast - ref) ** 2)), 1e-12)) >= 40.0  # measured 50.9 dB (48.4 on another window)
     assert imagefusion.fuse(files, "stdfusionnet").ndim == 3  # the visible image's colour, put back

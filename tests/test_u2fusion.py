@@ -5,6 +5,7 @@ within 40 dB of it; tiles; the task order and the colour options."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,9 @@ import imagefusion
 from imagefusion.models.u2fusion.network import FIRST_SOURCE
 from imagefusion.pairs import find_pairs
 
-pytest.importorskip("tensorflow", reason="converting the authors' checkpoint needs imagefusion[convert]")
+# TensorFlow is imported when a checkpoint is converted (once per network, then cached), not to collect
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                                reason="converting the authors' checkpoint needs imagefusion[convert]")
 
 REFERENCE = Path(__file__).parent / "reference" / "u2fusion"
 CASES = [("ivif", "ivif/tno", "01"), ("ivif", "ivif/tno", "07"), ("ivif", "ivif/roadscene", "FLIR_00977"),
@@ -46,13 +49,15 @@ def test_bfloat16_tiles_order_and_colour(data_dir, roadscene_crop):
     whole = imagefusion.fuse(files, "u2fusion", task="ivif", precision="float32")
     tiled = imagefusion.fuse(files, "u2fusion", task="ivif", tile=96, precision="float32")
     assert whole.ndim == 3 and np.abs(tiled - whole).max() <= 1 / 255 + 1e-6
-    fast = imagefusion.fuse(files, "u2fusion", task="ivif", precision="bfloat16")
-    assert 10 * np.log10(1 / max(float(np.mean((fast - whole) ** 2)), 1e-12)) >= 40.0  # measured 50.6-55.5 dB
+    small = [im[:96, :128] for im in files]  # bfloat16 (the default where the CPU has it) is emulated elsewhere
+    fast = imagefusion.fuse(small, "u2fusion", task="ivif", precision="bfloat16")
+    ref = imagefusion.fuse(small, "u2fusion", task="ivif", precision="float32")
+    assert 10 * np.log10(1 / max(float(np.mean((fast - ref) ** 2)), 1e-12)) >= 40.0  # measured 52.7 dB (51.9 on another window)
     assert whole.max() == 1.0  # the authors' save step scales the maximum to 255
     assert FIRST_SOURCE["ivif"] == 1  # their SOURCE1 is the visible image
     swapped = imagefusion.fuse(files[::-1], "u2fusion", task="mff", colour=False, precision="float32")
     grey = imagefusion.fuse(files, "u2fusion", task="ivif", colour=False, precision="float32")
     assert np.array_equal(swapped, grey)  # [vi, ir] in the given order is [ir, vi] in the ivif order
     under, over = (imagefusion.read_image(f) for f in find_pairs(data_dir / "mef/mefb").pairs["Candle"])
-    both = imagefusion.fuse([under, over], "u2fusion", task="mef")
+    both = imagefusion.fuse([under[:192, :256], over[:192, :256]], "u2fusion", task="mef")
     assert both.ndim == 3 and float(np.std(both[..., 0] - both[..., 2])) > 0.01  # colour from two colour sources
