@@ -16,6 +16,18 @@ if _XDIST_WORKERS > 1:
         os.environ.setdefault(_var, str(max(1, (os.cpu_count() or 1) // _XDIST_WORKERS)))
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config) -> None:
+    """Where Python is told not to write bytecode (PYTHONDONTWRITEBYTECODE), every interpreter the tests
+    start (CLI runs, Dask workers, the per-module import check) would compile the package's sources
+    again (about 0.1 s each): compile them once, in the controlling process, before any worker starts."""
+    import sys
+
+    if sys.dont_write_bytecode and not hasattr(config, "workerinput"):
+        import compileall
+
+        compileall.compile_dir(ROOT / "src" / "imagefusion", quiet=1)
 SHARED = Path(os.environ.get("IMAGEFUSION_SHARED", ROOT.parent / "shared"))
 DATA = SHARED / "data"
 GOLDEN = SHARED / "golden"
