@@ -8,8 +8,8 @@ Then an atom costs one pass over K·k values (``Dᵀq_k``), the correlations are
 (``Dᵀr −= z_k Dᵀq_k``, ``z_k = (Dᵀr)[atom] / d``), the residual's energy by ``z_k²``, and the codes
 are solved once at the end (``Lᵀγ = z``, L the Cholesky factor of the support's Gram matrix, whose rows
 are the ``(w, d)``). The same atoms, in the same order, as Rubinstein, Zibulevsky & Elad's Batch-OMP
-(Technion CS-2008-08), which updates a Cholesky factor and solves for the codes at every atom; about
-2.5 times faster on 8×8 patches with about 40 atoms (``benchmarks/measure/omp_speed.py``).
+(Technion CS-2008-08), which updates a Cholesky factor and solves for the codes at every atom; 2 to
+2.8 times faster on 8×8 patches with about 40 atoms (``benchmarks/measure/omp_speed.py``).
 """
 
 from __future__ import annotations
