@@ -234,6 +234,49 @@ def test_fmi_against_loop(kind):
     np.testing.assert_allclose(_fmi_map_mean(a, b, f, 3), _loop_fmi(a, b, f), rtol=1e-12)
 
 
+@pytest.mark.parametrize("w, shape", [(3, (5, 150)), (2, (4, 70)), (4, (6, 71))])
+def test_fmi_against_loop_across_blocks_and_windows(w, shape):
+    # rows of windows longer than the kernel's block of LANES windows (a full block and a partial
+    # one), and windows other than 3×3
+    from imagefusion.metrics._fmi_kernel import LANES
+    from imagefusion.metrics.fmi import _fmi_map_mean
+
+    assert shape[1] - w + 1 > LANES
+    rng = np.random.default_rng(w)
+    a, b = rng.random(shape), rng.integers(0, 3, shape).astype(float)
+    f = np.where(rng.random(shape) < 0.5, 1 - a, b)
+    np.testing.assert_allclose(_fmi_map_mean(a, b, f, w), _loop_fmi(a, b, f, w), rtol=1e-12)
+
+
+def test_fmi_logarithm_is_within_one_ulp():
+    # the kernel's vectorisable logarithm against the C library's, from subnormals to the largest float
+    from imagefusion.metrics._vecmath import ln_array
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.random(20000), 10.0 ** rng.uniform(-320, 308, 20000),
+                        [5e-324, 1e-310, 0.5, 1.0, 2.0, math.sqrt(2), 1 + 1e-15, 1 - 1e-16, 1.7976931348623157e308]])
+    got = np.empty_like(x)
+    ln_array(x, got)
+    want = np.log(x)
+    assert got[np.flatnonzero(x == 1.0)[0]] == 0.0
+    assert np.max(np.abs(got - want) / np.spacing(np.abs(want) + 1e-300)) <= 1.0
+
+
+def test_phase_congruency_exponential_is_within_one_ulp():
+    # the sigmoid's vectorisable exponential against the C library's, over and beyond its clamp
+    from imagefusion.metrics._vecmath import exp_array
+
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.uniform(-20, 20, 20000), rng.uniform(-700, 700, 20000), [0.0, 1e-300, -1e-300, 700.0, -700.0]])
+    got = np.empty_like(x)
+    exp_array(x, got)
+    assert got[np.flatnonzero(x == 0.0)[0]] == 1.0
+    assert np.max(np.abs(got - np.exp(x)) / np.spacing(np.exp(x))) <= 1.0
+    beyond = np.array([800.0, -800.0])
+    exp_array(beyond, got[:2])
+    assert got[0] == np.exp(700.0) and got[1] == np.exp(-700.0)
+
+
 def test_fmi_flat_windows_follow_the_reference_rounding():
     # A flat source window against a flat (stretched) fused window that is not equal to it: both pdfs
     # are uniform, and MATLAB/Octave's mean(ones(9, 1) / 9) = 1/9 + 1.4e-17 makes the correlation 1,

@@ -1,270 +1,77 @@
-"""The metrics' compiled inner loops (numba): Haghighat's FMI window loop and one orientation of
-Kovesi's phase congruency. Imported only when those metrics run, so ``import imagefusion`` does not
-load numba (about 60 MiB)."""
+"""The metrics' compiled inner loops (numba): one orientation of Kovesi's phase congruency (FMI's
+window loop is in ``_fmi_kernel``). Imported only when those metrics run, so ``import imagefusion``
+does not load numba (about 60 MiB)."""
 
 from __future__ import annotations
 
 import math
 
 import numba
-import numpy as np
 
-_INV_LN2 = 1.0 / math.log(2.0)
-
-
-# The window loop of Haghighat's fmi.m (MEFB's metricsFMI.m), compiled. Sums are accumulated one term
-# after another in the reference's order (MATLAB/Octave ``sum`` and ``mean`` on a vector): on a flat
-# window the pdf is uniform, and whether its centred values are exactly 0 is decided by that rounding
-# (``mean(ones(9, 1) / 9)`` is 1/9 + 1.4e-17 in Octave), which decides the correlation c, and with it
-# the window's FMI (about 0 or about 1). The bound copula's cells and the sum over windows (per row of
-# windows, then the rows) are the only sums in another order; they move the mean by about 1e-15
-# relative (``tests/test_metrics_loops.py`` checks the kernel against a loop written as the reference).
+from ._vecmath import _exp
 
 
-@numba.njit(cache=True, nogil=True)
-def _stretch(win, l, out):  # pragma: no cover - compiled
-    """``out[:l]`` = the window stretched to [0, 1], a flat one to ones (``out`` may be ``win``)."""
-    lo = win[0]
-    hi = win[0]
-    for k in range(1, l):
-        lo = min(lo, win[k])
-        hi = max(hi, win[k])
-    for k in range(l):
-        out[k] = 1.0 if hi == lo else (win[k] - lo) / (hi - lo)
-
-
-@numba.njit(cache=True, nogil=True)
-def _equal(x, y, l):  # pragma: no cover - compiled
-    """Whether the two windows are equal (the reference's ``if aSub == fSub`` shortcut)."""
-    for k in range(l):
-        if x[k] != y[k]:
-            return False
-    return True
-
-
-@numba.njit(cache=True, nogil=True)
-def _marginal(win, l, w, pdf, logp, cdf):  # pragma: no cover - compiled
-    """Stretch a window to [0, 1] (a flat one to ones), then its pdf, log2 pdf and cdf.
-    Returns (entropy, sum of the pdf, standard deviation of the bin index)."""
-    _stretch(win, l, pdf)
-    total = 0.0  # sum(sum(sub)): the column sums, then their sum
-    for col in range(w):
-        cs = 0.0
-        for row in range(w):
-            cs += pdf[col * w + row]
-        total += cs
-    h = 0.0
-    acc = 0.0
-    m1 = 0.0
-    m2 = 0.0
-    for k in range(l):
-        p = pdf[k] / total
-        pdf[k] = p
-        acc += p
-        cdf[k] = acc
-        if p != 0.0:
-            lg = math.log(p) * _INV_LN2
-            logp[k] = lg
-            h -= p * lg
-        else:
-            logp[k] = 0.0
-        m1 += (k + 1) * p
-        m2 += (k + 1) * (k + 1) * p
-    return h, acc, math.sqrt(max(m2 - m1 * m1, 0.0))
-
-
-@numba.njit(cache=True, nogil=True)
-def _fmi_pair(a, la, ca, ha, sa, sda, f, lf, cf, hf, sf, sdf, l, cells):  # pragma: no cover - compiled
-    """Normalised FMI ``2 I / (H_a + H_f)`` of one window pair, from their marginals (``cells``: a
-    (2l + 1, 3) scratch array)."""
-    ma = 0.0
-    mf = 0.0
-    for k in range(l):
-        ma += a[k]
-        mf += f[k]
-    ma /= l
-    mf /= l
-    num = 0.0
-    va = 0.0
-    vf = 0.0
-    for k in range(l):
-        x = a[k] - ma
-        y = f[k] - mf
-        num += x * y
-        va += x * x
-        vf += y * y
-    c = 0.0 if num == 0.0 else num / math.sqrt(va * vf)
-    positive = c >= 0.0
-    # The Fréchet upper (c >= 0) or lower bound copula of the two cdfs as a pdf: its mass lies on the
-    # cells where the fused cdf's step (cf[i-1], cf[i]] overlaps the source cdf's step (ca[j-1], ca[j]]
-    # (upper) or its mirror [1 - ca[j], 1 - ca[j-1]) (lower), and equals the overlap; the reference's
-    # 2-D differences of the l×l bound give the same cells to rounding (about 1e-16). The cells, at
-    # most 2l - 1 of the l×l, are found by merging the two step sequences; the bound's sum is
-    # Σ jb·(l − i)(l − j) over them.
-    n = 0
-    i = 0
-    j = 0 if positive else l - 1
-    lo_f = 0.0
-    while i < l and 0 <= j < l:
-        hi_f = cf[i]
-        if positive:
-            lo_a = 0.0 if j == 0 else ca[j - 1]
-            hi_a = ca[j]
-        else:
-            lo_a = 1.0 - ca[j]
-            hi_a = 1.0 if j == 0 else 1.0 - ca[j - 1]
-        ov = min(hi_f, hi_a) - max(lo_f, lo_a)
-        if ov > 0.0:
-            cells[n, 0] = i
-            cells[n, 1] = j
-            cells[n, 2] = ov
-            n += 1
-        if hi_f <= hi_a:
-            i += 1
-            lo_f = hi_f
-        if hi_a <= hi_f:
-            j = j + 1 if positive else j - 1
-    bsum = 0.0
-    for k in range(n):
-        bsum += cells[k, 2] * (l - cells[k, 0]) * (l - cells[k, 1])
-    scf = 0.0
-    sca = 0.0
-    for k in range(l):
-        scf += cf[k]
-        sca += ca[k]
-    weight = 0.0
-    if sda * sdf > 0.0 and c != 0.0:
-        corr = (bsum - scf * sca) / (sdf * sda)
-        weight = c / (corr if corr != 0.0 else 1.0)
-    u = 1.0 - weight
-    # Joint entropy of weight * jb + u * (f a^T), jb the bound's pdf. The product part is summed in
-    # closed form, then corrected on the cells where jb is not 0, which saves most of the logarithms.
-    joint = 0.0
-    lu = 0.0
-    if u != 0.0:
-        lu = math.log(abs(u)) * _INV_LN2
-        joint = -u * lu * sf * sa + u * (hf * sa + ha * sf)
-    for k in range(n):
-        i = int(cells[k, 0])
-        j = int(cells[k, 1])
-        prod = f[i] * a[j]
-        x = weight * cells[k, 2] + u * prod
-        if x != 0.0:
-            joint -= x * math.log(abs(x)) * _INV_LN2
-        if u != 0.0 and prod != 0.0:
-            joint += u * prod * (lu + lf[i] + la[j])
-    mi = ha + hf - joint
-    if mi == 0.0:
-        return 0.0
-    hs = ha + hf
-    return 2.0 * mi / (hs if hs != 0.0 else 1.0)
-
-
-@numba.njit(cache=True, nogil=True)
-def _fmi_row_sum(fa, fb, ff, w, y):  # pragma: no cover - compiled
-    """Sum over the w×w windows whose top row is ``y`` of (FMI(A, F) + FMI(B, F)) / 2."""
-    cols = fa.shape[1] - w + 1
-    l = w * w
-    wa = np.empty(l)
-    wb = np.empty(l)
-    wf = np.empty(l)
-    pa = np.empty(l)
-    pb = np.empty(l)
-    pf = np.empty(l)
-    la = np.empty(l)
-    lb = np.empty(l)
-    lf = np.empty(l)
-    ca = np.empty(l)
-    cb = np.empty(l)
-    cf = np.empty(l)
-    cells = np.empty((2 * l + 1, 3))
-    total = 0.0
-    hf = sf = sdf = 0.0
-    for x in range(cols):
-        k = 0
-        for dx in range(w):  # column-major order inside the window, as MATLAB's sub(:)
-            for dy in range(w):
-                wa[k] = fa[y + dy, x + dx]
-                wb[k] = fb[y + dy, x + dx]
-                wf[k] = ff[y + dy, x + dx]
-                k += 1
-        eq_a = _equal(wa, wf, l)
-        if eq_a:
-            va = 1.0
-        else:
-            hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
-            ha, sa, sda = _marginal(wa, l, w, pa, la, ca)
-            va = _fmi_pair(pa, la, ca, ha, sa, sda, pf, lf, cf, hf, sf, sdf, l, cells)
-            # the reference overwrites the fused window with its stretched version while scoring
-            # A, so B is compared (for the equality shortcut and the stretch) with that window
-            _stretch(wf, l, wf)
-        if _equal(wb, wf, l):
-            vb = 1.0
-        else:
-            if eq_a:  # else the marginals of the stretched window are those computed for A
-                hf, sf, sdf = _marginal(wf, l, w, pf, lf, cf)
-            hb, sb, sdb = _marginal(wb, l, w, pb, lb, cb)
-            vb = _fmi_pair(pb, lb, cb, hb, sb, sdb, pf, lf, cf, hf, sf, sdf, l, cells)
-        total += (va + vb) / 2.0
-    return total
-
-
-@numba.njit(cache=True, nogil=True)
-def fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
-    """Sum over all w×w windows of (FMI(A, F) + FMI(B, F)) / 2, row of windows after row."""
-    total = 0.0
-    for y in range(fa.shape[0] - w + 1):
-        total += _fmi_row_sum(fa, fb, ff, w, y)
-    return total
-
-
-@numba.njit(cache=True, nogil=True)
-def orientation_energy(even, odd, threshold, cutoff, g, o, cos_a, sin_a, total_energy, total_sum_an,
-                        orientation, max_energy, covx2, covy2, covxy):  # pragma: no cover - compiled
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def orientation_energy(eo, threshold, cutoff, g, o, cos_a, sin_a, total_energy, total_sum_an,
+                       orientation, max_energy, covx2, covy2, covxy, scratch):  # pragma: no cover - compiled
     """One orientation of Kovesi's phasecong3, per pixel, accumulated in place: the energy
     ``Σ_s E·Ē + O·Ō − |E·Ō − O·Ē|`` along the mean phase, minus the noise threshold, weighted by
     the sigmoid of the frequency spread; the orientation of the largest weighted energy; the
-    covariance terms of PC_o. The same operations, in the same order, as the NumPy form."""
-    nscale, rows, cols = even.shape
+    covariance terms of PC_o. The same operations, in the same order, per pixel as the NumPy form;
+    the loops run over a row's pixels innermost (``scratch``: (7, W) float64), so that they vectorise,
+    and the sigmoid's exponential is ``_vecmath._exp``.
+
+    ``eo``: the filter responses as float64 (nscale, H, 2W), even and odd interleaved (a complex
+    array's ``view(np.float64)``); the accumulators: (H, W) float64."""
+    nscale, rows, cols = eo.shape[0], eo.shape[1], eo.shape[2] // 2
     nscale_f = float(nscale)
+    sum_an, sum_e, sum_o, max_an, energy, mean_e, mean_o = (scratch[0], scratch[1], scratch[2], scratch[3],
+                                                             scratch[4], scratch[5], scratch[6])
+    of = float(o)
+    first = o == 0
     for y in range(rows):
         for x in range(cols):
-            sum_an = 0.0
-            sum_e = 0.0
-            sum_o = 0.0
-            max_an = 0.0
-            for s in range(nscale):
-                e = even[s, y, x]
-                q = odd[s, y, x]
+            sum_an[x] = 0.0
+            sum_e[x] = 0.0
+            sum_o[x] = 0.0
+            max_an[x] = 0.0
+            energy[x] = 0.0
+        for s in range(nscale):
+            row = eo[s, y]
+            for x in range(cols):
+                e = row[2 * x]
+                q = row[2 * x + 1]
                 amp = math.sqrt(e * e + q * q)
-                sum_an += amp
-                sum_e += e
-                sum_o += q
-                if s == 0 or amp > max_an:
-                    max_an = amp
-            x_energy = math.sqrt(sum_e * sum_e + sum_o * sum_o) + 1e-4
-            mean_e = sum_e / x_energy
-            mean_o = sum_o / x_energy
-            energy = 0.0
-            for s in range(nscale):
-                e = even[s, y, x]
-                q = odd[s, y, x]
-                energy += e * mean_e + q * mean_o - abs(e * mean_o - q * mean_e)
-            energy = max(energy - threshold, 0.0)
-            width = sum_an / (max_an + 1e-4) / nscale_f
-            weighted = 1.0 / (1.0 + math.exp((cutoff - width) * g)) * energy
-            total_sum_an[y, x] += sum_an
-            total_energy[y, x] += weighted
-            if o == 0:
-                max_energy[y, x] = weighted
-            elif weighted > max_energy[y, x]:
-                orientation[y, x] = float(o)
-                max_energy[y, x] = weighted
+                sum_an[x] += amp
+                sum_e[x] += e
+                sum_o[x] += q
+                max_an[x] = amp if (s == 0 or amp > max_an[x]) else max_an[x]
+        for x in range(cols):
+            x_energy = math.sqrt(sum_e[x] * sum_e[x] + sum_o[x] * sum_o[x]) + 1e-4
+            mean_e[x] = sum_e[x] / x_energy
+            mean_o[x] = sum_o[x] / x_energy
+        for s in range(nscale):
+            row = eo[s, y]
+            for x in range(cols):
+                e = row[2 * x]
+                q = row[2 * x + 1]
+                energy[x] += e * mean_e[x] + q * mean_o[x] - abs(e * mean_o[x] - q * mean_e[x])
+        te, ts, orr, me = total_energy[y], total_sum_an[y], orientation[y], max_energy[y]
+        c2x, c2y, cxy = covx2[y], covy2[y], covxy[y]
+        for x in range(cols):
+            en = max(energy[x] - threshold, 0.0)
+            width = sum_an[x] / (max_an[x] + 1e-4) / nscale_f
+            weighted = 1.0 / (1.0 + _exp((cutoff - width) * g)) * en
+            ts[x] += sum_an[x]
+            te[x] += weighted
+            better = weighted > me[x]
+            orr[x] = of if (better and not first) else orr[x]
+            me[x] = weighted if (first or better) else me[x]
             # the reference divides 0 by 0 (NaN) where every response is 0 (a constant image); that
             # pixel has no phase congruency here
-            pc_o = weighted / sum_an if sum_an > 0 else 0.0
+            pc_o = weighted / sum_an[x] if sum_an[x] > 0 else 0.0
             cx = pc_o * cos_a
             cy = pc_o * sin_a
-            covx2[y, x] += cx * cx
-            covy2[y, x] += cy * cy
-            covxy[y, x] += cx * cy
+            c2x[x] += cx * cx
+            c2y[x] += cy * cy
+            cxy[x] += cx * cy

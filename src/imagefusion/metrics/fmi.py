@@ -17,7 +17,7 @@ __all__ = ["fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge", "fmi", "fmi_features", "
 def _fmi_map_mean(fa: np.ndarray, fb: np.ndarray, ff: np.ndarray, w: int) -> float:
     """Fast-FMI of two source feature images and the fused one: mean over w×w windows of
     (FMI(A, F) + FMI(B, F)) / 2, as Haghighat's ``fmi.m`` (MEFB's ``metricsFMI.m``)."""
-    from ._kernels import fmi_window_sum  # numba is imported only when a compiled metric runs
+    from ._fmi_kernel import fmi_window_sum  # numba is imported only when a compiled metric runs
 
     fa, fb, ff = (np.ascontiguousarray(x, dtype=np.float64) for x in (fa, fb, ff))
     n = (fa.shape[0] - w + 1) * (fa.shape[1] - w + 1)

@@ -136,19 +136,26 @@ def phase_congruency(
     covx2 = np.zeros_like(x)
     covy2 = np.zeros_like(x)
     covxy = np.zeros_like(x)
+    scratch = np.empty((7, cols))
+    eo = np.empty((nscale, rows, cols), dtype=np.complex128)  # the filter responses, reused per orientation
     for o in range(norient):
         # one thread per FFT: evaluate() already runs the metrics and the RGB channels in parallel
-        eo = scipy.fft.ifft2(spectrum[None] * bank[:, o], axes=(-2, -1), workers=1)
+        np.multiply(spectrum, bank[:, o], out=eo)
+        eo = scipy.fft.ifft2(eo, axes=(-2, -1), workers=1, overwrite_x=True)  # in place: no new pages
         em_n, sum_an2, sum_aiaj = noise[o]
-        finest = eo[0].real ** 2 + eo[0].imag ** 2
-        median_e2n = float(np.median(finest))
+        finest = np.square(eo[0].real)
+        finest += np.square(eo[0].imag)
+        finest = finest.ravel()
+        half = finest.size // 2  # np.median's two middle values (odd sizes: one), partitioned in place
+        finest.partition([half - 1, half] if finest.size % 2 == 0 else [half])
+        median_e2n = float(np.mean(finest[half - 1:half + 1] if finest.size % 2 == 0 else finest[half:half + 1]))
         noise_power = (-median_e2n / np.log(0.5)) / em_n
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + k * np.sqrt((2 - np.pi / 2) * tau * tau)) / 1.7
         angle = o * np.pi / norient
-        orientation_energy(eo.real, eo.imag, float(threshold), float(cutoff), float(g), o, math.cos(angle),
-                            math.sin(angle), total_energy, total_sum_an, orientation, max_energy, covx2, covy2,
-                            covxy)
+        orientation_energy(eo.view(np.float64), float(threshold), float(cutoff), float(g), o, math.cos(angle),
+                           math.sin(angle), total_energy, total_sum_an, orientation, max_energy, covx2, covy2,
+                           covxy, scratch)
 
     pc = total_energy / (total_sum_an + _EPS)
     covx2 /= norient / 2
