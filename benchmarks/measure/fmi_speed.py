@@ -4,8 +4,8 @@ against the scalar loop it replaced (``_scalar_fmi.py``), same inputs, alternati
 Run:  python benchmarks/measure/fmi_speed.py [--shared ../shared] [--repeat 5]
 
 Pairs: TNO ``01`` and ``02`` (grey), resized to 640×480 (``cv2.INTER_AREA``) and fused by ``gff``. For
-each of ``fmi_pixel``, ``fmi_w`` and ``fmi_dct`` the fused image is scored inside one ``shared_features``
-block (the sources' feature images computed once, as a bench scoring several methods does), with the
+each of ``fmi_pixel``, ``fmi_w``, ``fmi_dct`` and ``fmi_edge`` the fused image is scored inside one
+``shared_features`` block (the sources' feature images computed once, as a bench scoring several methods does), with the
 process pinned to one core; the two loops alternate, ``--repeat`` times each after a warm-up, and the
 median milliseconds per fused image are printed with their ratio and the values' relative difference.
 """
@@ -24,7 +24,7 @@ import cv2
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parent))
 PAIRS = [("ivif/tno", "01"), ("ivif/tno", "02")]
-METRICS = ["fmi_pixel", "fmi_w", "fmi_dct"]
+METRICS = ["fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge"]
 
 
 def main() -> None:

@@ -38,19 +38,27 @@ _INV_LN2 = 1.0 / math.log(2.0)
 _JIT = dict(cache=True, nogil=True, error_model="numpy")  # numpy: no zero-division branches to vectorise around
 
 @numba.njit(**_JIT)
-def _marginals(img, y, x0, n, w, raw, st, pdf, lg, cdf, stats):  # pragma: no cover - compiled
-    """The marginals of the ``n`` windows whose top-left corners are (y, x0 ... x0 + n − 1).
+def _marginals(img, y, xs, n, w, raw, st, pdf, lg, cdf, stats):  # pragma: no cover - compiled
+    """The marginals of the ``n`` windows whose top-left corners are (y, xs[0]), … (y, xs[n − 1]).
 
     Row k of ``raw``/``st``/``pdf``/``lg`` (l × LANES): the windows' k-th value (column-major in the
     window, as MATLAB's ``sub(:)``), stretched, as a probability, its log2. ``cdf`` ((l + 2) × LANES):
     0, the cdf, 0 (rows 0 and l + 1 are never written). ``stats`` rows: entropy, pdf sum, the bin
     index's standard deviation, then four scratch rows."""
     l = w * w
-    for dx in range(w):
-        for dy in range(w):
-            k = dx * w + dy
-            for x in range(n):
-                raw[k, x] = img[y + dy, x0 + x + dx]
+    x0 = xs[0]
+    if xs[n - 1] - x0 == n - 1:  # consecutive windows: plain (vectorised) copies
+        for dx in range(w):
+            for dy in range(w):
+                k = dx * w + dy
+                for x in range(n):
+                    raw[k, x] = img[y + dy, x0 + x + dx]
+    else:
+        for dx in range(w):
+            for dy in range(w):
+                k = dx * w + dy
+                for x in range(n):
+                    raw[k, x] = img[y + dy, xs[x] + dx]
     lo = stats[3]
     hi = stats[4]
     for x in range(n):
@@ -274,16 +282,37 @@ def _value(n, w, h_a, s_a, sd_a, h_f, s_f, sd_f, o, pr, joint):  # pragma: no co
 
 
 @numba.njit(**_JIT)
-def _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint):  # pragma: no cover - compiled
-    """Sum over the w×w windows whose top row is ``y`` of (FMI(A, F) + FMI(B, F)) / 2."""
+def _equal_windows(p, q, y, x, w):  # pragma: no cover - compiled
+    """Whether the w×w windows of ``p`` and ``q`` at (y, x) are equal."""
+    for dx in range(w):
+        for dy in range(w):
+            if p[y + dy, x + dx] != q[y + dy, x + dx]:
+                return False
+    return True
+
+
+@numba.njit(**_JIT)
+def _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint, xs, values):  # pragma: no cover - compiled
+    """Sum over the w×w windows whose top row is ``y`` of (FMI(A, F) + FMI(B, F)) / 2.
+
+    Windows where both sources equal the fused image score 1 without being computed (edge maps and
+    fused images that copy a source have many); the others are taken ``LANES`` at a time. The row's
+    values are summed in the order of the windows."""
     l = w * w
     cols = fa.shape[1] - w + 1
-    total = 0.0
-    for x0 in range(0, cols, LANES):
-        n = min(LANES, cols - x0)
-        _marginals(fa, y, x0, n, w, ma[0], ma[1], ma[2], ma[3], ma[4], ma[5])
-        _marginals(fb, y, x0, n, w, mb[0], mb[1], mb[2], mb[3], mb[4], mb[5])
-        _marginals(ff, y, x0, n, w, mf[0], mf[1], mf[2], mf[3], mf[4], mf[5])
+    m = 0
+    for x in range(cols):
+        if _equal_windows(fa, ff, y, x, w) and _equal_windows(fb, ff, y, x, w):
+            values[x] = 1.0
+        else:
+            xs[m] = x
+            m += 1
+    for b0 in range(0, m, LANES):
+        n = min(LANES, m - b0)
+        lanes = xs[b0:b0 + n]
+        _marginals(fa, y, lanes, n, w, ma[0], ma[1], ma[2], ma[3], ma[4], ma[5])
+        _marginals(fb, y, lanes, n, w, mb[0], mb[1], mb[2], mb[3], mb[4], mb[5])
+        _marginals(ff, y, lanes, n, w, mf[0], mf[1], mf[2], mf[3], mf[4], mf[5])
         _walk(n, w, ma[2], ma[3], ma[4], mf[2], mf[4], wa, pa)
         _walk(n, w, mb[2], mb[3], mb[4], mf[2], mf[4], wb, pb)
         _merge_two(n, w, mf[4], mf[2], mf[3], wa, oa, pa, wb, ob, pb)
@@ -305,7 +334,10 @@ def _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint):  # pr
                     break
             va = 1.0 if eq_a else pa[_VALUE, x]
             vb = 1.0 if eq_b else pb[_VALUE, x]
-            total += (va + vb) / 2.0
+            values[lanes[x]] = (va + vb) / 2.0
+    total = 0.0
+    for x in range(cols):
+        total += values[x]
     return total
 
 
@@ -331,7 +363,10 @@ def fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
     pa = np.zeros((_PAIR_ROWS, LANES))
     pb = np.zeros((_PAIR_ROWS, LANES))
     joint = np.zeros(LANES)
+    cols = fa.shape[1] - w + 1
+    xs = np.zeros(cols, dtype=np.int64)
+    values = np.zeros(cols)
     total = 0.0
     for y in range(fa.shape[0] - w + 1):
-        total += _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint)
+        total += _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint, xs, values)
     return total
