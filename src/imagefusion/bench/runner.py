@@ -260,8 +260,6 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
     """Hash of the method's weights: the file given as its ``weights`` parameter, else the shipped
     one of its first network, plus its other networks' shipped files (``MethodSpec.networks``) and a
     file named by a ``classifier`` parameter; "" for methods without networks."""
-    from ..nn.registry import shipped_weights_files
-
     spec = get_method(method)
     params = params or {}
     if spec.published and (not spec.networks or params.get("weights") == "authors"):
@@ -271,7 +269,9 @@ def _weights_hash(method: str, params: dict[str, Any] | None = None) -> str:
         own = [sha256_file(Path(params["weights"]))] if params.get("weights") not in (None, "", "authors") else []
         return "+".join(own + [get_weight_file(n).sha256 for n in spec.published])
     if not spec.networks:
-        return ""
+        return ""  # a classical method: nothing of torch is imported
+    from ..nn.registry import shipped_weights_files
+
     files = list(shipped_weights_files(spec.networks))
     if params.get("weights"):
         files[:1] = [Path(params["weights"])]
