@@ -75,3 +75,19 @@ def orientation_energy(eo, threshold, cutoff, g, o, cos_a, sin_a, total_energy, 
             c2x[x] += cx * cx
             c2y[x] += cy * cy
             cxy[x] += cx * cy
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def best_masked_correlation(cross, mu, var, mask, mu_f, var_f, c, out):  # pragma: no cover - compiled
+    """Zhao et al.'s per-pixel best correlation for Q_P, in one pass: for each of the K maps (K, H, W)
+    the fused map's local correlation ``(cov + c) / (sqrt|var · var_f| + c)``, ``cov = cross − mu·mu_f``,
+    where its mask is set (else 0); ``out`` (H, W) gets the largest over the K maps. The same operations
+    per pixel as the NumPy form (``np.where``, ``np.maximum``)."""
+    nmap, rows, cols = cross.shape
+    for y in range(rows):
+        for x in range(cols):
+            best = 0.0
+            for k in range(nmap):
+                cov = cross[k, y, x] - mu[k, y, x] * mu_f[y, x]
+                r = (cov + c) / (math.sqrt(abs(var[k, y, x] * var_f[y, x])) + c) if mask[k, y, x] else 0.0
+                best = r if (k == 0 or r > best) else best
+            out[y, x] = best

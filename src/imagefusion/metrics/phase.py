@@ -174,14 +174,17 @@ def _gauss_same(x: np.ndarray) -> np.ndarray:
     return cv2.sepFilter2D(x, cv2.CV_64F, _W11, _W11, borderType=cv2.BORDER_CONSTANT)
 
 
-def _source_side(f1, f2, fmax, m1, m2, m3) -> list[tuple]:
-    """What :func:`_pc_correlation` needs of the sources' maps alone: per map (source 1, source 2,
-    their max-PC composite), the masked map, its local mean and variance, and its mask."""
-    out = []
-    for feat, mask in zip((f1 * m1, f2 * m2, fmax * m3), (m1, m2, m3)):
+def _source_side(f1, f2, fmax, m1, m2, m3) -> tuple[np.ndarray, ...]:
+    """What :func:`_pc_correlation` needs of the sources' maps alone: for the three maps (source 1,
+    source 2, their max-PC composite), stacked (3, H, W): the masked maps, their local means and
+    variances, and their masks."""
+    feats, mus, variances = [], [], []
+    for feat in (f1 * m1, f2 * m2, fmax * m3):
         mu = _gauss_same(feat)
-        out.append((feat, mu, _gauss_same(feat * feat) - mu * mu, mask))
-    return out
+        feats.append(feat)
+        mus.append(mu)
+        variances.append(_gauss_same(feat * feat) - mu * mu)
+    return np.stack(feats), np.stack(mus), np.stack(variances), np.stack((m1, m2, m3))
 
 
 def _pc_correlation(side, ff, m3) -> float:
@@ -189,14 +192,14 @@ def _pc_correlation(side, ff, m3) -> float:
     fused map's correlation with source 1, source 2 and their max-PC composite (each only where that
     map's PC exceeds the threshold, else 0), summed and divided by the composite's feature count.
     ``side`` is :func:`_source_side` of the three maps."""
-    c = 1e-4
+    from ._kernels import best_masked_correlation
+
+    feats, mus, variances, masks = side
     mu_f = _gauss_same(ff)
     var_f = _gauss_same(ff * ff) - mu_f * mu_f
-    best = None
-    for feat, mu, var, mask in side:
-        cov = _gauss_same(feat * ff) - mu * mu_f
-        r = np.where(mask, (cov + c) / (np.sqrt(np.abs(var * var_f)) + c), 0.0)
-        best = r if best is None else np.maximum(best, r)
+    cross = np.stack([_gauss_same(feat * ff) for feat in feats])
+    best = np.empty_like(ff)
+    best_masked_correlation(cross, mus, variances, masks, mu_f, var_f, 1e-4, best)
     count = int(m3.sum())
     return float(best.sum() / count) if count else 0.0
 
