@@ -292,56 +292,6 @@ def _equal_windows(p, q, y, x, w):  # pragma: no cover - compiled
 
 
 @numba.njit(**_JIT)
-def _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint, xs, values):  # pragma: no cover - compiled
-    """Sum over the w×w windows whose top row is ``y`` of (FMI(A, F) + FMI(B, F)) / 2.
-
-    Windows where both sources equal the fused image score 1 without being computed (edge maps and
-    fused images that copy a source have many); the others are taken ``LANES`` at a time. The row's
-    values are summed in the order of the windows."""
-    l = w * w
-    cols = fa.shape[1] - w + 1
-    m = 0
-    for x in range(cols):
-        if _equal_windows(fa, ff, y, x, w) and _equal_windows(fb, ff, y, x, w):
-            values[x] = 1.0
-        else:
-            xs[m] = x
-            m += 1
-    for b0 in range(0, m, LANES):
-        n = min(LANES, m - b0)
-        lanes = xs[b0:b0 + n]
-        _marginals(fa, y, lanes, n, w, ma[0], ma[1], ma[2], ma[3], ma[4], ma[5])
-        _marginals(fb, y, lanes, n, w, mb[0], mb[1], mb[2], mb[3], mb[4], mb[5])
-        _marginals(ff, y, lanes, n, w, mf[0], mf[1], mf[2], mf[3], mf[4], mf[5])
-        _walk(n, w, ma[2], ma[3], ma[4], mf[2], mf[4], wa, pa)
-        _walk(n, w, mb[2], mb[3], mb[4], mf[2], mf[4], wb, pb)
-        _merge_two(n, w, mf[4], mf[2], mf[3], wa, oa, pa, wb, ob, pb)
-        _value(n, w, ma[5][0], ma[5][1], ma[5][2], mf[5][0], mf[5][1], mf[5][2], oa, pa, joint)
-        _value(n, w, mb[5][0], mb[5][1], mb[5][2], mf[5][0], mf[5][1], mf[5][2], ob, pb, joint)
-        raw_a, raw_b, raw_f, st_f = ma[0], mb[0], mf[0], mf[1]
-        for x in range(n):
-            # the reference's ``if aSub == fSub`` shortcut (FMI 1); it then overwrites the fused
-            # window with its stretched version while scoring A, so B is compared with that one
-            eq_a = True
-            for k in range(l):
-                if raw_a[k, x] != raw_f[k, x]:
-                    eq_a = False
-                    break
-            eq_b = True
-            for k in range(l):
-                if raw_b[k, x] != (raw_f[k, x] if eq_a else st_f[k, x]):
-                    eq_b = False
-                    break
-            va = 1.0 if eq_a else pa[_VALUE, x]
-            vb = 1.0 if eq_b else pb[_VALUE, x]
-            values[lanes[x]] = (va + vb) / 2.0
-    total = 0.0
-    for x in range(cols):
-        total += values[x]
-    return total
-
-
-@numba.njit(**_JIT)
 def _marginal_arrays(l):  # pragma: no cover - compiled
     return (np.zeros((l, LANES)), np.zeros((l, LANES)), np.zeros((l + 1, LANES)), np.zeros((l + 1, LANES)),
             np.zeros((l + 2, LANES)), np.zeros((7, LANES)))
@@ -351,7 +301,11 @@ def _marginal_arrays(l):  # pragma: no cover - compiled
 def fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
     """Sum over all w×w windows of (FMI(A, F) + FMI(B, F)) / 2, row of windows after row.
 
-    ``fa``, ``fb``, ``ff``: C-contiguous float64 (H, W) feature images; returns a float."""
+    ``fa``, ``fb``, ``ff``: C-contiguous float64 (H, W) feature images; returns a float.
+
+    In each row, windows where both sources equal the fused image score 1 without being computed
+    (edge maps and fused images that copy a source have many); the others are taken ``LANES`` at a
+    time. A row's values are summed in the order of its windows, then the rows' sums in order."""
     l = w * w
     ma = _marginal_arrays(l)
     mb = _marginal_arrays(l)
@@ -368,5 +322,43 @@ def fmi_window_sum(fa, fb, ff, w):  # pragma: no cover - compiled
     values = np.zeros(cols)
     total = 0.0
     for y in range(fa.shape[0] - w + 1):
-        total += _row_sum(fa, fb, ff, w, y, ma, mb, mf, wa, wb, oa, ob, pa, pb, joint, xs, values)
+        m = 0
+        for x in range(cols):
+            if _equal_windows(fa, ff, y, x, w) and _equal_windows(fb, ff, y, x, w):
+                values[x] = 1.0
+            else:
+                xs[m] = x
+                m += 1
+        for b0 in range(0, m, LANES):
+            n = min(LANES, m - b0)
+            lanes = xs[b0:b0 + n]
+            _marginals(fa, y, lanes, n, w, ma[0], ma[1], ma[2], ma[3], ma[4], ma[5])
+            _marginals(fb, y, lanes, n, w, mb[0], mb[1], mb[2], mb[3], mb[4], mb[5])
+            _marginals(ff, y, lanes, n, w, mf[0], mf[1], mf[2], mf[3], mf[4], mf[5])
+            _walk(n, w, ma[2], ma[3], ma[4], mf[2], mf[4], wa, pa)
+            _walk(n, w, mb[2], mb[3], mb[4], mf[2], mf[4], wb, pb)
+            _merge_two(n, w, mf[4], mf[2], mf[3], wa, oa, pa, wb, ob, pb)
+            _value(n, w, ma[5][0], ma[5][1], ma[5][2], mf[5][0], mf[5][1], mf[5][2], oa, pa, joint)
+            _value(n, w, mb[5][0], mb[5][1], mb[5][2], mf[5][0], mf[5][1], mf[5][2], ob, pb, joint)
+            raw_a, raw_b, raw_f, st_f = ma[0], mb[0], mf[0], mf[1]
+            for x in range(n):
+                # the reference's ``if aSub == fSub`` shortcut (FMI 1); it then overwrites the fused
+                # window with its stretched version while scoring A, so B is compared with that one
+                eq_a = True
+                for k in range(l):
+                    if raw_a[k, x] != raw_f[k, x]:
+                        eq_a = False
+                        break
+                eq_b = True
+                for k in range(l):
+                    if raw_b[k, x] != (raw_f[k, x] if eq_a else st_f[k, x]):
+                        eq_b = False
+                        break
+                va = 1.0 if eq_a else pa[_VALUE, x]
+                vb = 1.0 if eq_b else pb[_VALUE, x]
+                values[lanes[x]] = (va + vb) / 2.0
+        row = 0.0
+        for x in range(cols):
+            row += values[x]
+        total += row
     return total

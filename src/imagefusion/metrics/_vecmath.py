@@ -58,7 +58,7 @@ def _from_bits(typingctx, x):  # pragma: no cover - compiled
     return types.float64(types.int64), codegen
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _ln(x):  # pragma: no cover - compiled
     """Natural logarithm of a positive finite float64, within 1 ulp of the correctly rounded
     value (fdlibm's algorithm: x = 2^k m with m in [√2/2, √2), log m = f − f²/2 + s(f²/2 + R(s²)),
@@ -91,7 +91,7 @@ def ln_array(x, out):  # pragma: no cover - compiled
 
 
 
-@numba.njit(inline="always", **_JIT)
+@numba.njit(**_JIT)
 def _exp(x):  # pragma: no cover - compiled
     """e^x for a finite float64, within 1 ulp of the correctly rounded value; x is clamped to
     [−700, 700] first (so e^x stays a normal number: e^−700 ≈ 1e−304 where the exact value would
