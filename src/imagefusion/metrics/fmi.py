@@ -136,7 +136,7 @@ def fmi(*images: np.ndarray, feature: str = "none", window: int = 3, convention:
     return per_channel(core, sources, fused, convention)
 
 
-@register_metric('fmi_pixel', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=400)
+@register_metric('fmi_pixel', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=60)
 def fmi_pixel(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on raw pixels (:func:`fmi` with ``feature="none"``), higher is better. Range [0, 1].
 
@@ -167,7 +167,7 @@ def fmi_pixel(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> floa
     return fmi(*images, feature="none", convention=convention)
 
 
-@register_metric('fmi_w', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, cost=300)
+@register_metric('fmi_w', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, cost=85)
 def fmi_w(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on discrete Meyer wavelet features (:func:`fmi` with ``feature="wavelet"``), higher is
     better. Range [0, 1].
@@ -199,7 +199,7 @@ def fmi_w(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return fmi(*images, feature="wavelet", convention=convention)
 
 
-@register_metric('fmi_dct', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=300)
+@register_metric('fmi_dct', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=65)
 def fmi_dct(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on 2-D DCT features (:func:`fmi` with ``feature="dct"``), higher is better. Range [0, 1].
 
@@ -230,7 +230,7 @@ def fmi_dct(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return fmi(*images, feature="dct", convention=convention)
 
 
-@register_metric('fmi_edge', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=400)
+@register_metric('fmi_edge', higher_is_better=True, value_range=(0.0, 1.0), reference='Haghighat et al., Comput. Electr. Eng. 2011', sources=2, min_size=3, cost=20)
 def fmi_edge(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """FMI on binary Sobel edge maps (:func:`fmi` with ``feature="edge"``; MEFB's "FMI"), higher is
     better. Range [0, 1].

@@ -233,7 +233,7 @@ def _qp_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
     return p * big * small
 
 
-@register_metric('qp', higher_is_better=True, value_range=(0.0, 1.0), reference='Zhao, Laganiere & Liu, IJICIC 2007', sources=2, cost=150)
+@register_metric('qp', higher_is_better=True, value_range=(0.0, 1.0), reference='Zhao, Laganiere & Liu, IJICIC 2007', sources=2, cost=120)
 def qp(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     """Phase-congruency fusion metric Q_P (Zhao, Laganière & Liu, "Performance assessment of
     combinative pixel-level image fusion based on an absolute feature measurement", Int. J. Innov.
