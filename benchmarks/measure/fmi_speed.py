@@ -13,17 +13,15 @@ median milliseconds per fused image are printed with their ratio and the values'
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import cv2
 
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parent))
-PAIRS = [("ivif/tno", "01"), ("ivif/tno", "02")]
+from _tno_640 import one_core, tno_640  # noqa: E402
 METRICS = ["fmi_pixel", "fmi_w", "fmi_dct", "fmi_edge"]
 
 
@@ -32,11 +30,8 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=HERE.parents[3] / "shared")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    import imagefusion
+    one_core()
     import imagefusion.metrics._fmi_kernel as kernel
-    from imagefusion.fusion import load_sources
     from imagefusion.metrics import evaluate
     from imagefusion.metrics._cache import shared_features
     from _scalar_fmi import fmi_window_sum as scalar
@@ -44,12 +39,7 @@ def main() -> None:
     today = kernel.fmi_window_sum
     print("| pair | metric | today (ms) | previous (ms) | speed-up | relative difference |")
     print("|---|---|---:|---:|---:|---:|")
-    for dataset, name in PAIRS:
-        root = args.shared / "data" / dataset
-        files = [next((root / s).glob(f"{name}.*")) for s in ("ir", "vi")]
-        images, _ = load_sources(files)
-        images = [cv2.resize(im, (640, 480), interpolation=cv2.INTER_AREA) for im in images]
-        fused = imagefusion.fuse(images, "gff")
+    for label_pair, images, fused in tno_640(args.shared):
         with shared_features():
             for metric in METRICS:
                 times: dict[str, list[float]] = {"today": [], "previous": []}
@@ -64,7 +54,7 @@ def main() -> None:
                 kernel.fmi_window_sum = today
                 t, p = (1000 * statistics.median(times[k]) for k in ("today", "previous"))
                 diff = abs(value["today"] - value["previous"]) / abs(value["previous"])
-                print(f"| {dataset.split('/')[-1]} {name} | {metric} | {t:.0f} | {p:.0f} | {p / t:.2f}× | {diff:.1e} |")
+                print(f"| {label_pair} | {metric} | {t:.0f} | {p:.0f} | {p / t:.2f}× | {diff:.1e} |")
     print()
     print(f"values: today {value['today']!r}, previous {value['previous']!r} (last row)")
 

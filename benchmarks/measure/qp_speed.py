@@ -14,16 +14,16 @@ are printed with the value.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 HERE = Path(__file__).resolve()
-PAIRS = [("ivif/tno", "01"), ("ivif/tno", "02")]
+sys.path.insert(0, str(HERE.parent))
+from _tno_640 import one_core, tno_640  # noqa: E402
 
 
 def _median_ms(fn, repeat: int) -> float:
@@ -40,28 +40,20 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=HERE.parents[3] / "shared")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    import imagefusion
-    from imagefusion.fusion import load_sources
+    one_core()
     from imagefusion.metrics import evaluate
     from imagefusion.metrics._cache import shared_features
     from imagefusion.metrics.phase import phase_congruency
 
     print("| pair | qp (ms) | of which the fused image's phase congruency (ms) | value |")
     print("|---|---:|---:|---|")
-    for dataset, name in PAIRS:
-        root = args.shared / "data" / dataset
-        files = [next((root / s).glob(f"{name}.*")) for s in ("ir", "vi")]
-        images, _ = load_sources(files)
-        images = [cv2.resize(im, (640, 480), interpolation=cv2.INTER_AREA) for im in images]
-        fused = imagefusion.fuse(images, "gff")
+    for label, images, fused in tno_640(args.shared):
         with shared_features():
             value = evaluate(fused, images, ["qp"])["qp"]  # compiles, and fills the sources' side
             qp_ms = _median_ms(lambda: evaluate(fused, images, ["qp"]), args.repeat)
         grey = np.asarray(fused, dtype=np.float64) * 255.0
         pc_ms = _median_ms(lambda: phase_congruency(grey), args.repeat)
-        print(f"| {dataset.split('/')[-1]} {name} | {qp_ms:.0f} | {pc_ms:.0f} | {value!r} |")
+        print(f"| {label} | {qp_ms:.0f} | {pc_ms:.0f} | {value!r} |")
 
 
 if __name__ == "__main__":

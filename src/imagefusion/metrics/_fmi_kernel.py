@@ -173,17 +173,38 @@ def _walk(n, w, pdf_a, lg_a, cdf_a, pdf_f, cdf_f, wk, pr):  # pragma: no cover -
 
 
 @numba.njit(**_JIT)
+def _merge_step(cf, pf, gf, wk, o, x, lanes, i, s, nc, bsum, lu, p0, g0, w0, o1, o2, o3):  # pragma: no cover - compiled
+    """One step of one merge (see :func:`_merge_two`): the overlap of the fused cdf's step ``i`` with
+    the walk's step ``s`` recorded as cell ``nc`` (kept if its mass is positive), and the step or
+    steps that end first passed. Flat (row-major) arrays, unsigned indices; returns (i, s, nc, bsum)."""
+    one = np.uint64(1)
+    hi_f = cf[(i + one) * lanes + x]
+    hi_a = wk[(s + one) * lanes + x]
+    ov = min(hi_f, hi_a) - max(cf[i * lanes + x], wk[s * lanes + x])
+    o[nc * lanes + x] = ov
+    o[(o1 + nc) * lanes + x] = pf[i * lanes + x] * wk[(p0 + s) * lanes + x]
+    o[(o2 + nc) * lanes + x] = gf[i * lanes + x]
+    o[(o3 + nc) * lanes + x] = wk[(g0 + s) * lanes + x]
+    bsum += max(ov, 0.0) * float(lu - i) * wk[(w0 + s) * lanes + x]
+    nc += np.uint64(ov > 0.0)
+    act = (i < lu) & (s < lu)
+    i += np.uint64(act & (hi_f <= hi_a))
+    s += np.uint64(act & (hi_a <= hi_f))
+    return i, s, nc, bsum
+
+
+@numba.njit(**_JIT)
 def _merge_two(n, w, cdf_f, pdf_f, lg_f, wa, oa, pa, wb, ob, pb):  # pragma: no cover - compiled
     """The bound copula's cells for both sources: per window, the fused cdf's steps merged with each
     source's walk. A cell's mass is the overlap of the two steps; cells of no mass are skipped. The
     cell block gets, in row k of its four parts of 2l rows, the window's k-th cell's mass, the product
     of the two bins' probabilities and their log2 probabilities; the pair block the bound's sum
-    Σ mass·(l − i)(l − j) and the number of cells. Both merges run in one loop, without branches; once
-    a merge has ended its reads land on the rows of 0, which give no mass."""
+    Σ mass·(l − i)(l − j) and the number of cells. The two sources' merges alternate step by step (their
+    dependency chains overlap), without branches; once a merge has ended its reads land on the rows of
+    0, which give no mass."""
     l = w * w
     cap = 2 * l
     lanes = np.uint64(LANES)
-    one = np.uint64(1)
     lu = np.uint64(l)
     cf = cdf_f.reshape(-1)
     pf = pdf_f.reshape(-1)
@@ -194,42 +215,14 @@ def _merge_two(n, w, cdf_f, pdf_f, lg_f, wa, oa, pa, wb, ob, pb):  # pragma: no 
     ob_ = ob.reshape(-1)
     p0, g0, w0 = np.uint64(l + 2), np.uint64(2 * l + 3), np.uint64(3 * l + 4)
     o1, o2, o3 = np.uint64(cap), np.uint64(2 * cap), np.uint64(3 * cap)
+    zero = np.uint64(0)
     for xi in range(n):
         x = np.uint64(xi)
-        ia = np.uint64(0)
-        sa = np.uint64(0)
-        na = np.uint64(0)
-        ba = 0.0
-        ib = np.uint64(0)
-        sb = np.uint64(0)
-        nb = np.uint64(0)
-        bb = 0.0
+        ia, sa, na, ba = zero, zero, zero, 0.0
+        ib, sb, nb, bb = zero, zero, zero, 0.0
         for _step in range(2 * l - 1):
-            hi_f = cf[(ia + one) * lanes + x]
-            hi_a = wa_[(sa + one) * lanes + x]
-            ov = min(hi_f, hi_a) - max(cf[ia * lanes + x], wa_[sa * lanes + x])
-            oa_[na * lanes + x] = ov
-            oa_[(o1 + na) * lanes + x] = pf[ia * lanes + x] * wa_[(p0 + sa) * lanes + x]
-            oa_[(o2 + na) * lanes + x] = gf[ia * lanes + x]
-            oa_[(o3 + na) * lanes + x] = wa_[(g0 + sa) * lanes + x]
-            ba += max(ov, 0.0) * float(lu - ia) * wa_[(w0 + sa) * lanes + x]
-            na += np.uint64(ov > 0.0)
-            act = (ia < lu) & (sa < lu)
-            ia += np.uint64(act & (hi_f <= hi_a))
-            sa += np.uint64(act & (hi_a <= hi_f))
-
-            hi_f = cf[(ib + one) * lanes + x]
-            hi_a = wb_[(sb + one) * lanes + x]
-            ov = min(hi_f, hi_a) - max(cf[ib * lanes + x], wb_[sb * lanes + x])
-            ob_[nb * lanes + x] = ov
-            ob_[(o1 + nb) * lanes + x] = pf[ib * lanes + x] * wb_[(p0 + sb) * lanes + x]
-            ob_[(o2 + nb) * lanes + x] = gf[ib * lanes + x]
-            ob_[(o3 + nb) * lanes + x] = wb_[(g0 + sb) * lanes + x]
-            bb += max(ov, 0.0) * float(lu - ib) * wb_[(w0 + sb) * lanes + x]
-            nb += np.uint64(ov > 0.0)
-            act = (ib < lu) & (sb < lu)
-            ib += np.uint64(act & (hi_f <= hi_a))
-            sb += np.uint64(act & (hi_a <= hi_f))
+            ia, sa, na, ba = _merge_step(cf, pf, gf, wa_, oa_, x, lanes, ia, sa, na, ba, lu, p0, g0, w0, o1, o2, o3)
+            ib, sb, nb, bb = _merge_step(cf, pf, gf, wb_, ob_, x, lanes, ib, sb, nb, bb, lu, p0, g0, w0, o1, o2, o3)
         pa[_BSUM, xi] = ba
         pa[_NCELL, xi] = float(na)
         pb[_BSUM, xi] = bb
