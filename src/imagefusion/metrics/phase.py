@@ -146,9 +146,9 @@ def phase_congruency(
         finest = np.square(eo[0].real)
         finest += np.square(eo[0].imag)
         finest = finest.ravel()
-        half = finest.size // 2  # np.median's two middle values (odd sizes: one), partitioned in place
-        finest.partition([half - 1, half] if finest.size % 2 == 0 else [half])
-        median_e2n = float(np.mean(finest[half - 1:half + 1] if finest.size % 2 == 0 else finest[half:half + 1]))
+        middle = [(finest.size - 1) // 2, finest.size // 2]  # np.median's (one value twice for odd sizes)
+        finest.partition(middle)  # in place: np.median would copy
+        median_e2n = float(np.mean(finest[middle]))
         noise_power = (-median_e2n / np.log(0.5)) / em_n
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + k * np.sqrt((2 - np.pi / 2) * tau * tau)) / 1.7
