@@ -1,5 +1,5 @@
-"""The metric speed scripts' inputs: TNO ``01`` and ``02`` (grey), resized to 640×480 (``cv2.INTER_AREA``),
-and their ``gff`` fusion; and the process pinned to one core."""
+"""What the metric speed scripts share: the process pinned to one core; TNO ``01`` and ``02`` (grey),
+resized to 640×480 (``cv2.INTER_AREA``), and their ``gff`` fusion."""
 
 from __future__ import annotations
 

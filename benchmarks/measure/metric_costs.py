@@ -14,7 +14,7 @@ the total.
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +24,9 @@ from imagefusion.io import read_image_raw
 from imagefusion.pairs import find_pairs
 from imagefusion.metrics import evaluate, list_metrics
 from imagefusion.metrics._cache import shared_features
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _tno_640 import one_core  # noqa: E402
 
 SETS = {"lytro": "mff/lytro", "tno": "ivif/tno", "ct-mri": "medical/ct-mri"}
 CLASSICAL = ["gff", "average", "max-abs", "contrast", "lp", "lp-similarity", "ratio", "dtcwt", "dwt"]
@@ -35,8 +38,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=here.parents[2] / "shared")
     ap.add_argument("--pairs", default="lytro:lytro_01,tno:01,ct-mri:11", help="SET:NAME,... (sets: lytro, tno, ct-mri)")
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    one_core()
     names = [m.name for m in list_metrics()]
     columns, costs = [], {}
     for item in args.pairs.split(","):

@@ -29,12 +29,11 @@ import math
 import numba
 import numpy as np
 
-from ._vecmath import _ln
+from ._vecmath import _INV_LN2, _ln
 
 __all__ = ["LANES", "fmi_window_sum"]
 
 LANES = 64  # windows per block (a compile-time constant: the arrays' row length)
-_INV_LN2 = 1.0 / math.log(2.0)
 _JIT = dict(cache=True, nogil=True, error_model="numpy")  # numpy: no zero-division branches to vectorise around
 
 @numba.njit(**_JIT)

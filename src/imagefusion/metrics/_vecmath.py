@@ -28,7 +28,7 @@ _LG6 = 1.531383769920937332e-01
 _LG7 = 1.479819860511658591e-01
 _TWO52 = 4503599627370496.0
 
-# fdlibm's e_exp.c: 1/ln 2 and the minimax coefficients of r (e^r + 1)/(e^r − 1) on |r| ≤ ln 2 / 2
+# fdlibm's e_exp.c: 1/ln 2 (also log2's factor in the FMI loop) and the minimax coefficients of r (e^r + 1)/(e^r − 1) on |r| ≤ ln 2 / 2
 _INV_LN2 = 1.44269504088896338700e+00
 _P1 = 1.66666666666666019037e-01
 _P2 = -2.77777777770155933842e-03
