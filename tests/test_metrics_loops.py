@@ -289,3 +289,32 @@ def test_fmi_flat_windows_follow_the_reference_rounding():
     assert _fmi_map_mean(src, zeros, zeros, 3) == pytest.approx((_loop_fmi_one(list(src.T.ravel()), [0.0] * 9) + 1) / 2)
     assert _loop_fmi_one([0.0] * 9, [1.0] * 9) == pytest.approx(1.0, abs=1e-9)
     assert _fmi_map_mean(ones, zeros, 2 * ones, 3) == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "zeros", "odd"])
+def test_phase_congruency_noise_median_is_numpys(kind):
+    # the histogram selection of the finest scale's median |E|² against np.median of the whole plane
+    from imagefusion.metrics._kernels import energy_median
+
+    rng = np.random.default_rng(3)
+    shape = (37, 2 * 41) if kind == "odd" else (48, 2 * 64)  # an odd count of responses: one middle value
+    eo = {"random": rng.normal(size=shape) * 10.0 ** rng.uniform(-3, 3, shape),
+          "ties": rng.integers(-3, 4, shape).astype(np.float64),  # many equal values, across bins
+          "zeros": np.zeros(shape),
+          "odd": rng.normal(size=shape)}[kind]
+    energy = eo[:, 0::2] ** 2 + eo[:, 1::2] ** 2
+    lo, hi = energy_median(eo)
+    assert float(np.mean((lo, hi))) == np.median(energy)
+    ranked = np.sort(energy.ravel())
+    assert (lo, hi) == (ranked[(energy.size - 1) // 2], ranked[energy.size // 2])
+
+
+def test_phase_congruency_filter_spectra_is_the_complex_product():
+    from imagefusion.metrics._kernels import filter_spectra
+
+    rng = np.random.default_rng(4)
+    spectrum = rng.normal(size=(12, 10)) + 1j * rng.normal(size=(12, 10))
+    filters = rng.random((3, 12, 10))
+    out = np.empty((3, 12, 10), dtype=np.complex128)
+    filter_spectra(spectrum.view(np.float64), filters, out.view(np.float64))
+    assert np.array_equal(out, spectrum * filters)

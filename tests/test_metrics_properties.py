@@ -149,7 +149,8 @@ def test_evaluations_sharing_sources_keep_only_the_sources_work():
     ir = np.repeat(_textured(1)[..., None], 3, axis=2)
     vi = np.stack([_textured(k) for k in (2, 3, 4)], axis=2)
     fused = [((ir.astype(int) + vi) // 2).astype(np.uint8), np.maximum(ir, vi), vi.copy()]
-    names = ["qp", "fmi_dct", "fmi_pixel", "ssim", "qabf", "qcb", "qcv", "mi"]
+    names = ["qp", "fmi_dct", "fmi_pixel", "ssim", "qabf", "qcb", "qcv", "mi", "qe", "qy", "mef_ssim", "vif", "viff", "nabf",
+             "ms_ssim"]
     separate = [evaluate(f, [ir, vi], names) for f in fused]
     with shared_features():
         shared = []
@@ -159,6 +160,7 @@ def test_evaluations_sharing_sources_keep_only_the_sources_work():
             if i:  # the previous fused image's entries are dropped at the end of this evaluation
                 assert fused[i - 1].__array_interface__["data"][0] not in pointers
         tags = {k[0] for k in _CACHE.get() if isinstance(k, tuple)}
-        assert {"fmi_dct", "ssim_moments"} <= tags  # the sources' stay (Q_P's: its pair's half, by source pair)
-        assert any(isinstance(t, tuple) and t[0] == "qp_pair" for t in tags)
+        assert {"fmi_dct", "ssim_moments_11", "ssim_moments_7", "vif_pyramid", "nabf_source"} <= tags  # the sources' stay
+        pair_tags = {t[0] for t in tags if isinstance(t, tuple)}  # and what is kept per source pair
+        assert {"qp_pair", "piella_sources", "mef_ssim_False"} <= pair_tags
     assert shared == separate

@@ -18,7 +18,7 @@ what depends only on the sources stays and the previous fused image's planes go.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -71,7 +71,15 @@ def cached(tag: str, x: np.ndarray, compute: Callable[[np.ndarray], Any]) -> Any
 def cached_pair(tag: str, x: np.ndarray, y: np.ndarray, compute: Callable[[np.ndarray, np.ndarray], Any]) -> Any:
     """``compute(x, y)``, remembered under ``(tag, memory of x, memory of y)`` inside
     :func:`shared_features` (the entry keeps ``y`` too, so neither memory is reused while it lives)."""
-    return cached((tag, _key("", y)), x, lambda a: (y, compute(a, y)))[1]  # type: ignore[arg-type]
+    return cached_sources(tag, [x, y], lambda xs: compute(*xs))
+
+
+def cached_sources(tag: str, xs: Sequence[np.ndarray], compute: Callable[[list[np.ndarray]], Any]) -> Any:
+    """``compute(xs)``, remembered under ``(tag, memory of each array of xs)`` inside
+    :func:`shared_features` (the entry keeps every array, so no memory is reused while it lives)."""
+    first, rest = xs[0], list(xs[1:])
+    tag_key = (tag, *(_key("", y) for y in rest))
+    return cached(tag_key, first, lambda a: (rest, compute([a, *rest])))[1]  # type: ignore[arg-type]
 
 
 def sweep() -> None:

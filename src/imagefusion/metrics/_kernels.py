@@ -1,5 +1,6 @@
-"""The metrics' compiled inner loops (numba): one orientation of Kovesi's phase congruency (FMI's
-window loop is in ``_fmi_kernel``). Imported only when those metrics run, so ``import imagefusion``
+"""The metrics' compiled inner loops (numba): Kovesi's phase congruency (the filter responses'
+spectra, the noise median, one orientation's energy) and Q_P's best masked correlation (FMI's window
+loop is in ``_fmi_kernel``). Imported only when those metrics run, so ``import imagefusion``
 does not load numba (about 60 MiB)."""
 
 from __future__ import annotations
@@ -7,8 +8,66 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
-from ._vecmath import _exp
+from ._vecmath import _bits, _exp
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def filter_spectra(spectrum, filters, out):  # pragma: no cover - compiled
+    """``out[s] = spectrum · filters[s]`` for each scale s: a complex spectrum times real filters, as
+    float64 views with the real and imaginary parts interleaved (``spectrum`` (H, 2W), ``filters``
+    (S, H, W), ``out`` (S, H, 2W)). Each part is multiplied by the filter value, which is what
+    NumPy's complex product with ``filter + 0j`` gives (but the sign of a zero)."""
+    nscale, rows, cols = filters.shape
+    for s in range(nscale):
+        for y in range(rows):
+            src = spectrum[y]
+            dst = out[s, y]
+            flt = filters[s, y]
+            for x in range(cols):
+                f = flt[x]
+                dst[2 * x] = src[2 * x] * f
+                dst[2 * x + 1] = src[2 * x + 1] * f
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def energy_median(eo):  # pragma: no cover - compiled
+    """The two middle values (those ``np.median`` averages) of ``e² + o²`` over one scale's filter
+    responses ``eo`` ((H, 2W) float64, even and odd interleaved), without sorting them all: a
+    histogram of the values' top 16 bits (for values ≥ 0 the bits order as the values do) finds the
+    bins holding the two middle ranks, and only the values in those bins are sorted. Returns the
+    two values (equal for an odd count)."""
+    rows, width = eo.shape
+    n = rows * (width // 2)
+    lo_rank, hi_rank = (n - 1) // 2, n // 2
+    hist = np.zeros(1 << 16, np.int64)
+    for y in range(rows):
+        row = eo[y]
+        for x in range(0, width, 2):
+            v = row[x] * row[x] + row[x + 1] * row[x + 1]
+            hist[_bits(v) >> 48] += 1
+    below = 0
+    first, below_first, last = -1, 0, -1
+    for b in range(1 << 16):
+        if first < 0 and below + hist[b] > lo_rank:
+            first, below_first = b, below
+        below += hist[b]
+        if below > hi_rank:
+            last = b
+            break
+    picked = np.empty(below - below_first)
+    k = 0
+    for y in range(rows):
+        row = eo[y]
+        for x in range(0, width, 2):
+            v = row[x] * row[x] + row[x + 1] * row[x + 1]
+            b = _bits(v) >> 48
+            if first <= b <= last:
+                picked[k] = v
+                k += 1
+    picked.sort()
+    return picked[lo_rank - below_first], picked[hi_rank - below_first]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -58,10 +117,12 @@ def orientation_energy(eo, threshold, cutoff, g, o, cos_a, sin_a, total_energy, 
                 energy[x] += e * mean_e[x] + q * mean_o[x] - abs(e * mean_o[x] - q * mean_e[x])
         te, ts, orr, me = total_energy[y], total_sum_an[y], orientation[y], max_energy[y]
         c2x, c2y, cxy = covx2[y], covy2[y], covxy[y]
-        for x in range(cols):
+        for x in range(cols):  # the weighted energy, in place (a loop of its own vectorises _exp)
             en = max(energy[x] - threshold, 0.0)
             width = sum_an[x] / (max_an[x] + 1e-4) / nscale_f
-            weighted = 1.0 / (1.0 + _exp((cutoff - width) * g)) * en
+            energy[x] = 1.0 / (1.0 + _exp((cutoff - width) * g)) * en
+        for x in range(cols):
+            weighted = energy[x]
             ts[x] += sum_an[x]
             te[x] += weighted
             better = weighted > me[x]

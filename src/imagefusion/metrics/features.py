@@ -311,23 +311,35 @@ def _kumar_sobel(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gv, gh
 
 
+_NABF_TD, _NABF_WT_MIN, _NABF_LG = 2.0, 0.001, 1.5  # edge threshold, weight where below it, weight exponent
+
+
+def _nabf_strength_angle(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kumar's edge strength and angle ``atan(gv/gh)`` (0 where both are 0; atan(±inf) = ±π/2)."""
+    gv, gh = _kumar_sobel(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ang = np.where((gv == 0) & (gh == 0), 0.0, np.arctan(gv / gh))
+    return np.sqrt(gv * gv + gh * gh), ang
+
+
+def _nabf_source(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A source's side of N^AB/F: edge strength, angle, the weight map and its sum."""
+    g, ang = _nabf_strength_angle(x)
+    wt = np.where(g >= _NABF_TD, g ** _NABF_LG, _NABF_WT_MIN)
+    return g, ang, wt, float(wt.sum())
+
+
 def _nabf_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
-    td, wt_min, lg = 2.0, 0.001, 1.5
+    from ._cache import cached
+
     nrg, kg, sg, nra, ka, sa = 0.9999, 19.0, 0.5, 0.9995, 22.0, 0.5
-
-    def strength_angle(x):
-        gv, gh = _kumar_sobel(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ang = np.where((gv == 0) & (gh == 0), 0.0, np.arctan(gv / gh))  # atan(±inf) = ±π/2
-        return np.sqrt(gv * gv + gh * gh), ang
-
-    g_f, a_f = strength_angle(f)
+    g_f, a_f = cached("nabf_strength", f, _nabf_strength_angle)
     num = 0.0
     wt_sum = 0.0
     artefact = np.ones(f.shape, bool)
     terms = []
     for s in (a, b):
-        g_s, a_s = strength_angle(s)
+        g_s, a_s, wt, total = cached("nabf_source", s, _nabf_source)
         artefact &= g_f > g_s
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.where((g_s == 0) | (g_f == 0), 0.0, np.where(g_s > g_f, g_f / g_s, g_s / g_f))
@@ -335,8 +347,7 @@ def _nabf_core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         q_g = nrg / (1 + np.exp(-kg * (rel - sg)))
         q_a = nra / (1 + np.exp(-ka * (ang - sa)))
         q = np.sqrt(q_g * q_a)
-        wt = np.where(g_s >= td, g_s ** lg, wt_min)
-        wt_sum += float(wt.sum())
+        wt_sum += total
         terms.append((1 - q) * wt)
     num = float(np.sum(np.where(artefact, terms[0] + terms[1], 0.0)))
     return num / wt_sum

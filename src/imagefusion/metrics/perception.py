@@ -302,17 +302,32 @@ def vif(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
     return per_channel(lambda *x: sum(vif_index(s, x[-1]) for s in x[:-1]), sources, fused, convention)
 
 
+def _vif_pyramid(x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One image's side of :func:`_vif_maps` at each of its 4 scales: the image (filtered by the
+    scale's window, 'valid', and decimated 2×, from the second scale on), its local mean and its
+    local variance (clipped at 0) under that window. Shared inside ``shared_features``."""
+    levels = []
+    for scale, win in enumerate(_VIF_WINDOWS, 1):
+        if scale > 1:
+            x = _valid(x, win)[::2, ::2]
+        mu = _valid(x, win)
+        var = np.maximum(_valid(x * x, win) - mu * mu, 0)
+        mu.setflags(write=False)  # shared: see _vif_maps, which copies the variance it edits
+        var.setflags(write=False)
+        levels.append((x, mu, var))
+    return levels
+
+
 def _vif_maps(ref: np.ndarray, dist: np.ndarray, sigma_nsq: float):
     """Per scale, the Sheikh–Bovik information maps log10(1 + g²σ_R²/(σ_V² + σ_n²)) (with
     distortion), log10(1 + σ_R²/σ_n²) (without), and the gain g; the reference code's guards."""
+    from ._cache import cached
+
     num, den, gains = [], [], []
-    for scale, win in enumerate(_VIF_WINDOWS, 1):
-        if scale > 1:
-            ref = _valid(ref, win)[::2, ::2]
-            dist = _valid(dist, win)[::2, ::2]
-        mu1, mu2 = _valid(ref, win), _valid(dist, win)
-        s1 = np.maximum(_valid(ref * ref, win) - mu1 * mu1, 0)
-        s2 = np.maximum(_valid(dist * dist, win) - mu2 * mu2, 0)
+    ref_levels = cached("vif_pyramid", ref, _vif_pyramid)
+    dist_levels = cached("vif_pyramid", dist, _vif_pyramid)
+    for win, (ref, mu1, s1), (dist, mu2, s2) in zip(_VIF_WINDOWS, ref_levels, dist_levels):
+        s1 = s1.copy()  # the shared one stays as computed
         s12 = _valid(ref * dist, win) - mu1 * mu2
         g = s12 / (s1 + 1e-10)
         sv = s2 - g * s12

@@ -126,9 +126,10 @@ def phase_congruency(
     rows, cols = x.shape
     bank, noise = _log_gabor_bank(rows, cols, nscale, norient, float(min_wavelength), float(mult),
                                   float(sigma_onf), float(d_theta_on_sigma))
-    from ._kernels import orientation_energy  # numba is imported only when a compiled metric runs
+    from ._kernels import energy_median, filter_spectra, orientation_energy  # numba: only when a compiled metric runs
 
     spectrum = scipy.fft.fft2(x, workers=-1)
+    spectrum_parts = spectrum.view(np.float64)
     total_energy = np.zeros_like(x)
     total_sum_an = np.zeros_like(x)
     orientation = np.zeros_like(x)
@@ -140,15 +141,10 @@ def phase_congruency(
     eo = np.empty((nscale, rows, cols), dtype=np.complex128)  # the filter responses, reused per orientation
     for o in range(norient):
         # one thread per FFT: evaluate() already runs the metrics and the RGB channels in parallel
-        np.multiply(spectrum, bank[:, o], out=eo)
+        filter_spectra(spectrum_parts, bank[:, o], eo.view(np.float64))
         eo = scipy.fft.ifft2(eo, axes=(-2, -1), workers=1, overwrite_x=True)  # in place: no new pages
         em_n, sum_an2, sum_aiaj = noise[o]
-        finest = np.square(eo[0].real)
-        finest += np.square(eo[0].imag)
-        finest = finest.ravel()
-        middle = [(finest.size - 1) // 2, finest.size // 2]  # np.median's (one value twice for odd sizes)
-        finest.partition(middle)  # in place: np.median would copy
-        median_e2n = float(np.mean(finest[middle]))
+        median_e2n = float(np.mean(energy_median(eo[0].view(np.float64))))  # np.median of |E|² at the finest scale
         noise_power = (-median_e2n / np.log(0.5)) / em_n
         tau = np.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_aiaj) / 2)
         threshold = (tau * np.sqrt(np.pi / 2) + k * np.sqrt((2 - np.pi / 2) * tau * tau)) / 1.7

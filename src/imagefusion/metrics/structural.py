@@ -61,12 +61,10 @@ def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
     True
     """
     if style == "wang":
-        from ._cache import cached
-
         w = _W11
         c1, c2 = _C1, _C2
-        mu_a, saa = cached("ssim_moments", a, _local_moments)
-        mu_b, sbb = cached("ssim_moments", b, _local_moments)
+        mu_a, saa = _moments(a, w)
+        mu_b, sbb = _moments(b, w)
         mu_ab = mu_a * mu_b
         sab = _filter_valid(a * b, w)
         sab -= mu_ab
@@ -102,10 +100,25 @@ def ssim_index(a: np.ndarray, b: np.ndarray, *, style: str = "wang") -> float:
     raise ValueError(f"unknown SSIM style {style!r}")
 
 
-def _local_moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Local mean and variance under the 11×11 Gaussian window (σ = 1.5), 'valid' region."""
-    mu = _filter_valid(x, _W11)
-    return mu, _filter_valid(x * x, _W11) - mu * mu
+def _local_moments(x: np.ndarray, window: np.ndarray = _W11) -> tuple[np.ndarray, np.ndarray]:
+    """Local mean and variance under the separable ``window`` (default the 11×11 Gaussian window,
+    σ = 1.5), 'valid' region: ``mu = filter2(w, x)``, ``filter2(w, x·x) − mu·mu``."""
+    mu = _filter_valid(x, window)
+    return mu, _filter_valid(x * x, window) - mu * mu
+
+
+def _moments(x: np.ndarray, window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_local_moments` of ``x``, shared inside ``shared_features`` (the sources' by every fused
+    image of a pair, the fused image's by every metric of an evaluation)."""
+    from ._cache import cached
+
+    def compute(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        moments = _local_moments(arr, window)
+        for m in moments:
+            m.setflags(write=False)  # shared: a metric that wrote into one would change the next's input
+        return moments
+
+    return cached(f"ssim_moments_{window.size}", x, compute)
 
 
 @register_metric('ssim', higher_is_better=True, value_range=(-2.0, 2.0), reference='Wang et al., IEEE TIP 2004 (summed over sources)', min_size=11, cost=12)
@@ -147,30 +160,44 @@ def ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
 def _ssim_maps(a: np.ndarray, b: np.ndarray, window: np.ndarray, c1: float, c2: float):
     """SSIM map and local statistics ('valid' region), as Wang's / Liu's ``ssim_index``."""
-    mu_a, mu_b = _filter_valid(a, window), _filter_valid(b, window)
-    saa = _filter_valid(a * a, window) - mu_a * mu_a
-    sbb = _filter_valid(b * b, window) - mu_b * mu_b
+    (mu_a, saa), (mu_b, sbb) = _moments(a, window), _moments(b, window)
     sab = _filter_valid(a * b, window) - mu_a * mu_b
     with np.errstate(divide="ignore", invalid="ignore"):
         m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
     return m, saa, sbb, sab
 
 
-def _piella(a: np.ndarray, b: np.ndarray, f: np.ndarray, weighted: bool) -> float:
+def _piella_sources(a: np.ndarray, b: np.ndarray) -> tuple:
+    """What Piella's indices need of the two sources alone: the saliency weight λ = σ_A² / (σ_A² + σ_B²)
+    (0.5 each where both are 0), 1 − λ, and the normalised overall saliency max(σ_A², σ_B²) / Σ (None
+    where it sums to 0)."""
     _, sa, sb, _ = _ssim_maps(a, b, _W11, _C1, _C2)
     both0 = (sa + sb) == 0
     sa = sa + 0.5 * both0
     sb = sb + 0.5 * both0
     lam = sa / (sa + sb)
+    cw = np.maximum(sa, sb)
+    total = cw.sum()
+    return lam, 1 - lam, (cw / total if total != 0 else None)
+
+
+def _piella(a: np.ndarray, b: np.ndarray, f: np.ndarray, weighted: bool) -> float:
+    from ._cache import cached_pair
+
+    lam, rest, cw = cached_pair("piella_sources", a, b, _piella_sources)
     m1 = _ssim_maps(f, a, _W11, _C1, _C2)[0]
     m2 = _ssim_maps(f, b, _W11, _C1, _C2)[0]
-    q = lam * m1 + (1 - lam) * m2
-    if not weighted:
+    q = lam * m1 + rest * m2
+    if not weighted or cw is None:  # flat sources: equal weights (the reference divides 0 by 0)
         return float(q.mean())
-    cw = np.maximum(sa, sb)
-    if cw.sum() == 0:  # flat sources: equal weights (the reference divides 0 by 0)
-        return float(q.mean())
-    return float(np.sum(cw / cw.sum() * q))
+    return float(np.sum(cw * q))
+
+
+def _prewitt(x: np.ndarray) -> np.ndarray:
+    """:func:`_prewitt_strength`, shared inside ``shared_features``."""
+    from ._cache import cached
+
+    return cached("prewitt_strength", x, _prewitt_strength)
 
 
 def _prewitt_strength(x: np.ndarray) -> np.ndarray:
@@ -259,7 +286,7 @@ def qw(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float:
 
     sources, fused, convention = prepare(images, convention)
     if convention == "mefb":
-        core = lambda a, b, f: _piella(_prewitt_strength(a), _prewitt_strength(b), _prewitt_strength(f), True)  # noqa: E731
+        core = lambda a, b, f: _piella(_prewitt(a), _prewitt(b), _prewitt(f), True)  # noqa: E731
     else:
         core = lambda a, b, f: _piella(a, b, f, True)  # noqa: E731
     return per_channel(core, sources, fused, convention)
@@ -305,7 +332,7 @@ def qe(*images: np.ndarray, convention: str = DEFAULT_CONVENTION, alpha: float =
 
     def core(a: np.ndarray, b: np.ndarray, f: np.ndarray) -> float:
         q = _piella(a, b, f, True)
-        qedge = _piella(_prewitt_strength(a), _prewitt_strength(b), _prewitt_strength(f), True)
+        qedge = _piella(_prewitt(a), _prewitt(b), _prewitt(f), True)
         return q * np.sign(qedge) * abs(qedge) ** alpha
 
     return per_channel(core, sources, fused, convention)
@@ -438,10 +465,12 @@ def _box_valid(x: np.ndarray, size: int) -> np.ndarray:
     return _filter_valid(x, k)
 
 
-def _mef_ssim_scale(seq: list[np.ndarray], f: np.ndarray, c: float) -> float:
-    """One scale of Ma, Zeng & Wang's MEF-SSIM (the authors' ``mef_ssim.m``), vectorised: the
-    per-window desired structure r = s · Σ_k c_k (x_k − μ_k) is linear in the sources, so its
-    Gaussian-weighted statistics follow from filtered products of the sources."""
+def _mef_source_scale(seq: list[np.ndarray]) -> tuple:
+    """The sources' side of one scale of Ma, Zeng & Wang's MEF-SSIM (the authors' ``mef_ssim.m``),
+    vectorised: the per-window desired structure r = s · Σ_k c_k (x_k − μ_k) is linear in the
+    sources, so its Gaussian-weighted mean ``mu1`` and variance ``s1`` follow from filtered products
+    of the sources. Returns (the sources, coef c_k, box means μ_k, the contrast scale s, mu1, s1): all
+    that :func:`_mef_ssim_scale` needs of the sources to score a fused image."""
     n = 11
     eps = np.finfo(float).eps
     k = len(seq)
@@ -472,9 +501,6 @@ def _mef_ssim_scale(seq: list[np.ndarray], f: np.ndarray, c: float) -> float:
     norm = np.sqrt(np.maximum(norm2, 0))
     scale = np.where(norm > 0, max_ed / np.where(norm > 0, norm, 1), 1.0)
     g = [_filter_valid(x, _W11) for x in seq]
-    gf = _filter_valid(f, _W11)
-    gff = _filter_valid(f * f, _W11)
-    gxf = [_filter_valid(x * f, _W11) for x in seq]
     mu1 = scale * sum(ci * (gi - mi) for ci, gi, mi in zip(coef, g, mu))
     second = np.zeros_like(mu1)
     for i in range(k):
@@ -482,6 +508,28 @@ def _mef_ssim_scale(seq: list[np.ndarray], f: np.ndarray, c: float) -> float:
             term = gauss[i, j] - mu[i] * g[j] - mu[j] * g[i] + mu[i] * mu[j]
             second += (1 if i == j else 2) * coef[i] * coef[j] * term
     s1 = scale * scale * second - mu1 * mu1
+    return seq, coef, mu, scale, mu1, s1
+
+
+def _mef_sources(seq: list[np.ndarray]) -> list[tuple]:
+    """The sources' side of MEF-SSIM at its three scales (:func:`_mef_source_scale`, each scale's
+    sources halved by :func:`_halve`). Depends on the sources only, so a bench scoring many fused
+    images of one exposure sequence computes it once."""
+    sides = []
+    for level in range(3):
+        sides.append(_mef_source_scale(seq))
+        if level < 2:
+            seq = [_halve(x) for x in seq]
+    return sides
+
+
+def _mef_ssim_scale(side: tuple, f: np.ndarray, c: float) -> float:
+    """One scale of MEF-SSIM: the fused image ``f``'s local structure and contrast against the desired
+    patch of the sources' ``side`` (:func:`_mef_source_scale`)."""
+    seq, coef, mu, scale, mu1, s1 = side
+    gf = _filter_valid(f, _W11)
+    gff = _filter_valid(f * f, _W11)
+    gxf = [_filter_valid(x * f, _W11) for x in seq]
     s2 = gff - gf * gf
     s12 = scale * sum(ci * (gxi - mi * gf) for ci, gxi, mi in zip(coef, gxf, mu)) - mu1 * gf
     q = (2 * s12 + c) / (s1 + s2 + c)
@@ -538,29 +586,42 @@ def mef_ssim(*images: np.ndarray, convention: str = DEFAULT_CONVENTION) -> float
     0.9332
     """
     from ..errors import InvalidImageError
+    from ._cache import cached_sources
     from ._conventions import cddfuse_grey, matlab_rgb2gray
     from ._prep import prepare
 
     sources, fused, convention = prepare(images, convention)
     grey = cddfuse_grey if convention == "cddfuse" else (lambda x: matlab_rgb2gray(x) if x.ndim == 3 else x)
-    seq = [grey(s) for s in sources]
     f = grey(fused)
     if min(f.shape) / 4 < 11:
         raise InvalidImageError(f"MEF-SSIM needs images of at least 44x44 pixels, got {f.shape[1]}x{f.shape[0]}")
     weights = np.array([0.0448, 0.2856, 0.3001])
     weights = weights / weights.sum()
     c = (0.03 * 255) ** 2
+    # the sources' side depends on the grey conversion only through the convention's kind of grey
+    sides = cached_sources(f"mef_ssim_{convention == 'cddfuse'}", sources,
+                           lambda xs: _mef_sources([grey(x) for x in xs]))
     q = []
-    for level in range(3):
-        q.append(_mef_ssim_scale(seq, f, c))
+    for level, side in enumerate(sides):
+        q.append(_mef_ssim_scale(side, f, c))
         if level < 2:
-            seq = [_halve(x) for x in seq]
             f = _halve(f)
     q = np.array(q)
     return float(np.prod(np.sign(q) * np.abs(q) ** weights))
 
 
 _MS_WEIGHTS = np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333])
+
+
+def _ms_pyramid(x: np.ndarray, levels: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One image's side of :func:`ms_ssim_index`: per scale the image (2×2 average and decimation
+    between scales, :func:`_halve`) with its local mean and variance (:func:`_local_moments`)."""
+    out = []
+    for lev in range(levels):
+        if lev:
+            x = _halve(x)
+        out.append((x, *_local_moments(x)))
+    return out
 
 
 def ms_ssim_index(a: np.ndarray, b: np.ndarray) -> float:
@@ -603,11 +664,13 @@ def ms_ssim_index(a: np.ndarray, b: np.ndarray) -> float:
     while levels < 5 and min(a.shape) // 2 ** levels >= 11:
         levels += 1
     weights = _MS_WEIGHTS[:levels] / _MS_WEIGHTS[:levels].sum()
+    from ._cache import cached
+
     value = 1.0
+    pyr_a = cached(f"ms_ssim_pyramid_{levels}", a, lambda x: _ms_pyramid(x, levels))
+    pyr_b = cached(f"ms_ssim_pyramid_{levels}", b, lambda x: _ms_pyramid(x, levels))
     for lev in range(levels):
-        mu_a, mu_b = _filter_valid(a, _W11), _filter_valid(b, _W11)
-        saa = _filter_valid(a * a, _W11) - mu_a * mu_a
-        sbb = _filter_valid(b * b, _W11) - mu_b * mu_b
+        (a, mu_a, saa), (b, mu_b, sbb) = pyr_a[lev], pyr_b[lev]
         sab = _filter_valid(a * b, _W11) - mu_a * mu_b
         cs = float(np.mean((2 * sab + _C2) / (saa + sbb + _C2)))
         if lev == levels - 1:
@@ -615,7 +678,6 @@ def ms_ssim_index(a: np.ndarray, b: np.ndarray) -> float:
             term = float(np.mean(lum * (2 * sab + _C2) / (saa + sbb + _C2)))
         else:
             term = cs
-            a, b = _halve(a), _halve(b)
         value *= max(term, 0.0) ** weights[lev]
     return float(value)
 
