@@ -171,7 +171,7 @@ def _piella_sources(a: np.ndarray, b: np.ndarray) -> tuple:
     """What Piella's indices need of the two sources alone: the saliency weight λ = σ_A² / (σ_A² + σ_B²)
     (0.5 each where both are 0), 1 − λ, and the normalised overall saliency max(σ_A², σ_B²) / Σ (None
     where it sums to 0)."""
-    _, sa, sb, _ = _ssim_maps(a, b, _W11, _C1, _C2)
+    (_, sa), (_, sb) = _moments(a, _W11), _moments(b, _W11)  # the local variances
     both0 = (sa + sb) == 0
     sa = sa + 0.5 * both0
     sb = sb + 0.5 * both0
