@@ -11,6 +11,7 @@ import scipy.fft
 from ._conventions import DEFAULT_CONVENTION, normalize1, per_channel
 from ._prep import prepare
 from .registry import INF, register_metric
+from .structural import _filter_valid, _local_moments
 
 __all__ = ["qcb", "qcv", "vif", "viff", "vif_index"]
 
@@ -230,12 +231,6 @@ def _vif_windows() -> list[np.ndarray]:
 _VIF_WINDOWS = _vif_windows()
 
 
-def _valid(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    r = (w.size - 1) // 2
-    full = cv2.sepFilter2D(x, cv2.CV_64F, w, w, borderType=cv2.BORDER_CONSTANT)
-    return full[r: x.shape[0] - r, r: x.shape[1] - r]
-
-
 def vif_index(ref: np.ndarray, dist: np.ndarray) -> float:
     """Pixel-domain visual information fidelity VIFp of ``dist`` against ``ref``
     (Sheikh & Bovik, "Image information and visual quality", IEEE TIP 15(2), 2006; the pixel-domain
@@ -309,9 +304,9 @@ def _vif_pyramid(x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
     levels = []
     for scale, win in enumerate(_VIF_WINDOWS, 1):
         if scale > 1:
-            x = _valid(x, win)[::2, ::2]
-        mu = _valid(x, win)
-        var = np.maximum(_valid(x * x, win) - mu * mu, 0)
+            x = _filter_valid(x, win)[::2, ::2]
+        mu, var = _local_moments(x, win)
+        var = np.maximum(var, 0)
         mu.setflags(write=False)  # shared: see _vif_maps, which copies the variance it edits
         var.setflags(write=False)
         levels.append((x, mu, var))
@@ -328,7 +323,7 @@ def _vif_maps(ref: np.ndarray, dist: np.ndarray, sigma_nsq: float):
     dist_levels = cached("vif_pyramid", dist, _vif_pyramid)
     for win, (ref, mu1, s1), (dist, mu2, s2) in zip(_VIF_WINDOWS, ref_levels, dist_levels):
         s1 = s1.copy()  # the shared one stays as computed
-        s12 = _valid(ref * dist, win) - mu1 * mu2
+        s12 = _filter_valid(ref * dist, win) - mu1 * mu2
         g = s12 / (s1 + 1e-10)
         sv = s2 - g * s12
         low1 = s1 < 1e-10

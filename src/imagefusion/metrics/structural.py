@@ -527,10 +527,8 @@ def _mef_ssim_scale(side: tuple, f: np.ndarray, c: float) -> float:
     """One scale of MEF-SSIM: the fused image ``f``'s local structure and contrast against the desired
     patch of the sources' ``side`` (:func:`_mef_source_scale`)."""
     seq, coef, mu, scale, mu1, s1 = side
-    gf = _filter_valid(f, _W11)
-    gff = _filter_valid(f * f, _W11)
+    gf, s2 = _moments(f, _W11)
     gxf = [_filter_valid(x * f, _W11) for x in seq]
-    s2 = gff - gf * gf
     s12 = scale * sum(ci * (gxi - mi * gf) for ci, gxi, mi in zip(coef, gxf, mu)) - mu1 * gf
     q = (2 * s12 + c) / (s1 + s2 + c)
     return float(q.mean())
@@ -615,12 +613,13 @@ _MS_WEIGHTS = np.array([0.0448, 0.2856, 0.3001, 0.2363, 0.1333])
 
 def _ms_pyramid(x: np.ndarray, levels: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """One image's side of :func:`ms_ssim_index`: per scale the image (2×2 average and decimation
-    between scales, :func:`_halve`) with its local mean and variance (:func:`_local_moments`)."""
+    between scales, :func:`_halve`) with its local mean and variance (:func:`_moments`: the full-size
+    image's are SSIM's)."""
     out = []
     for lev in range(levels):
         if lev:
             x = _halve(x)
-        out.append((x, *_local_moments(x)))
+        out.append((x, *_moments(x, _W11)))
     return out
 
 
